@@ -1,0 +1,109 @@
+"""Output width and activation of layers, tensors and models."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from keraslint import catalogue
+from keraslint.analysis.values import (
+    UNKNOWN,
+    CallV,
+    Const,
+    ModelV,
+    Output,
+    Ref,
+    TensorV,
+    Value,
+    _Unknown,
+)
+
+LAYER_PREFIX = "keras.layers."
+
+
+def activation_name(value: Value) -> str | None:
+    """'softmax', 'sigmoid', 'linear', ... for an activation argument; None when unknown."""
+    if isinstance(value, Const):
+        if value.value is None:
+            return catalogue.LINEAR
+        if isinstance(value.value, str) and value.value in catalogue.ACTIVATION_SPELLINGS:
+            return value.value
+        return None
+    if isinstance(value, Ref):
+        return catalogue.ACTIVATION_FUNCTIONS.get(value.name)
+    return None
+
+
+def _int(value: Value | None) -> int | None:
+    if isinstance(value, Const) and isinstance(value.value, int) and not isinstance(value.value, bool):
+        return value.value
+    return None
+
+
+def _param(layer: CallV, position: int | None, keyword: str) -> Value | None:
+    given = layer.kwarg(keyword)
+    if given is not None:
+        return given
+    if position is not None and position < len(layer.args):
+        return layer.args[position]
+    return None
+
+
+def with_activation(incoming: Output | _Unknown, activation: str | None, node: cst.CSTNode, value_node) -> Output:
+    width = incoming.width if isinstance(incoming, Output) else None
+    layer = incoming.layer if isinstance(incoming, Output) else None
+    return Output(width, activation, layer, node, value_node)
+
+
+def apply_layer(layer: Value, incoming: Output | _Unknown) -> Output | _Unknown:
+    """The output after `layer` is applied to a tensor whose facts are `incoming`."""
+    if isinstance(layer, ModelV):
+        return model_output(layer)
+    if not isinstance(layer, CallV) or layer.has_star or not layer.callee.startswith(LAYER_PREFIX):
+        return UNKNOWN
+    name = layer.callee[len(LAYER_PREFIX) :]
+    if name in catalogue.DENSE_LIKE:
+        width_position = 0
+        width = _int(_param(layer, width_position, "filters" if "Conv" in name or "Convolution" in name else "units"))
+        activation_position = catalogue.DENSE_LIKE[name]
+        given = _param(layer, activation_position, "activation")
+        if activation_position is None and len(layer.args) > 5:
+            return Output(width, None, name)  # activation may be positional: not established
+        if given is None:
+            activation = catalogue.DEFAULT_ACTIVATION.get(name, catalogue.LINEAR)
+            return Output(width, activation, name, layer.node, None)
+        return Output(width, activation_name(given), name, layer.arg_node(activation_position, "activation"),
+                      layer.arg_node(activation_position, "activation"))
+    if name == "Activation":
+        given = _param(layer, 0, "activation")
+        value_node = layer.arg_node(0, "activation")
+        return with_activation(incoming, activation_name(given) if given is not None else None, layer.node, value_node)
+    if name == "Softmax":
+        axis = _param(layer, 0, "axis")
+        if axis is not None and _int(axis) != -1:
+            return UNKNOWN
+        return with_activation(incoming, catalogue.SOFTMAX, layer.node, None)
+    if name == "Lambda":
+        function = _param(layer, 0, "function")
+        if isinstance(function, Ref) and function.name in catalogue.ACTIVATION_FUNCTIONS:
+            return with_activation(incoming, catalogue.ACTIVATION_FUNCTIONS[function.name], layer.node, None)
+        return UNKNOWN
+    if name in catalogue.TRANSPARENT_LAYERS:
+        return incoming
+    return UNKNOWN
+
+
+def model_output(model: ModelV) -> Output | _Unknown:
+    if model.poisoned:
+        return UNKNOWN
+    if model.layers is None:
+        return model.functional_output
+    output: Output | _Unknown = UNKNOWN
+    for layer in model.layers:
+        output = apply_layer(layer, output)
+    return output
+
+
+def tensor_output(value: Value) -> Output | _Unknown:
+    if isinstance(value, TensorV):
+        return value.output
+    return UNKNOWN

@@ -1,0 +1,67 @@
+"""Import-style independent Keras names.
+
+`tf.keras.layers.Dense`, `tensorflow.python.keras.layers.core.Dense`, `tf_keras.layers.Dense` and
+`keras.src.layers.core.dense.Dense` all canonicalise to `keras.layers.Dense`.
+"""
+
+from __future__ import annotations
+
+import functools
+
+# Prefixes that are the Keras API under another name; longest first.
+_KERAS_ALIASES = (
+    ("tensorflow.compat.v1.keras", "tensorflow"),
+    ("tensorflow.compat.v2.keras", "tensorflow"),
+    ("tensorflow.python.keras", "tensorflow"),
+    ("tensorflow.keras", "tensorflow"),
+    ("keras._tf_keras.keras", "keras"),
+    ("tf_keras.src", "tf_keras"),
+    ("tf_keras", "tf_keras"),
+    ("keras.src", "keras"),
+    ("keras", "keras"),
+)
+_CATEGORIES = frozenset(
+    {"losses", "metrics", "layers", "activations", "applications", "utils", "optimizers", "ops", "backend", "callbacks"}
+)
+_MODEL_NAMES = frozenset({"Model", "Sequential", "Input"})
+
+API_KERAS = "keras"
+API_TF = "tensorflow"
+API_TF_KERAS = "tf_keras"
+
+
+@functools.lru_cache(maxsize=4096)
+def canonical(dotted: str) -> tuple[str, str | None]:
+    """(canonical name, API it came through or None when not Keras)."""
+    for prefix, api in _KERAS_ALIASES:
+        if dotted == prefix or dotted.startswith(prefix + "."):
+            rest = dotted[len(prefix) + 1 :]
+            return _canonical_keras(rest), api
+    return dotted, None
+
+
+def _canonical_keras(rest: str) -> str:
+    if not rest:
+        return "keras"
+    parts = rest.split(".")
+    for index, part in enumerate(parts):
+        if part in _CATEGORIES:
+            if index == len(parts) - 1:
+                return "keras." + part
+            name = parts[-1]
+            if part == "layers" and name == "Input":
+                return "keras.Input"
+            if part == "utils" and name == "np_utils":
+                return "keras.utils"
+            return f"keras.{part}.{name}"
+    if parts[-1] in _MODEL_NAMES and parts[0] in {"models", "engine", parts[-1]} or (
+        len(parts) == 1 and parts[0] in _MODEL_NAMES
+    ):
+        return "keras." + parts[-1]
+    if parts[0] in {"models", "engine"} and parts[-1] in {"Functional", "training"}:
+        return "keras.Model"
+    return "keras." + ".".join(parts)
+
+
+def api_of(dotted: str) -> str | None:
+    return canonical(dotted)[1]

@@ -1,0 +1,177 @@
+"""CompileSite: the facts of one compile() call that rules read.
+
+Loss and metric arguments are turned into LossFact / MetricFact, each with the node a finding
+reports at (the argument as written at the call) and the node a fix would replace.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Iterator
+
+import libcst as cst
+
+from keraslint import catalogue
+from keraslint.analysis.evaluate import RawCompile
+from keraslint.analysis.values import UNKNOWN, CallV, Const, Output, Ref, Seq, Value
+from keraslint.lines import ALL_LINES, Line
+
+_LOSSES = "keras.losses."
+_METRICS = "keras.metrics."
+
+
+@dataclasses.dataclass(frozen=True)
+class LossFact:
+    kind: str | None  # catalogue kind; None when the loss is not one Keras knows by that spelling
+    from_logits: bool | None  # None: not established
+    spelling: str  # as shown in messages
+    form: str  # "string", "instance", "class", "function"
+    identifier: str | None  # the string, when given as a string
+    valid_on: frozenset[Line]  # lines where this spelling exists
+    report_node: cst.CSTNode = dataclasses.field(compare=False, repr=False)
+    value_node: cst.CSTNode | None = dataclasses.field(compare=False, repr=False)  # the loss expression itself
+    call: CallV | None = dataclasses.field(default=None, compare=False, repr=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class MetricFact:
+    form: str  # "string", "instance", "class", "function"
+    name: str  # the string, or the class / function name
+    report_node: cst.CSTNode = dataclasses.field(compare=False, repr=False)
+    value_node: cst.CSTNode | None = dataclasses.field(compare=False, repr=False)
+    threshold: float | None = None  # BinaryAccuracy threshold when given
+    threshold_known: bool = True  # False when a threshold is passed but not established
+    call: CallV | None = dataclasses.field(default=None, compare=False, repr=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class MetricsArgument:
+    keyword: str  # "metrics" or "weighted_metrics"
+    lines: frozenset[Line]  # lines on which this argument is the metrics parameter
+    metrics: tuple[MetricFact, ...]  # established elements only
+    bare_string: MetricFact | None  # metrics="accuracy" (not a list)
+    node: cst.CSTNode
+
+
+@dataclasses.dataclass
+class CompileSite:
+    raw: RawCompile
+
+    @property
+    def call(self) -> cst.Call:
+        return self.raw.call
+
+    @property
+    def output(self) -> Output | None:
+        output = self.raw.output
+        return output if isinstance(output, Output) else None
+
+    def argument(self, keyword: str, position: int | None) -> tuple[Value, cst.BaseExpression] | None:
+        if keyword in self.raw.keywords:
+            return self.raw.keywords[keyword]
+        if position is not None and position < len(self.raw.positional):
+            return self.raw.positional[position]
+        return None
+
+    def loss(self) -> LossFact | None:
+        given = self.argument("loss", 1)
+        if given is None:
+            return None
+        value, node = given
+        return loss_fact(value, node)
+
+    def metrics_arguments(self) -> Iterator[MetricsArgument]:
+        for keyword in ("metrics", "weighted_metrics"):
+            if keyword in self.raw.keywords:
+                value, node = self.raw.keywords[keyword]
+                yield _metrics_argument(keyword, ALL_LINES, value, node)
+        positional = self.raw.positional
+        if "metrics" not in self.raw.keywords and len(positional) > 2:
+            value, node = positional[2]
+            yield _metrics_argument("metrics", frozenset(ALL_LINES - {Line.L5}), value, node)
+        if "metrics" not in self.raw.keywords and len(positional) > 3:
+            value, node = positional[3]
+            yield _metrics_argument("metrics", frozenset({Line.L5}), value, node)
+
+
+def loss_fact(value: Value, report_node: cst.CSTNode) -> LossFact | None:
+    if isinstance(value, Seq) and len(value.items) == 1:
+        return loss_fact(value.items[0], report_node)
+    value_node = getattr(value, "node", None)
+    if isinstance(value, Const) and isinstance(value.value, str):
+        spelling = catalogue.LOSS_SPELLINGS.get(value.value)
+        if spelling is None:
+            return LossFact(None, None, repr(value.value), "string", value.value, frozenset(), report_node, value_node)
+        return LossFact(
+            spelling.kind, False, repr(value.value), "string", value.value, spelling.valid_on, report_node, value_node
+        )
+    if isinstance(value, CallV) and value.callee.startswith(_LOSSES):
+        name = value.callee[len(_LOSSES) :]
+        kind = catalogue.LOSS_CLASSES.get(name)
+        if kind is None:
+            return None
+        return LossFact(
+            kind, _from_logits(value, name), f"{name}()", "instance", None,
+            frozenset(ALL_LINES - {Line.L1}), report_node, value_node, value,
+        )
+    if isinstance(value, Ref) and value.name.startswith(_LOSSES):
+        name = value.name[len(_LOSSES) :]
+        if name in catalogue.LOSS_CLASSES:
+            return LossFact(catalogue.LOSS_CLASSES[name], False, name, "class", None,
+                            frozenset(ALL_LINES - {Line.L1}), report_node, None)
+        if name in catalogue.LOSS_FUNCTIONS:
+            return LossFact(catalogue.LOSS_FUNCTIONS[name], False, name, "function", None,
+                            catalogue.LOSS_SPELLINGS[name].valid_on, report_node, None)
+    return None
+
+
+def _from_logits(call: CallV, name: str) -> bool | None:
+    if call.has_star:
+        return None
+    given = call.kwarg("from_logits")
+    if given is None and call.args and name in catalogue.FROM_LOGITS_FIRST_POSITIONAL:
+        given = call.args[0]
+    if given is None:
+        if call.args and name not in catalogue.FROM_LOGITS_FIRST_POSITIONAL:
+            return None  # positional arguments whose meaning we do not track
+        return False
+    if isinstance(given, Const) and isinstance(given.value, bool):
+        return given.value
+    return None
+
+
+def _metrics_argument(keyword: str, lines: frozenset[Line], value: Value, node: cst.CSTNode) -> MetricsArgument:
+    if isinstance(value, Const) and isinstance(value.value, str):
+        bare = metric_fact(value, node)
+        return MetricsArgument(keyword, lines, (bare,) if bare else (), bare, node)
+    facts: list[MetricFact] = []
+    if isinstance(value, Seq):
+        inline = isinstance(node, (cst.List, cst.Tuple))
+        for item, item_node in zip(value.items, value.item_nodes or (None,) * len(value.items)):
+            report = item_node if inline and item_node is not None else node
+            fact = metric_fact(item, report)
+            if fact is not None:
+                facts.append(fact)
+    return MetricsArgument(keyword, lines, tuple(facts), None, node)
+
+
+def metric_fact(value: Value, report_node: cst.CSTNode) -> MetricFact | None:
+    value_node = getattr(value, "node", None)
+    if isinstance(value, Const) and isinstance(value.value, str):
+        return MetricFact("string", value.value, report_node, value_node)
+    if isinstance(value, CallV) and value.callee.startswith(_METRICS):
+        name = value.callee[len(_METRICS) :]
+        threshold: float | None = None
+        known = not value.has_star
+        given = value.kwarg("threshold")
+        if given is not None:
+            if isinstance(given, Const) and isinstance(given.value, (int, float)) and not isinstance(given.value, bool):
+                threshold = float(given.value)
+            else:
+                known = False
+        return MetricFact("instance", name, report_node, value_node, threshold, known, value)
+    if isinstance(value, Ref) and value.name.startswith(_METRICS):
+        name = value.name[len(_METRICS) :]
+        form = "class" if name[:1].isupper() else "function"
+        return MetricFact(form, name, report_node, None)
+    return None

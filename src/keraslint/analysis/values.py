@@ -1,0 +1,129 @@
+"""Abstract values the evaluator computes for expressions. UNKNOWN is the absence of a fact."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Union
+
+import libcst as cst
+
+
+class _Unknown:
+    _instance: "_Unknown | None" = None
+
+    def __new__(cls) -> "_Unknown":
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNKNOWN = _Unknown()
+
+
+@dataclasses.dataclass(frozen=True)
+class Const:
+    value: Any
+    node: cst.CSTNode | None = dataclasses.field(default=None, compare=False, repr=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class Seq:
+    items: tuple["Value", ...]
+    node: cst.CSTNode | None = dataclasses.field(default=None, compare=False, repr=False)
+    # Nodes of the elements, parallel to items, when the sequence is a literal.
+    item_nodes: tuple[cst.CSTNode | None, ...] = dataclasses.field(default=(), compare=False, repr=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class DictV:
+    items: tuple[tuple[Any, "Value"], ...]  # keys are plain Python constants
+    node: cst.CSTNode | None = dataclasses.field(default=None, compare=False, repr=False)
+    value_nodes: tuple[cst.CSTNode | None, ...] = dataclasses.field(default=(), compare=False, repr=False)
+
+    def get(self, key: Any) -> "Value":
+        for item_key, value in self.items:
+            if item_key == key:
+                return value
+        return UNKNOWN
+
+
+@dataclasses.dataclass(frozen=True)
+class Ref:
+    """A module, class or function, by canonical dotted name (see names.canonical)."""
+
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class CallV:
+    """The result of calling a named callable: a layer, a loss or metric object, ..."""
+
+    callee: str
+    args: tuple["Value", ...]
+    kwargs: tuple[tuple[str, "Value"], ...]
+    node: cst.Call = dataclasses.field(compare=False, repr=False)
+    has_star: bool = False
+
+    def kwarg(self, name: str) -> "Value | None":
+        for key, value in self.kwargs:
+            if key == name:
+                return value
+        return None
+
+    def arg_node(self, position: int | None, keyword: str) -> cst.BaseExpression | None:
+        """The expression node given for a parameter, by keyword or by position."""
+        index = 0
+        for arg in self.node.args:
+            if arg.keyword is not None:
+                if arg.keyword.value == keyword:
+                    return arg.value
+            elif not arg.star:
+                if index == position:
+                    return arg.value
+                index += 1
+        return None
+
+
+@dataclasses.dataclass(frozen=True)
+class Output:
+    """What a model or tensor produces: width of the last axis and the activation applied last."""
+
+    width: int | None  # None: unknown
+    activation: str | None  # None: unknown; "linear" when no activation
+    layer: str | None = None  # class name of the layer that set the width
+    activation_node: cst.CSTNode | None = dataclasses.field(default=None, compare=False, repr=False)
+    activation_value: cst.CSTNode | None = dataclasses.field(default=None, compare=False, repr=False)
+
+    def describe(self) -> str:
+        width = f"{self.width}-unit " if self.width is not None else ""
+        activation = self.activation or "unknown-activation"
+        return f"{width}{activation} output"
+
+
+@dataclasses.dataclass(eq=False)
+class TensorV:
+    output: Output | _Unknown
+
+
+@dataclasses.dataclass(eq=False)
+class ModelV:
+    layers: list["Value"] | None  # Sequential layers; None for functional models
+    functional_output: Output | _Unknown = UNKNOWN
+    poisoned: bool = False
+    depth: int = 0  # branch depth at creation: a mutation deeper than this makes it unknown
+    node: cst.CSTNode | None = None
+
+
+@dataclasses.dataclass(eq=False)
+class FuncV:
+    node: cst.FunctionDef
+    defaults: dict[str, "Value"]
+
+
+Value = Union[_Unknown, Const, Seq, DictV, Ref, CallV, TensorV, ModelV, FuncV]

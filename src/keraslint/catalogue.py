@@ -1,0 +1,242 @@
+"""The Keras catalogue: identifiers per version line, from keras-semantics.md section 3.
+
+Rules read these tables; no rule spells a Keras identifier of its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from keraslint.lines import ALL_LINES, Line
+
+L1, L2, L3, L4, L5 = Line.L1, Line.L2, Line.L3, Line.L4, Line.L5
+
+
+def _lines(*members: Line) -> frozenset[Line]:
+    return frozenset(members)
+
+
+# Loss kinds the rules reason about.
+BCE = "binary_crossentropy"
+CCE = "categorical_crossentropy"
+SCCE = "sparse_categorical_crossentropy"
+BFCE = "binary_focal_crossentropy"
+CFCE = "categorical_focal_crossentropy"
+REGRESSION = "regression"
+OTHER = "other"
+
+CROSSENTROPY_KINDS = frozenset({BCE, CCE, SCCE, BFCE, CFCE})
+CATEGORICAL_KINDS = frozenset({CCE, SCCE, CFCE})  # need a class axis of width >= 2
+BINARY_KINDS = frozenset({BCE, BFCE})
+
+
+@dataclasses.dataclass(frozen=True)
+class LossSpelling:
+    kind: str
+    valid_on: frozenset[Line]
+    suggestion: str | None = None  # the spelling valid where this one is not
+
+
+def _loss_table() -> dict[str, LossSpelling]:
+    table: dict[str, LossSpelling] = {}
+
+    def add(names: str, kind: str, valid_on: frozenset[Line], suggestion: str | None = None) -> None:
+        for name in names.split():
+            table[name] = LossSpelling(kind, valid_on, suggestion)
+
+    # keras-semantics.md section 3.1. L1 counts 2.0.5-2.2.5 (2.0.0 lacked a few).
+    add("binary_crossentropy", BCE, ALL_LINES)
+    add("categorical_crossentropy", CCE, ALL_LINES)
+    add("sparse_categorical_crossentropy", SCCE, ALL_LINES)
+    add(
+        "mse MSE mae MAE mape MAPE msle MSLE mean_squared_error mean_absolute_error "
+        "mean_absolute_percentage_error mean_squared_logarithmic_error poisson",
+        REGRESSION,
+        ALL_LINES,
+    )
+    add("kld KLD hinge squared_hinge categorical_hinge", OTHER, ALL_LINES)
+    add("kullback_leibler_divergence", OTHER, _lines(L1, L2, L3, L4), "kl_divergence")
+    add("kl_divergence", OTHER, _lines(L3, L4, L5), "kullback_leibler_divergence")
+    add("logcosh", REGRESSION, _lines(L1, L2, L3, L4), "log_cosh")
+    add("log_cosh", REGRESSION, _lines(L3, L4, L5), "logcosh")
+    add("cosine cosine_proximity", REGRESSION, _lines(L1, L2), "cosine_similarity")
+    add("cosine_similarity", REGRESSION, _lines(L2, L3, L4, L5), "cosine_proximity")
+    add("huber_loss", REGRESSION, _lines(L2, L3, L4), "huber")
+    add("huber", REGRESSION, _lines(L3, L4, L5), "huber_loss")
+    add("bce BCE", BCE, _lines(L3, L4, L5), "binary_crossentropy")
+    add("binary_focal_crossentropy", BFCE, _lines(L3, L4, L5))
+    add("categorical_focal_crossentropy", CFCE, _lines(L3, L4, L5))
+    add("dice tversky circle ctc", OTHER, _lines(L5))
+    add("crossentropy ce", OTHER, _lines(L5), "binary_crossentropy or categorical_crossentropy")
+    # Spellings that no Keras version accepts.
+    add("cce CCE", CCE, frozenset(), "categorical_crossentropy")
+    add("scce SCCE", SCCE, frozenset(), "sparse_categorical_crossentropy")
+    add("focal", OTHER, frozenset(), "binary_focal_crossentropy")
+    # Class names as strings: resolved from module globals from Keras 2.3 on.
+    for cls, kind in LOSS_CLASSES.items():
+        table.setdefault(cls, LossSpelling(kind, _lines(L2, L3, L4, L5)))
+    return table
+
+
+# Loss classes (canonical keras.losses.<Name>) -> kind.
+LOSS_CLASSES: dict[str, str] = {
+    "BinaryCrossentropy": BCE,
+    "CategoricalCrossentropy": CCE,
+    "SparseCategoricalCrossentropy": SCCE,
+    "BinaryFocalCrossentropy": BFCE,
+    "CategoricalFocalCrossentropy": CFCE,
+    "MeanSquaredError": REGRESSION,
+    "MeanAbsoluteError": REGRESSION,
+    "MeanAbsolutePercentageError": REGRESSION,
+    "MeanSquaredLogarithmicError": REGRESSION,
+    "Huber": REGRESSION,
+    "LogCosh": REGRESSION,
+    "Poisson": REGRESSION,
+    "CosineSimilarity": REGRESSION,
+    "KLDivergence": OTHER,
+    "Hinge": OTHER,
+    "SquaredHinge": OTHER,
+    "CategoricalHinge": OTHER,
+}
+
+LOSS_SPELLINGS: dict[str, LossSpelling] = _loss_table()
+
+# Loss functions reachable as keras.losses.<name> (and the loss aliases).
+LOSS_FUNCTIONS: dict[str, str] = {
+    name: spelling.kind for name, spelling in LOSS_SPELLINGS.items() if name[0].islower() and spelling.valid_on
+}
+
+# The first positional parameter of these classes is from_logits (section 3.2).
+FROM_LOGITS_FIRST_POSITIONAL = frozenset({"BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy"})
+
+
+# --- metrics (section 3.3) ---------------------------------------------------------------
+
+ACCURACY_STRINGS = ("accuracy", "acc")
+
+# Metric classes that compute an accuracy.
+ACCURACY_CLASSES = frozenset(
+    {
+        "Accuracy",
+        "BinaryAccuracy",
+        "CategoricalAccuracy",
+        "SparseCategoricalAccuracy",
+        "TopKCategoricalAccuracy",
+        "SparseTopKCategoricalAccuracy",
+    }
+)
+ACCURACY_FUNCTIONS = frozenset(
+    {
+        "binary_accuracy",
+        "categorical_accuracy",
+        "sparse_categorical_accuracy",
+        "top_k_categorical_accuracy",
+        "sparse_top_k_categorical_accuracy",
+    }
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class BadMetricSpelling:
+    invalid_on: frozenset[Line]
+    suggestion: str
+
+
+# Metric strings measured or read to fail on some lines. Only lines where failure is
+# established are listed; elsewhere the rule stays silent.
+BAD_METRIC_SPELLINGS: dict[str, BadMetricSpelling] = {
+    "crossentropy": BadMetricSpelling(_lines(L5), "the explicit crossentropy name"),
+    "ce": BadMetricSpelling(_lines(L5), "the explicit crossentropy name"),
+    "kld": BadMetricSpelling(_lines(L4, L5), "keras.metrics.KLDivergence()"),
+    "rmse": BadMetricSpelling(_lines(L4, L5), "keras.metrics.RootMeanSquaredError()"),
+    "logcosh": BadMetricSpelling(_lines(L5), "keras.metrics.LogCoshError()"),
+    "cosine_proximity": BadMetricSpelling(_lines(L5), "keras.metrics.CosineSimilarity()"),
+    "auc": BadMetricSpelling(_lines(L3, L4), "'AUC'"),
+    "precision": BadMetricSpelling(_lines(L3, L4), "'Precision'"),
+    "recall": BadMetricSpelling(_lines(L3, L4), "'Recall'"),
+    "f1_score": BadMetricSpelling(_lines(L3, L4), "keras.metrics.F1Score()"),
+    "r2_score": BadMetricSpelling(_lines(L3, L4), "keras.metrics.R2Score()"),
+    "root_mean_squared_error": BadMetricSpelling(_lines(L3, L4), "'RootMeanSquaredError'"),
+    "bce": BadMetricSpelling(_lines(L4), "'binary_crossentropy'"),
+}
+
+
+# --- activations (section 3.4) -------------------------------------------------------------
+
+SOFTMAX = "softmax"
+SIGMOID = "sigmoid"
+LINEAR = "linear"
+
+_CORE_ACTIVATIONS = "elu hard_sigmoid linear relu sigmoid softmax softplus softsign tanh selu exponential"
+_L4_ACTIVATIONS = "gelu leaky_relu log_softmax mish relu6 silu swish"
+_L5_ONLY_ACTIVATIONS = (
+    "celu glu hard_shrink hard_silu hard_swish hard_tanh log_sigmoid soft_shrink sparse_plus "
+    "sparse_sigmoid sparsemax squareplus tanh_shrink threshold"
+)
+
+ACTIVATION_SPELLINGS: dict[str, frozenset[Line]] = {}
+for _name in _CORE_ACTIVATIONS.split():
+    ACTIVATION_SPELLINGS[_name] = ALL_LINES
+for _name in _L4_ACTIVATIONS.split():
+    ACTIVATION_SPELLINGS[_name] = _lines(L4, L5)  # L3 depends on the minor version: not claimed
+for _name in _L5_ONLY_ACTIVATIONS.split():
+    ACTIVATION_SPELLINGS[_name] = _lines(L5)
+
+# Canonical callables that apply an activation, by canonical dotted name.
+ACTIVATION_FUNCTIONS: dict[str, str] = {}
+for _prefix in ("keras.activations", "keras.backend", "keras.ops", "tensorflow.nn", "tensorflow.math", "tensorflow"):
+    ACTIVATION_FUNCTIONS[f"{_prefix}.softmax"] = SOFTMAX
+    ACTIVATION_FUNCTIONS[f"{_prefix}.sigmoid"] = SIGMOID
+ACTIVATION_FUNCTIONS["keras.activations.linear"] = LINEAR
+for _name in ("relu", "tanh", "elu", "selu", "softplus"):
+    ACTIVATION_FUNCTIONS[f"keras.activations.{_name}"] = _name
+    ACTIVATION_FUNCTIONS[f"tensorflow.nn.{_name}"] = _name
+del _name, _prefix
+
+
+# --- layers --------------------------------------------------------------------------------
+
+# Layers whose output width is their first argument. Value: position of `activation`
+# among positional arguments (None when activation is keyword-only in practice).
+DENSE_LIKE: dict[str, int | None] = {
+    "Dense": 1,
+    "SimpleRNN": 1,
+    "LSTM": 1,
+    "GRU": 1,
+    "Conv1D": None,
+    "Conv2D": None,
+    "Conv3D": None,
+    "Conv1DTranspose": None,
+    "Conv2DTranspose": None,
+    "Conv3DTranspose": None,
+    "SeparableConv1D": None,
+    "SeparableConv2D": None,
+    "Convolution1D": None,
+    "Convolution2D": None,
+    "Convolution3D": None,
+}
+# Default activation when none is given.
+DEFAULT_ACTIVATION: dict[str, str] = {"SimpleRNN": "tanh", "LSTM": "tanh", "GRU": "tanh"}
+# Layers that keep width and activation of their input.
+TRANSPARENT_LAYERS = frozenset({"Dropout", "AlphaDropout", "GaussianDropout", "GaussianNoise", "ActivityRegularization"})
+MODEL_CLASSES = frozenset({"keras.Model", "keras.Sequential"})
+INPUT_CALLABLES = frozenset({"keras.Input", "keras.layers.Input"})
+
+
+# --- compile() (section 3.5) ---------------------------------------------------------------
+
+COMPILE_POSITIONAL_L1_L4 = ("optimizer", "loss", "metrics", "loss_weights", "sample_weight_mode", "weighted_metrics")
+COMPILE_POSITIONAL_L5 = ("optimizer", "loss", "loss_weights", "metrics", "weighted_metrics")
+COMPILE_KEYWORDS_L5 = frozenset(
+    {
+        "optimizer",
+        "loss",
+        "loss_weights",
+        "metrics",
+        "weighted_metrics",
+        "run_eagerly",
+        "steps_per_execution",
+        "jit_compile",
+        "auto_scale_loss",
+    }
+)

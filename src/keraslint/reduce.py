@@ -1,0 +1,159 @@
+"""Choose the top-level statements the facts need, using flake8's `ast` (already parsed).
+
+LibCST then parses only those statements. A statement is kept when it contains a compile()
+call or an import, or binds a name that a kept statement reads; statements that rebind or mutate
+a needed name are kept too, so dropping a statement never changes a fact.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# Method calls that never change what a model outputs: the statement need not be kept for them.
+_READ_ONLY_METHODS = frozenset(
+    {
+        "fit", "evaluate", "predict", "summary", "save", "save_weights", "load_weights", "fit_generator",
+        "evaluate_generator", "predict_generator", "train_on_batch", "test_on_batch", "predict_on_batch",
+        "to_json", "get_config", "count_params", "plot", "show", "print", "append", "savefig", "figure",
+        "title", "xlabel", "ylabel", "legend", "head", "describe", "info",
+    }
+)
+KERAS_ROOTS = frozenset({"keras", "tensorflow", "tf_keras"})
+
+
+def might_be_keras(source: str) -> bool:
+    """A near-free text test: no compile call or no Keras / TensorFlow mention means nothing to do."""
+    return "compile" in source and ("keras" in source or "tensorflow" in source)
+
+
+def split_lines(source: str) -> list[str]:
+    """Lines as `ast` counts them (\\n, \\r\\n and \\r only), each with its line ending."""
+    lines = []
+    start = 0
+    for match in _LINE_BREAK.finditer(source):
+        lines.append(source[start : match.end()])
+        start = match.end()
+    if start < len(source):
+        lines.append(source[start:])
+    return lines
+
+
+def _imports_keras(statement: ast.stmt) -> bool:
+    if isinstance(statement, ast.Import):
+        return any(alias.name.split(".")[0] in KERAS_ROOTS for alias in statement.names)
+    if isinstance(statement, ast.ImportFrom):
+        return statement.level == 0 and (statement.module or "").split(".")[0] in KERAS_ROOTS
+    return False
+
+
+def relevant_source(source: str, tree: ast.Module) -> tuple[str, list[int]] | None:
+    """(reduced source, original line number of each reduced line), or None when nothing is relevant."""
+    lines = split_lines(source)
+    statements = tree.body
+    if not statements:
+        return None
+    # Group statements that share a line (`a = 1; b = 2`) so that whole lines can be kept.
+    groups: list[tuple[int, int, list[ast.stmt]]] = []
+    for statement in statements:
+        start = statement.lineno
+        for decorator in getattr(statement, "decorator_list", ()):
+            start = min(start, decorator.lineno)
+        end = statement.end_lineno or statement.lineno
+        if groups and start <= groups[-1][1]:
+            first, last, members = groups[-1]
+            groups[-1] = (first, max(last, end), members + [statement])
+        else:
+            groups.append((start, end, [statement]))
+
+    infos = []
+    has_keras_import = False
+    has_compile = False
+    for first, last, members in groups:
+        text = "".join(lines[first - 1 : last])
+        words = set(_WORD.findall(text))
+        inherent = False
+        stores: set[str] = set()
+        for statement in members:
+            if isinstance(statement, (ast.Import, ast.ImportFrom)):
+                inherent = True
+                has_keras_import = has_keras_import or _imports_keras(statement)
+            elif isinstance(statement, ast.Try) and any(
+                isinstance(inner, (ast.Import, ast.ImportFrom)) for inner in statement.body
+            ):
+                inherent = True
+                has_keras_import = has_keras_import or any(_imports_keras(inner) for inner in statement.body)
+            stores |= _stores(statement, words)
+        if "compile" in words or "disable_eager_execution" in words:
+            inherent = True
+            has_compile = has_compile or "compile" in words
+        infos.append((first, last, inherent, stores, words))
+    if not has_compile or not (has_keras_import or "keras" in source):
+        return None
+
+    needed: set[str] = set()
+    keep = [False] * len(infos)
+    for index in range(len(infos) - 1, -1, -1):
+        first, last, inherent, stores, words = infos[index]
+        if inherent or stores & needed:
+            keep[index] = True
+            needed |= words
+    reduced: list[str] = []
+    line_map: list[int] = []
+    for (first, last, *_rest), kept in zip(infos, keep):
+        if not kept:
+            continue
+        for number in range(first, last + 1):
+            text = lines[number - 1] if number - 1 < len(lines) else "\n"
+            if number == last and not text.endswith(("\n", "\r")):
+                text += "\n"
+            reduced.append(text)
+            line_map.append(number)
+    return "".join(reduced), line_map
+
+
+def _stores(statement: ast.stmt, words: set[str]) -> set[str]:
+    """Names the statement may bind or change. Compound statements: every word (conservative)."""
+    if isinstance(statement, ast.Assign):
+        return _target_names(statement.targets)
+    if isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
+        return _target_names([statement.target])
+    if isinstance(statement, ast.Expr):
+        value = statement.value
+        if isinstance(value, ast.Call):
+            func = value.func
+            if isinstance(func, ast.Attribute):
+                if func.attr in _READ_ONLY_METHODS:
+                    return set()
+                return _base_names(func.value)
+            return set()
+        return set()
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {statement.name}
+    if isinstance(statement, (ast.Import, ast.ImportFrom)):
+        return {(alias.asname or alias.name).split(".")[0] for alias in statement.names}
+    if isinstance(statement, (ast.Pass, ast.Return, ast.Break, ast.Continue, ast.Assert, ast.Raise)):
+        return set()
+    return words
+
+
+def _target_names(targets: list[ast.expr]) -> set[str]:
+    names: set[str] = set()
+    for target in targets:
+        names |= _base_names(target)
+    return names
+
+
+def _base_names(node: ast.expr) -> set[str]:
+    if isinstance(node, ast.Name):
+        return {node.id}
+    if isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
+        return _base_names(node.value)
+    if isinstance(node, (ast.Tuple, ast.List)):
+        names: set[str] = set()
+        for element in node.elts:
+            names |= _base_names(element)
+        return names
+    return set()

@@ -1,0 +1,38 @@
+"""The rule registry: every rule, sorted by code."""
+
+from __future__ import annotations
+
+from keraslint.rules.base import Finding, Rule, RuleContext
+from keraslint.rules.compile_args import PositionalMetrics, UnknownIdentifier
+from keraslint.rules.loss_output import (
+    BinaryCrossentropyOnSoftmax,
+    CategoricalCrossentropyOnSingleUnit,
+    FromLogitsOnProbabilities,
+    ProbabilitiesLossOnLogits,
+    SigmoidWithCategoricalCrossentropy,
+    SoftmaxOnSingleUnit,
+)
+from keraslint.rules.metrics import AccuracyOnRegression, AmbiguousAccuracy, ExactMatchAccuracy, ThresholdAccuracyOnLogits
+
+ALL_RULES: tuple[Rule, ...] = (
+    BinaryCrossentropyOnSoftmax(),
+    CategoricalCrossentropyOnSingleUnit(),
+    SoftmaxOnSingleUnit(),
+    FromLogitsOnProbabilities(),
+    ProbabilitiesLossOnLogits(),
+    SigmoidWithCategoricalCrossentropy(),
+    AmbiguousAccuracy(),
+    ExactMatchAccuracy(),
+    AccuracyOnRegression(),
+    ThresholdAccuracyOnLogits(),
+    PositionalMetrics(),
+    UnknownIdentifier(),
+)
+
+RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}
+
+# KER001 is reported by the engine itself, not by a rule object.
+INTERNAL_ERROR_CODE = "KER001"
+INTERNAL_ERROR_NAME = "internal-error"
+
+__all__ = ["ALL_RULES", "RULES_BY_CODE", "Finding", "Rule", "RuleContext", "INTERNAL_ERROR_CODE"]

@@ -1,0 +1,71 @@
+"""What a rule is: a small pure object over a CompileSite."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar, Iterable
+
+import libcst as cst
+
+from keraslint.analysis.sites import CompileSite
+from keraslint.diagnostics import Fix
+from keraslint.lines import Line, describe
+
+
+@dataclasses.dataclass(frozen=True)
+class RuleContext:
+    """What a rule may know beyond the site: the Keras lines the file may run on."""
+
+    lines: frozenset[Line]
+
+    @property
+    def newest(self) -> Line:
+        return max(self.lines)
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    node: cst.CSTNode  # where the finding starts (the line a person annotates with noqa)
+    message: str
+    fix: Fix | None = None
+
+
+class Rule:
+    """Subclasses set the class attributes and implement check().
+
+    The docstring is the rule's documentation, in the sections What it does / Why is this bad? /
+    and the attributes `example` (must fire) and `use_instead` (must stay silent) are complete programs.
+    """
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]  # one line, for the rule table
+    severity: ClassVar[str]  # wrong-number, broken, degraded, crash, style
+    true_on: ClassVar[frozenset[Line]]
+    fix_safety: ClassVar[str | None] = None  # "safe", "unsafe" (documented), or None when there is no fix
+    fix_applied: ClassVar[bool] = False  # whether keraslint can apply the fix itself
+    example: ClassVar[str]
+    use_instead: ClassVar[str]
+    example_target: ClassVar[str | None] = None  # keras-version setting the examples are meant for
+
+    def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
+        raise NotImplementedError
+
+    @classmethod
+    def true_on_text(cls) -> str:
+        return describe(cls.true_on)
+
+
+def on(lines: frozenset[Line]) -> str:
+    return describe(lines)
+
+
+def quoted_like(original: cst.CSTNode | None, text: str) -> cst.SimpleString | None:
+    """A string literal with the same quote style as `original`, or None when original is no plain string."""
+    if not isinstance(original, cst.SimpleString):
+        return None
+    prefix = original.prefix
+    if "b" in prefix.lower() or "f" in prefix.lower():
+        return None
+    quote = original.quote
+    return cst.SimpleString(f"{prefix}{quote}{text}{quote}")

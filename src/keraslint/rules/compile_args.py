@@ -1,0 +1,178 @@
+"""KER3xx: compile() arguments that do not mean the same thing on every Keras line."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import libcst as cst
+
+from keraslint import catalogue
+from keraslint.analysis.sites import CompileSite
+from keraslint.analysis.values import CallV, Const, Ref, Seq
+from keraslint.diagnostics import Fix
+from keraslint.lines import ALL_LINES, Line
+from keraslint.rules.base import Finding, Rule, RuleContext, on
+
+L5 = Line.L5
+
+
+class PositionalMetrics(Rule):
+    """## What it does
+    Flags a `compile()` call whose third positional argument is a list of metrics.
+
+    ## Why is this bad?
+    Keras 3 moved `loss_weights` to the third position. `model.compile("adam", loss, ["accuracy"])`
+    compiles without complaint, reports no accuracy, then fails at the first `fit()` with a dtype
+    error that does not mention metrics. Keras 2 reads the same call as metrics.
+
+    ## Fix safety
+    Passing `metrics=` by keyword means the same on every version: safe, applied.
+    """
+
+    code = "KER304"
+    name = "positional-metrics"
+    summary = "metrics passed as the third positional argument of compile()"
+    severity = "crash"
+    true_on = frozenset({L5})
+    fix_safety = "safe"
+    fix_applied = True
+    example = """\
+import keras
+
+model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+model.compile("adam", "categorical_crossentropy", ["accuracy"])
+"""
+    use_instead = """\
+import keras
+
+model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
+"""
+
+    def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
+        positional = site.raw.positional
+        if len(positional) < 3 or L5 not in context.lines:
+            return
+        value, node = positional[2]
+        if not _looks_like_metrics(value):
+            return
+        fix = None
+        if len(positional) == 3:
+            fix = Fix("pass metrics= by keyword", True, _keyword_arg_fix("metrics"), _arg_of(site.call, node))
+        yield Finding(node, "third positional compile() argument is loss_weights on Keras 3, not metrics: fails at fit() (crash)", fix)
+
+
+def _looks_like_metrics(value) -> bool:
+    items = value.items if isinstance(value, Seq) else (value,)
+    for item in items:
+        if isinstance(item, Const) and isinstance(item.value, str):
+            return True
+        if isinstance(item, CallV) and item.callee.startswith("keras.metrics."):
+            return True
+        if isinstance(item, Ref) and item.name.startswith("keras.metrics."):
+            return True
+    return False
+
+
+def _arg_of(call: cst.Call, value_node: cst.CSTNode) -> cst.Arg | None:
+    for arg in call.args:
+        if arg.value is value_node:
+            return arg
+    return None
+
+
+def _keyword_arg_fix(keyword: str):
+    def replace(arg: cst.CSTNode) -> cst.CSTNode:
+        assert isinstance(arg, cst.Arg)
+        return arg.with_changes(
+            keyword=cst.Name(keyword),
+            equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
+        )
+
+    return replace
+
+
+class UnknownIdentifier(Rule):
+    """## What it does
+    Flags a loss or metric string, or a `compile()` keyword, that does not exist on the newest
+    Keras line the project may use: for example loss `"logcosh"` or `"huber_loss"` on Keras 3,
+    metric `"auc"` on TF 2.x or tf-keras, a bare-string `metrics="accuracy"` or
+    `sample_weight_mode=` on Keras 3, and spellings no version accepts (`"cce"`, `"scce"`).
+
+    ## Why is this bad?
+    Keras raises at compile() or, worse, at the first fit(), after data loading and model building
+    have run. Under an unknown target keraslint checks against the newest line the project could
+    use, so spellings that only newer versions added are not reported for old ones.
+
+    ## Fix safety
+    Replacing a string with the spelling valid on the target line is safe, applied when there is
+    exactly one such spelling.
+    """
+
+    code = "KER305"
+    name = "unknown-identifier"
+    summary = "a loss, metric or compile() keyword that the target Keras line does not have"
+    severity = "crash"
+    true_on = ALL_LINES
+    fix_safety = "safe"
+    fix_applied = True
+    example = """\
+import keras
+
+model = keras.Sequential([keras.layers.Dense(1)])
+model.compile(optimizer="adam", loss="logcosh")
+"""
+    use_instead = """\
+import keras
+
+model = keras.Sequential([keras.layers.Dense(1)])
+model.compile(optimizer="adam", loss="log_cosh")
+"""
+    example_target = "3"
+
+    def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
+        newest = context.newest
+        where = on(frozenset({newest}))
+        loss = site.loss()
+        if loss is not None and loss.form == "string" and loss.identifier in catalogue.LOSS_SPELLINGS:
+            if newest not in loss.valid_on:
+                spelling = catalogue.LOSS_SPELLINGS[loss.identifier]
+                hint = f" (use '{spelling.suggestion}')" if spelling.suggestion and " " not in spelling.suggestion else ""
+                yield Finding(loss.report_node, f"loss {loss.spelling} does not exist on {where}: fails at compile(){hint}",
+                              _string_fix(loss.value_node, spelling.suggestion))
+        for argument in site.metrics_arguments():
+            if newest not in argument.lines:
+                continue
+            if argument.bare_string is not None and newest == L5:
+                yield Finding(argument.bare_string.report_node,
+                              f"metrics={argument.bare_string.name!r} is not a list: Keras 3 rejects it at compile()",
+                              _list_fix(argument.bare_string.value_node))
+                continue
+            for metric in argument.metrics:
+                if metric.form != "string":
+                    continue
+                bad = catalogue.BAD_METRIC_SPELLINGS.get(metric.name)
+                if bad is not None and newest in bad.invalid_on:
+                    yield Finding(metric.report_node,
+                                  f"metric '{metric.name}' does not exist on {where}: fails at compile()/fit() (use {bad.suggestion})")
+        if newest == L5 and not site.raw.double_star:
+            for keyword, node in site.raw.keyword_nodes.items():
+                if keyword not in catalogue.COMPILE_KEYWORDS_L5:
+                    yield Finding(node, f"compile() has no {keyword}= on Keras 3: TypeError at compile()")
+
+
+def _string_fix(node, suggestion: str | None) -> Fix | None:
+    from keraslint.rules.base import quoted_like
+
+    if suggestion is None or " " in suggestion:
+        return None
+    replacement = quoted_like(node, suggestion)
+    if replacement is None:
+        return None
+    return Fix(f"use '{suggestion}'", True, lambda _old: replacement, node)
+
+
+def _list_fix(node) -> Fix | None:
+    if not isinstance(node, cst.SimpleString):
+        return None
+    return Fix("wrap in a list", True, lambda old: cst.List([cst.Element(old)]), node)

@@ -1,0 +1,314 @@
+"""KER2xx: metrics that report a number other than the one the user reads."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from keraslint import catalogue
+from keraslint.analysis.sites import CompileSite, MetricFact
+from keraslint.lines import ALL_LINES, Line
+from keraslint.rules.base import Finding, Rule, RuleContext, on
+
+L1, L2, L3, L4, L5 = Line.L1, Line.L2, Line.L3, Line.L4, Line.L5
+_NOT_L1 = frozenset({L2, L3, L4, L5})
+
+
+def accuracy_string_lines(metric: MetricFact) -> frozenset[Line]:
+    """Lines on which a metric string is resolved as the ambiguous 'accuracy' (section 1, 3.3)."""
+    if metric.form != "string":
+        return frozenset()
+    text = metric.name
+    if text in catalogue.ACCURACY_STRINGS:
+        return ALL_LINES
+    if text == "Accuracy":
+        return frozenset({L4, L5})  # the Accuracy class on TF 2.1/2.2 and in graph mode
+    if text.lower() in catalogue.ACCURACY_STRINGS:
+        return frozenset({L3, L4, L5})  # matched case-insensitively from keras 2.6 on
+    return frozenset()
+
+
+def is_exact_accuracy(metric: MetricFact, lines: frozenset[Line]) -> frozenset[Line]:
+    """Lines on which this metric is keras.metrics.Accuracy (exact equality)."""
+    if metric.form == "instance" and metric.name == "Accuracy":
+        return _NOT_L1 & lines
+    if metric.form == "string" and metric.name == "Accuracy":
+        return frozenset({L2}) & lines
+    return frozenset()
+
+
+class AmbiguousAccuracy(Rule):
+    """## What it does
+    Flags `metrics=["accuracy"]` (or `"acc"`) together with binary crossentropy on a softmax output
+    of width >= 3 or a sigmoid output of width >= 2.
+
+    ## Why is this bad?
+    Keras resolves the string to a concrete metric, differently by version. Keras 2.0-2.3 and
+    TF 2.0-2.1 (and graph mode) look at the loss and pick `binary_accuracy`: on a softmax output it
+    counts every one of the N outputs and reports 0.95 where the true accuracy is 0.79. TF 2.2+,
+    tf-keras and Keras 3 look at shapes only and pick `categorical_accuracy`: correct for a softmax,
+    meaningless for a multi-label sigmoid output (0.37 against 0.91 element-wise).
+    A 2-unit softmax gives identical numbers on every version: not flagged.
+
+    ## Fix safety
+    Naming the metric keeps the history key `accuracy`:
+    `keras.metrics.CategoricalAccuracy(name="accuracy")` for a softmax (single-label) output,
+    `keras.metrics.BinaryAccuracy(name="accuracy")` for a sigmoid (multi-label) output. Safe, applied.
+    """
+
+    code = "KER201"
+    name = "ambiguous-accuracy"
+    summary = "'accuracy' resolved by Keras to a metric that is wrong for this output"
+    severity = "wrong-number"
+    true_on = ALL_LINES
+    fix_safety = "safe"
+    fix_applied = True
+    example = """\
+from keras.models import Sequential
+from keras.layers import Dense
+
+model = Sequential([Dense(128, activation="relu", input_shape=(784,)), Dense(10, activation="softmax")])
+model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+"""
+    use_instead = """\
+from keras.models import Sequential
+from keras.layers import Dense
+
+model = Sequential([Dense(128, activation="relu", input_shape=(784,)), Dense(10, activation="softmax")])
+model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+"""
+    example_target = "2.0.4"
+
+    def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
+        loss, output = site.loss(), site.output
+        if loss is None or output is None or loss.kind != catalogue.BCE or output.width is None:
+            return
+        if output.activation == catalogue.SOFTMAX and output.width >= 3:
+            wrong_on, picked, consequence = frozenset({L1, L2}), "binary_accuracy", "inflated"
+            metric_class = "CategoricalAccuracy"
+        elif output.activation == catalogue.SIGMOID and output.width >= 2:
+            wrong_on, picked, consequence = frozenset({L3, L4, L5}), "categorical_accuracy", "wrong for multi-label"
+            metric_class = "BinaryAccuracy"
+        else:
+            return
+        for argument in site.metrics_arguments():
+            for metric in argument.metrics:
+                bad = accuracy_string_lines(metric) & argument.lines & wrong_on & context.lines
+                if bad:
+                    yield Finding(
+                        metric.report_node,
+                        f"'{metric.name}' with {loss.spelling} is {picked} on {on(bad)}: "
+                        f"{consequence} for a {output.width}-unit {output.activation}",
+                        _named_metric_fix(metric, metric_class),
+                    )
+
+
+def _named_metric_fix(metric: MetricFact, metric_class: str):
+    from keraslint.fixes import metric_object_fix  # fixes build LibCST nodes; kept out of rule logic
+
+    return metric_object_fix(metric, metric_class, (("name", "accuracy"),))
+
+
+class ExactMatchAccuracy(Rule):
+    """## What it does
+    Flags `keras.metrics.Accuracy()` (and the string `"Accuracy"` where it resolves to that class:
+    TF 2.1, TF 2.2, graph mode) on an output of probabilities or logits.
+
+    ## Why is this bad?
+    `Accuracy` counts predictions exactly equal to the labels. A probability such as 0.93 never
+    equals the label 1, so the metric reports about 0.000 on every version.
+
+    ## Fix safety
+    The matching class (`CategoricalAccuracy`, `SparseCategoricalAccuracy`, `BinaryAccuracy`)
+    depends on the labels: not applied.
+    """
+
+    code = "KER202"
+    name = "exact-match-accuracy"
+    summary = "keras.metrics.Accuracy() on probabilities or logits"
+    severity = "wrong-number"
+    true_on = _NOT_L1
+    fix_safety = "unsafe"
+    example = """\
+import keras
+
+model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=[keras.metrics.Accuracy()])
+"""
+    use_instead = """\
+import keras
+
+model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=[keras.metrics.CategoricalAccuracy()])
+"""
+
+    def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
+        output = site.output
+        if output is None or not _is_score_output(output):
+            return
+        for argument in site.metrics_arguments():
+            for metric in argument.metrics:
+                bad = is_exact_accuracy(metric, argument.lines & context.lines)
+                if bad:
+                    shown = "Accuracy()" if metric.form == "instance" else "'Accuracy'"
+                    yield Finding(
+                        metric.report_node,
+                        f"{shown} counts exact matches of the {output.describe()} with the labels: "
+                        f"reports ~0.0 on {on(bad)} (wrong-number)",
+                    )
+
+
+def _is_score_output(output) -> bool:
+    if output.activation in (catalogue.SOFTMAX, catalogue.SIGMOID):
+        return True
+    return output.activation == catalogue.LINEAR and output.layer in catalogue.DENSE_LIKE
+
+
+class AccuracyOnRegression(Rule):
+    """## What it does
+    Flags an accuracy metric with a regression loss (mse, mae, mape, msle, huber, log_cosh,
+    poisson, cosine similarity, in any spelling) on an output that is not a softmax or sigmoid.
+
+    ## Why is this bad?
+    Accuracy compares rounded or arg-maxed predictions with continuous targets. It reports about
+    0.000 on every Keras version, and says nothing about the regression.
+
+    ## Fix safety
+    A regression metric such as `"mae"` or `keras.metrics.RootMeanSquaredError()` is the usual
+    replacement, but which one is a choice: not applied.
+    """
+
+    code = "KER203"
+    name = "accuracy-on-regression"
+    summary = "an accuracy metric with a regression loss"
+    severity = "wrong-number"
+    true_on = ALL_LINES
+    fix_safety = "unsafe"
+    example = """\
+import tensorflow as tf
+
+model = tf.keras.Sequential([tf.keras.layers.Dense(64, activation="relu"), tf.keras.layers.Dense(1)])
+model.compile(optimizer="adam", loss="mse", metrics=["accuracy"])
+"""
+    use_instead = """\
+import tensorflow as tf
+
+model = tf.keras.Sequential([tf.keras.layers.Dense(64, activation="relu"), tf.keras.layers.Dense(1)])
+model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+"""
+
+    def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
+        loss, output = site.loss(), site.output
+        if loss is None or output is None or loss.kind != catalogue.REGRESSION:
+            return
+        if output.activation is None or output.activation in (catalogue.SOFTMAX, catalogue.SIGMOID):
+            return
+        if output.layer is None:
+            return
+        for argument in site.metrics_arguments():
+            for metric in argument.metrics:
+                lines = _accuracy_lines(metric) & argument.lines & context.lines
+                if lines:
+                    shown = f"'{metric.name}'" if metric.form == "string" else f"{metric.name}()"
+                    yield Finding(
+                        metric.report_node,
+                        f"{shown} with regression loss {loss.spelling} on a {output.describe()}: "
+                        f"reports ~0.0 on {on(lines)} (wrong-number)",
+                    )
+
+
+def _accuracy_lines(metric: MetricFact) -> frozenset[Line]:
+    if metric.form == "string":
+        if metric.name in catalogue.ACCURACY_FUNCTIONS:
+            return ALL_LINES
+        return accuracy_string_lines(metric)
+    if metric.form == "instance" and metric.name in catalogue.ACCURACY_CLASSES and metric.name != "Accuracy":
+        return _NOT_L1  # Accuracy() itself is KER202's
+    if metric.form == "function" and metric.name in catalogue.ACCURACY_FUNCTIONS:
+        return ALL_LINES
+    return frozenset()
+
+
+class ThresholdAccuracyOnLogits(Rule):
+    """## What it does
+    Flags binary crossentropy with `from_logits=True` on a linear output together with
+    `"accuracy"`, `"binary_accuracy"` or `BinaryAccuracy()` left at its 0.5 threshold.
+
+    ## Why is this bad?
+    The output is a logit, whose decision boundary is 0, not 0.5. Keras 2.3 rounds logits and
+    reports 0.164 where the true accuracy is 0.913; later versions threshold at 0.5 and misreport
+    by about a point.
+
+    ## Fix safety
+    `keras.metrics.BinaryAccuracy(threshold=0.0, name="accuracy")` measures the same thing on
+    logits and keeps the history key: safe, applied.
+    """
+
+    code = "KER204"
+    name = "threshold-accuracy-on-logits"
+    summary = "0.5-threshold accuracy on logits from BinaryCrossentropy(from_logits=True)"
+    severity = "wrong-number"
+    true_on = _NOT_L1
+    fix_safety = "safe"
+    fix_applied = True
+    example = """\
+import keras
+
+model = keras.Sequential([keras.layers.Dense(16, activation="relu"), keras.layers.Dense(1)])
+model.compile(optimizer="adam", loss=keras.losses.BinaryCrossentropy(from_logits=True), metrics=["accuracy"])
+"""
+    use_instead = """\
+import keras
+
+model = keras.Sequential([keras.layers.Dense(16, activation="relu"), keras.layers.Dense(1)])
+model.compile(
+    optimizer="adam",
+    loss=keras.losses.BinaryCrossentropy(from_logits=True),
+    metrics=[keras.metrics.BinaryAccuracy(threshold=0.0, name="accuracy")],
+)
+"""
+
+    def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
+        loss, output = site.loss(), site.output
+        if loss is None or output is None or loss.kind != catalogue.BCE or loss.from_logits is not True:
+            return
+        if output.activation != catalogue.LINEAR or output.layer not in catalogue.DENSE_LIKE:
+            return
+        for argument in site.metrics_arguments():
+            for metric in argument.metrics:
+                lines = self._threshold_lines(metric, output.width) & argument.lines & context.lines & self.true_on
+                if not lines:
+                    continue
+                size = "large" if L2 in lines else "about a point"
+                shown = f"'{metric.name}'" if metric.form == "string" else f"{metric.name}()"
+                yield Finding(
+                    metric.report_node,
+                    f"{shown} thresholds logits at 0.5 under from_logits=True: misreported on {on(lines)} ({size})",
+                    _threshold_fix(metric),
+                )
+
+    @staticmethod
+    def _threshold_lines(metric: MetricFact, width: int | None) -> frozenset[Line]:
+        if metric.form == "string":
+            if metric.name == "binary_accuracy":
+                return ALL_LINES
+            lines = accuracy_string_lines(metric)
+            if width == 1:
+                return lines
+            return lines & {L1, L2}  # wider outputs get categorical_accuracy from TF 2.2 on
+        if metric.form == "instance" and metric.name == "BinaryAccuracy":
+            if not metric.threshold_known or metric.threshold == 0.0:
+                return frozenset()
+            return ALL_LINES
+        if metric.form == "function" and metric.name == "binary_accuracy":
+            return ALL_LINES
+        return frozenset()
+
+
+def _threshold_fix(metric: MetricFact):
+    from keraslint.fixes import metric_object_fix, threshold_fix
+
+    if metric.form == "instance":
+        return threshold_fix(metric)
+    if metric.form == "string":
+        return metric_object_fix(metric, "BinaryAccuracy", (("threshold", 0.0), ("name", metric.name)))
+    return None

@@ -1,0 +1,829 @@
+"""Which Keras version lines a file targets (rules.md, "Version targeting").
+
+First match wins: the explicit ``keras-version`` setting, then the pins of the
+nearest project (pyproject.toml, requirements*.txt, setup.cfg, setup.py,
+environment.yml, Pipfile), then the distributions installed in the running
+environment, then "unknown" (every line).
+
+Nothing here imports Keras or executes project code; project files are only
+read and parsed, and a file that cannot be read or parsed is skipped.
+"""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import dataclasses
+import functools
+import importlib.metadata
+import os
+import re
+import sys
+from typing import Callable, Iterable, Iterator
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from keraslint.lines import ALL_LINES, Line
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+__all__ = [
+    "API_KERAS",
+    "API_TF",
+    "API_TF_KERAS",
+    "ConfigError",
+    "KERAS_VERSION_HELP",
+    "Pins",
+    "clear_caches",
+    "find_project_pins",
+    "installed_pins",
+    "lines_for",
+    "parse_keras_version",
+    "resolve_lines",
+]
+
+
+class ConfigError(ValueError):
+    """A bad keras-version setting; the message names the value and what is accepted."""
+
+
+API_KERAS = "keras"  # `import keras` / `from keras...` (the standalone package)
+API_TF = "tensorflow"  # tf.keras / tensorflow.keras / tensorflow.python.keras
+API_TF_KERAS = "tf_keras"  # `import tf_keras`
+_ALL_APIS = frozenset({API_KERAS, API_TF, API_TF_KERAS})
+
+KERAS_VERSION_HELP = (
+    "Keras version the code targets (default: auto). Accepted: "
+    "a Keras version ('2.2.4' -> L1, '2.3' -> L2, '2.4'..'2.15' -> L3, '2.16'..'2.21' -> L4 "
+    "(no standalone Keras 2.16 exists, so this means tf-keras), '3' / '3.15.1' -> L5), "
+    "also written 'keras==X' or 'keras X'; a TensorFlow version 'tensorflow==X', 'tf==X', "
+    "'tensorflow X' or 'tfX' (1.x and 2.0-2.1 -> L2, 2.2-2.15 -> L3, 2.16+ -> L5); "
+    "'tf-keras==X' (2.16+ -> L4, older like that TensorFlow version); a range such as "
+    "'keras>=2.3,<3' (every line it admits); a line L1..L5 or several ('L3,L4'); "
+    "'any' (every line); 'auto' or empty (read the project's pins, then the installed packages)."
+)
+
+_EXPECTED = (
+    "expected a Keras version (2.2.4, 3), 'tensorflow==2.1', 'tf-keras==2.17', "
+    "a line L1..L5 (or several: 'L3,L4'), any, or auto"
+)
+
+
+# --- version -> line --------------------------------------------------------------------------
+
+
+def _keras_line(v: Version) -> Line | None:
+    """The line of a standalone `keras` release (keras-semantics.md, "Version lines")."""
+    major, minor = (v.release + (0,))[:2]
+    if major == 2 and minor <= 2:
+        return Line.L1
+    if major == 2 and minor == 3:
+        return Line.L2
+    if major == 2 and 4 <= minor <= 15:
+        return Line.L3  # keras 2.4+ re-exports tf.keras
+    if major >= 3:
+        return Line.L5
+    return None  # Keras 1.x, and keras 2.16+ which was never released
+
+
+def _tf_line(v: Version) -> Line | None:
+    """The line `tf.keras` gives with this TensorFlow release (without TF_USE_LEGACY_KERAS)."""
+    major, minor = (v.release + (0,))[:2]
+    if major == 1 or (major == 2 and minor <= 1):
+        return Line.L2  # TF1 graph mode and TF 2.0/2.1 share the training_v1 path
+    if major == 2 and minor <= 15:
+        return Line.L3
+    if major >= 2:
+        return Line.L5  # TF 2.16+ ships Keras 3 as tf.keras
+    return None
+
+
+def _tf_keras_line(v: Version) -> Line | None:
+    """The line of a `tf-keras` release: Keras 2 legacy from 2.16 on, tf.keras copies before."""
+    major, minor = (v.release + (0,))[:2]
+    if (major, minor) >= (2, 16):
+        return Line.L4
+    if (major, minor) >= (2, 14):
+        return Line.L3  # tf-keras 2.14/2.15 are the Keras 2.14/2.15 code
+    return None
+
+
+def _keras_via_tf_line(v: Version) -> Line | None:
+    """`import keras` when only TensorFlow is pinned: TF brings the matching keras."""
+    line = _tf_line(v)
+    # Before TF 2.2 the keras package was an independent install (2.2.x or 2.3.x): unknown.
+    return line if line in (Line.L3, Line.L5) else None
+
+
+def _tf_keras_via_tf_line(v: Version) -> Line | None:
+    """`import tf_keras` when only TensorFlow is pinned (tf-keras follows TF's minor version)."""
+    return _tf_keras_line(v)
+
+
+def _versions(prefix_minors: Iterable[tuple[int, int]], extra: Iterable[str] = ()) -> tuple[Version, ...]:
+    # Dense representatives (every patch 0-9) so that narrow ranges such as
+    # ">=2.4.1,<2.4.3" still admit one of them.
+    out = [Version(f"{a}.{b}.{p}") for a, b in prefix_minors for p in range(10)]
+    out.extend(Version(x) for x in extra)
+    return tuple(out)
+
+
+_KERAS_REPS = _versions(
+    [(2, m) for m in range(16)] + [(3, m) for m in range(30)], ["3.99", "4.0"]
+)
+_TF_REPS = _versions(
+    [(1, m) for m in range(16)] + [(2, m) for m in range(30)], ["2.99", "3.0"]
+)
+_TF_KERAS_REPS = _versions([(2, m) for m in range(14, 30)], ["2.99"])
+
+
+def _admitted(
+    spec: SpecifierSet, reps: tuple[Version, ...], line_of: Callable[[Version], Line | None]
+) -> frozenset[Line]:
+    """Every line whose representative versions (plus the versions named in the spec) it admits."""
+    candidates = list(reps)
+    # The spec's own versions catch exact pins that are not representatives:
+    # "==2.1.0+cu101", "==2.15.0.post1", "==2.17.0.dev20240301".
+    for clause in spec:
+        try:
+            candidates.append(Version(clause.version))
+        except InvalidVersion:
+            pass  # wildcards like "2.3.*" are covered by the representatives
+    found = set()
+    for v in candidates:
+        if spec.contains(v, prereleases=True):
+            line = line_of(v)
+            if line is not None:
+                found.add(line)
+    return frozenset(found)
+
+
+# --- the explicit setting ---------------------------------------------------------------------
+
+_LINE_LIST_RE = re.compile(r"^l[1-5](\s*,\s*l[1-5])*$")
+_PKG_RE = re.compile(r"^(?P<pkg>tf[-_.]keras|tensorflow|keras|tf)(?P<rest>.*)$")
+_OPS = ("===", "==", "~=", "!=", "<=", ">=", "<", ">")
+
+
+def _setting_keras_line(v: Version) -> Line | None:
+    major, minor = (v.release + (0,))[:2]
+    if major == 2 and minor >= 16:
+        return Line.L4  # no standalone Keras 2.16+ exists: the user means tf-keras
+    return _keras_line(v)
+
+
+def _setting_tf_keras_line(v: Version) -> Line | None:
+    line = _tf_keras_line(v)
+    return line if line is not None else _tf_line(v)  # "else like the TF version X"
+
+
+def parse_keras_version(value: str) -> frozenset[Line] | None:
+    """Parse the keras-version setting (--keras-version, [tool.keraslint] keras-version).
+
+    Accepted values (case-insensitive, surrounding spaces ignored):
+
+    - ``""`` or ``"auto"``: returns None (decide from the project pins, then installed packages);
+    - ``"any"``, ``"all"`` or ``"unknown"``: every line;
+    - ``"L1"`` .. ``"L5"``, or several comma-separated (``"L3,L4"``);
+    - a bare Keras version, also written ``"keras==X"``, ``"keras X"``, ``"kerasX"``:
+      2.0-2.2 -> L1, 2.3 -> L2, 2.4-2.15 -> L3, 2.16-2.x -> L4 (no standalone Keras 2.16+
+      was released, so such a number can only mean the tf-keras package), 3+ -> L5;
+    - a TensorFlow version ``"tensorflow==X"``, ``"tf==X"``, ``"tensorflow X"``, ``"tfX"``,
+      ``"tf.keras==X"``: 1.x and 2.0-2.1 -> L2, 2.2-2.15 -> L3, 2.16+ -> L5;
+    - ``"tf-keras==X"`` / ``"tf_keras X"``: X >= 2.16 -> L4, else like TensorFlow X;
+    - any of the package forms with a PEP 440 range (``"keras>=2.3,<3"``, or a bare ``">=3"``
+      meaning keras): every line the range admits.
+
+    Anything else raises ConfigError naming the value and the accepted forms.
+    """
+    text = (value or "").strip().lower()
+    if text in ("", "auto"):
+        return None
+    if text in ("any", "all", "unknown"):
+        return ALL_LINES
+    compact = re.sub(r"\s+", "", text)
+    if _LINE_LIST_RE.match(compact):
+        return frozenset(Line(int(part[1])) for part in compact.split(","))
+
+    pkg, rest = "keras", text
+    m = _PKG_RE.match(text)
+    if m:
+        pkg, rest = m.group("pkg"), m.group("rest").strip()
+        if pkg in ("tf-keras", "tf_keras", "tf.keras"):
+            pkg = "tf-keras" if pkg != "tf.keras" else "tensorflow"
+        elif pkg == "tf":
+            pkg = "tensorflow"
+    rest = rest.replace(" ", "")
+    if rest.startswith("=") and not rest.startswith("=="):
+        rest = rest[1:]  # "keras=2.3" as conda writes it
+
+    lines: frozenset[Line] | None = None
+    if rest and not rest.startswith(_OPS) and "," not in rest:
+        # A single version: map it directly (covers "2.16", which the pin tables never see).
+        try:
+            v = Version(rest)
+        except InvalidVersion:
+            v = None
+        if v is None:
+            rest = "==" + rest  # "2.3.*": let the range branch try it
+        else:
+            line_of = {
+                "keras": _setting_keras_line,
+                "tensorflow": _tf_line,
+                "tf-keras": _setting_tf_keras_line,
+            }[pkg]
+            line = line_of(v)
+            lines = frozenset({line}) if line is not None else frozenset()
+    if rest and lines is None and (rest.startswith(_OPS) or "," in rest):
+        try:
+            spec = SpecifierSet(rest)
+        except InvalidSpecifier:
+            spec = None
+        if spec is not None:
+            reps, line_of = {
+                "keras": (_KERAS_REPS, _keras_line),
+                "tensorflow": (_TF_REPS, _tf_line),
+                "tf-keras": (_TF_KERAS_REPS + _TF_REPS, _setting_tf_keras_line),
+            }[pkg]
+            lines = _admitted(spec, reps, line_of)
+    if not lines:
+        raise ConfigError(f"invalid keras-version {value!r}: {_EXPECTED}")
+    return lines
+
+
+# --- project pins -----------------------------------------------------------------------------
+
+_KERAS_NAMES = frozenset({"keras", "keras-nightly"})
+_TF_NAMES = frozenset(
+    {
+        "tensorflow",
+        "tensorflow-cpu",
+        "tensorflow-gpu",
+        "tensorflow-macos",
+        "tensorflow-intel",
+        "tensorflow-aarch64",
+        "tensorflow-rocm",
+        "intel-tensorflow",
+        "tensorflow-base",  # conda
+        "tf-nightly",
+        "tf-nightly-cpu",
+        "tf-nightly-gpu",
+    }
+)
+_TF_KERAS_NAMES = frozenset({"tf-keras", "tf-keras-nightly"})
+_MAX_FILE_BYTES = 5_000_000  # a lock file or a vendored blob is not a pin list
+
+
+@dataclasses.dataclass(frozen=True)
+class Pins:
+    keras: SpecifierSet | None  # SpecifierSet("") means "present, unpinned"
+    tensorflow: SpecifierSet | None  # any TensorFlow distribution (tensorflow-cpu, tf-nightly, ...)
+    tf_keras: SpecifierSet | None  # tf-keras / tf_keras
+    source: str  # where the pins came from, for messages
+
+
+def _kind(name: str) -> str | None:
+    norm = canonicalize_name(name)
+    if norm in _KERAS_NAMES:
+        return "keras"
+    if norm in _TF_NAMES:
+        return "tensorflow"
+    if norm in _TF_KERAS_NAMES:
+        return "tf_keras"
+    return None
+
+
+def _read_text(path: str) -> str | None:
+    """Every project-file read goes through here (one place to count reads in tests)."""
+    try:
+        if os.path.getsize(path) > _MAX_FILE_BYTES:
+            return None
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
+            return fh.read()
+    except (OSError, ValueError):
+        return None
+
+
+def _spec_or_none(text: str) -> SpecifierSet | None:
+    try:
+        return SpecifierSet(text)
+    except InvalidSpecifier:
+        return None
+
+
+_CLAUSE_RE = re.compile(r"(\^|~=|~|===|==|!=|<=|>=|<|>|=)?\s*(\*|[0-9][0-9A-Za-z.*+!_-]*)")
+
+
+def _loose_spec(text: str, *, bare_is_prefix: bool = False) -> SpecifierSet | None:
+    """Poetry / Pipfile / conda constraints as a PEP 440 set.
+
+    Poetry: "^2.3" -> >=2.3,<3.0; "~2.3" -> >=2.3,<2.4; "2.3.1" -> ==2.3.1; "*" -> any.
+    Conda (bare_is_prefix): "=2.3" / "2.3" -> ==2.3.*, "=2.3.1" -> ==2.3.1.
+    An "or" ("||", "|") cannot be one SpecifierSet: treated as present but unpinned.
+    """
+    text = text.strip().strip("'\"")
+    if not text or text == "*" or "|" in text:
+        return SpecifierSet("")
+    clauses = []
+    for op, ver in _CLAUSE_RE.findall(text.replace(",", " ")):
+        if ver == "*":
+            continue
+        parts = ver.rstrip(".*").split(".")
+        if op == "^":
+            nums = [int(p) if p.isdigit() else 0 for p in parts]
+            # The upper bound bumps the first non-zero component (Poetry's caret).
+            i = next((k for k, n in enumerate(nums) if n != 0), len(nums) - 1)
+            upper = nums[: i + 1]
+            upper[i] += 1
+            clauses += [f">={ver}", "<" + ".".join(map(str, upper))]
+        elif op == "~":
+            nums = [int(p) if p.isdigit() else 0 for p in parts]
+            keep = 1 if len(nums) == 1 else 2
+            upper = nums[:keep]
+            upper[-1] += 1
+            clauses += [f">={ver}", "<" + ".".join(map(str, upper))]
+        elif op in ("", "="):
+            if ver.endswith("*"):
+                clauses.append(f"=={ver}")
+            elif bare_is_prefix and len(parts) < 3:
+                clauses.append(f"=={ver}.*")
+            else:
+                clauses.append(f"=={ver}")
+        else:
+            clauses.append(f"{op}{ver}")
+    return _spec_or_none(",".join(clauses))
+
+
+def _pep508(line: str) -> tuple[str, SpecifierSet] | None:
+    """A PEP 508 requirement string -> (name, specifier); None for anything else."""
+    line = line.strip()
+    if not line or line.startswith(("#", "-")):
+        return None
+    # Inline options of requirements files ("--hash=...") and comments end the requirement.
+    line = re.split(r"\s+(?:#|-{1,2}[A-Za-z])", line, maxsplit=1)[0].strip()
+    try:
+        req = Requirement(line)
+    except InvalidRequirement:
+        return None
+    if req.url:
+        return None
+    return req.name, req.specifier
+
+
+def _requirements_txt(text: str) -> Iterator[tuple[str, SpecifierSet]]:
+    text = re.sub(r"\\\r?\n", " ", text)  # pip joins backslash continuations
+    for raw in text.splitlines():
+        found = _pep508(raw)
+        if found:
+            yield found
+
+
+def _toml_requirement_lists(data: dict) -> Iterator[tuple[str, SpecifierSet]]:
+    project = data.get("project")
+    if isinstance(project, dict):
+        yield from _pep508_list(project.get("dependencies"))
+        optional = project.get("optional-dependencies")
+        if isinstance(optional, dict):
+            for group in optional.values():
+                yield from _pep508_list(group)
+    groups = data.get("dependency-groups")  # PEP 735
+    if isinstance(groups, dict):
+        for group in groups.values():
+            yield from _pep508_list(group)
+    tool = data.get("tool")
+    if not isinstance(tool, dict):
+        return
+    for table in ("pdm", "uv"):
+        dev = tool.get(table, {}).get("dev-dependencies") if isinstance(tool.get(table), dict) else None
+        if isinstance(dev, dict):
+            for group in dev.values():
+                yield from _pep508_list(group)
+        else:
+            yield from _pep508_list(dev)
+    poetry = tool.get("poetry")
+    if isinstance(poetry, dict):
+        yield from _poetry_table(poetry.get("dependencies"))
+        yield from _poetry_table(poetry.get("dev-dependencies"))
+        group_tables = poetry.get("group")
+        if isinstance(group_tables, dict):
+            for group in group_tables.values():
+                if isinstance(group, dict):
+                    yield from _poetry_table(group.get("dependencies"))
+
+
+def _pep508_list(items: object) -> Iterator[tuple[str, SpecifierSet]]:
+    if isinstance(items, list):
+        for item in items:
+            if isinstance(item, str):
+                found = _pep508(item)
+                if found:
+                    yield found
+
+
+def _poetry_table(table: object) -> Iterator[tuple[str, SpecifierSet]]:
+    """Poetry and Pipfile share the shape name = "constraint" | {version = ...} | [{...}, ...]."""
+    if not isinstance(table, dict):
+        return
+    for name, value in table.items():
+        if not isinstance(name, str) or _kind(name) is None:
+            continue
+        if isinstance(value, dict):
+            value = value.get("version", "*")
+        elif isinstance(value, list):
+            # Several constraints with markers: we ignore markers, so only "present" is sure.
+            value = "*"
+        if isinstance(value, str):
+            spec = _loose_spec(value)
+            if spec is not None:
+                yield name, spec
+
+
+def _pyproject(text: str) -> Iterator[tuple[str, SpecifierSet]]:
+    yield from _toml_requirement_lists(tomllib.loads(text))
+
+
+def _pipfile(text: str) -> Iterator[tuple[str, SpecifierSet]]:
+    data = tomllib.loads(text)
+    for table in ("packages", "dev-packages"):
+        yield from _poetry_table(data.get(table))
+
+
+def _setup_cfg(text: str) -> Iterator[tuple[str, SpecifierSet]]:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read_string(text)
+    values = []
+    if parser.has_option("options", "install_requires"):
+        values.append(parser.get("options", "install_requires"))
+    if parser.has_section("options.extras_require"):
+        values.extend(v for _, v in parser.items("options.extras_require"))
+    for value in values:
+        for item in re.split(r"[\n;]", value):
+            found = _pep508(item)
+            if found:
+                yield found
+
+
+def _setup_py(text: str) -> Iterator[tuple[str, SpecifierSet]]:
+    """String literals given to install_requires / extras_require (the file is never executed)."""
+    tree = ast.parse(text)
+    # One level of indirection: install_requires=REQUIRED where REQUIRED = [...] at top level.
+    assigned: dict[str, ast.expr] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            assigned[node.targets[0].id] = node.value
+
+    def strings(node: ast.expr | None, depth: int = 0) -> Iterator[str]:
+        if node is None or depth > 3:
+            return
+        if isinstance(node, ast.Name) and node.id in assigned:
+            yield from strings(assigned[node.id], depth + 1)
+        elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            for elt in node.elts:
+                if isinstance(elt, ast.Constant) and isinstance(elt.value, str):
+                    yield elt.value
+        elif isinstance(node, ast.Dict):
+            for value in node.values:
+                yield from strings(value, depth + 1)
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            yield from strings(node.left, depth + 1)
+            yield from strings(node.right, depth + 1)
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            for kw in node.keywords:
+                if kw.arg in ("install_requires", "extras_require"):
+                    for item in strings(kw.value):
+                        found = _pep508(item)
+                        if found:
+                            yield found
+
+
+_CONDA_SPEC_RE = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?P<rest>.*)$")
+
+
+def _conda_item(item: str) -> tuple[str, SpecifierSet] | None:
+    """A conda match spec: "keras=2.3.1", "keras==2.3.1", "keras>=2.3", "keras 2.3 py37_0",
+    "conda-forge::keras=2.3", "keras=2.3.1=py37_0"."""
+    item = item.strip().strip("'\"")
+    if "::" in item:
+        item = item.split("::", 1)[1]
+    m = _CONDA_SPEC_RE.match(item)
+    if not m:
+        return None
+    name, rest = m.group("name"), m.group("rest").strip()
+    if _kind(name) is None:
+        return None
+    if not rest:
+        return name, SpecifierSet("")
+    if rest.startswith("=") and not rest.startswith("=="):
+        rest = rest[1:].split("=", 1)[0]  # drop a "=build" suffix
+    elif " " in rest and not rest.startswith(_OPS):
+        rest = rest.split()[0]  # "2.3.1 py37_0": version then build string
+    spec = _loose_spec(rest, bare_is_prefix=True)
+    return (name, spec) if spec is not None else None
+
+
+def _environment_yml(text: str) -> Iterator[tuple[str, SpecifierSet]]:
+    """A line-based reader for the `dependencies:` list (and its `pip:` sub-list)."""
+    in_deps = False
+    pip_indent: int | None = None
+    for raw in text.splitlines():
+        line = raw.split(" #", 1)[0].rstrip()
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        indent = len(line) - len(line.lstrip())
+        stripped = line.strip()
+        if indent == 0 and not stripped.startswith("-"):
+            in_deps = stripped.startswith("dependencies:")
+            pip_indent = None
+            continue
+        if not in_deps or not stripped.startswith("-"):
+            continue
+        entry = stripped[1:].strip()
+        if pip_indent is not None and indent <= pip_indent:
+            pip_indent = None  # back at the conda list
+        if entry.rstrip(":").strip().strip("'\"") == "pip" and entry.endswith(":"):
+            pip_indent = indent
+            continue
+        if pip_indent is not None:
+            found = _pep508(entry.strip("'\""))
+        else:
+            found = _conda_item(entry)
+        if found:
+            yield found
+
+
+def _project_files(directory: str) -> list[tuple[str, Callable[[str], Iterable[tuple[str, SpecifierSet]]]]]:
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    files = []
+    fixed = {
+        "pyproject.toml": _pyproject,
+        "setup.cfg": _setup_cfg,
+        "setup.py": _setup_py,
+        "Pipfile": _pipfile,
+        "environment.yml": _environment_yml,
+        "environment.yaml": _environment_yml,
+    }
+    for name, reader in fixed.items():
+        if name in names:
+            files.append((os.path.join(directory, name), reader))
+    for name in names:
+        if name.startswith("requirements") and name.endswith((".txt", ".in")):
+            files.append((os.path.join(directory, name), _requirements_txt))
+    if "requirements" in names:
+        sub = os.path.join(directory, "requirements")
+        try:
+            sub_names = sorted(os.listdir(sub))
+        except OSError:
+            sub_names = []
+        for name in sub_names:
+            if name.endswith((".txt", ".in")):
+                files.append((os.path.join(sub, name), _requirements_txt))
+    return [(p, r) for p, r in files if os.path.isfile(p)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _pins_in_dir(directory: str) -> Pins | None:
+    """The pins declared by the project files of one directory (read once per directory)."""
+    found: dict[str, SpecifierSet] = {}
+    sources: list[str] = []
+    for path, reader in _project_files(directory):
+        text = _read_text(path)
+        if text is None:
+            continue
+        try:
+            entries = list(reader(text))
+        except Exception:  # noqa: BLE001 - a malformed project file must never break linting
+            continue
+        used = False
+        for name, spec in entries:
+            kind = _kind(name)
+            if kind is None:
+                continue
+            used = True
+            # pip installs all of them together, so several mentions must all hold.
+            found[kind] = found[kind] & spec if kind in found else spec
+        if used:
+            sources.append(path)
+    if not found:
+        return None
+    return Pins(
+        keras=found.get("keras"),
+        tensorflow=found.get("tensorflow"),
+        tf_keras=found.get("tf_keras"),
+        source=", ".join(sources),
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _walk_up(directory: str) -> Pins | None:
+    pins = _pins_in_dir(directory)
+    if pins is not None:
+        return pins
+    parent = os.path.dirname(directory)
+    if parent == directory or os.path.exists(os.path.join(directory, ".git")):
+        return None  # filesystem root, or the top of this repository
+    return _walk_up(parent)
+
+
+def find_project_pins(start_dir: str) -> Pins | None:
+    """The keras / tensorflow / tf-keras pins of the project that contains start_dir.
+
+    Walks up from start_dir; the first directory whose pyproject.toml ([project] dependencies
+    and optional-dependencies, [tool.poetry] dependencies and groups), requirements*.txt
+    (and requirements/*.txt), setup.cfg, setup.py (literals only, never executed),
+    environment.yml (conda and pip: entries) or Pipfile mentions one of those packages gives
+    the answer. Stops after a directory holding .git, or at the root. Results are cached per
+    directory (clear_caches() forgets them). Never raises.
+    """
+    try:
+        directory = os.path.abspath(start_dir or os.curdir)
+        return _walk_up(directory)
+    except Exception:  # noqa: BLE001 - e.g. a deleted working directory
+        return None
+
+
+_INSTALLED_ORDER = (
+    ("keras", ("keras", "keras-nightly")),
+    (
+        "tensorflow",
+        (
+            "tensorflow",
+            "tensorflow-cpu",
+            "tensorflow-gpu",
+            "tensorflow-macos",
+            "tensorflow-intel",
+            "tensorflow-aarch64",
+            "tensorflow-rocm",
+            "intel-tensorflow",
+            "tf-nightly",
+            "tf-nightly-cpu",
+            "tf-nightly-gpu",
+        ),
+    ),
+    ("tf_keras", ("tf-keras", "tf_keras", "tf-keras-nightly")),
+)
+
+
+def _installed_version(name: str) -> str | None:
+    try:
+        return importlib.metadata.version(name)
+    except Exception:  # noqa: BLE001 - PackageNotFoundError, or broken metadata
+        return None
+
+
+def installed_pins() -> Pins | None:
+    """Versions of keras, TensorFlow (any distribution) and tf-keras installed in the running
+    environment, each as SpecifierSet("==X"); None when none of them is installed. Cached."""
+    return _installed_pins_cached()
+
+
+@functools.lru_cache(maxsize=1)
+def _installed_pins_cached() -> Pins | None:
+    found: dict[str, SpecifierSet] = {}
+    for kind, names in _INSTALLED_ORDER:
+        for name in names:
+            version = _installed_version(name)
+            if version is None:
+                continue
+            spec = _spec_or_none(f"=={version}")
+            if spec is not None:
+                found[kind] = spec
+                break
+    if not found:
+        return None
+    return Pins(
+        keras=found.get("keras"),
+        tensorflow=found.get("tensorflow"),
+        tf_keras=found.get("tf_keras"),
+        source="installed distributions",
+    )
+
+
+def clear_caches() -> None:
+    """Forget cached project pins, installed versions and line mappings (for long-lived hosts)."""
+    _pins_in_dir.cache_clear()
+    _walk_up.cache_clear()
+    _installed_pins_cached.cache_clear()
+    _lines_for_api.cache_clear()
+
+
+# --- pins -> lines ----------------------------------------------------------------------------
+
+
+def _pinned(spec: SpecifierSet | None) -> bool:
+    return spec is not None and len(spec) > 0
+
+
+@functools.lru_cache(maxsize=1024)
+def _lines_for_api(api: str, pins: Pins) -> frozenset[Line]:
+    keras, tf, tfk = pins.keras, pins.tensorflow, pins.tf_keras
+    if api == API_KERAS:
+        # An explicit keras pin decides; a bare "keras" defers to a pinned TensorFlow.
+        if _pinned(keras) or (keras is not None and not _pinned(tf)):
+            return _admitted(keras, _KERAS_REPS, _keras_line)
+        if tf is not None:
+            return _admitted(tf, _TF_REPS, _keras_via_tf_line)
+        return frozenset()
+    if api == API_TF:
+        if tf is not None:
+            lines = set(_admitted(tf, _TF_REPS, _tf_line))
+        elif _pinned(tfk):
+            # tf-keras requires the TensorFlow of its own minor version.
+            lines = set(_admitted(tfk, _TF_KERAS_REPS, _tf_line))
+        else:
+            return frozenset()
+        if tfk is not None and Line.L5 in lines:
+            lines.add(Line.L4)  # TF_USE_LEGACY_KERAS=1 may route tf.keras to tf-keras
+        return frozenset(lines)
+    if api == API_TF_KERAS:
+        if _pinned(tfk) or (tfk is not None and not _pinned(tf)):
+            return _admitted(tfk, _TF_KERAS_REPS, _tf_keras_line)
+        if tf is not None:
+            return _admitted(tf, _TF_REPS, _tf_keras_via_tf_line)
+        return frozenset()
+    return frozenset()
+
+
+def lines_for(apis: frozenset[str], pins: Pins) -> frozenset[Line] | None:
+    """The lines the pins allow for a file that uses these APIs (API_* constants).
+
+    keras pin: 2.0-2.2 -> L1, 2.3 -> L2, 2.4-2.15 -> L3, >=3 -> L5; with keras unpinned or
+    absent, a TensorFlow pin decides (2.2-2.15 -> L3, >=2.16 -> L5). TensorFlow pin for
+    tf.keras: <2.2 -> L2, 2.2-2.15 -> L3, >=2.16 -> L5, plus L4 when tf-keras is also listed.
+    tf-keras: >=2.16 -> L4, else from the TensorFlow pin. A range maps to every line it
+    admits; an unpinned entry admits everything.
+
+    Union over apis, but None as soon as one API in use is not decided by the pins (the
+    file could then be on any line). An empty apis set means "no Keras import seen": the
+    union of whatever the pins decide. None when the result is empty.
+    """
+    apis = frozenset(apis)
+    if not apis:
+        parts = [_lines_for_api(api, pins) for api in sorted(_ALL_APIS)]
+        result = frozenset().union(*parts)
+        return result or None
+    result: frozenset[Line] = frozenset()
+    for api in apis:
+        part = _lines_for_api(api, pins)
+        if not part:
+            return None
+        result |= part
+    return result or None
+
+
+# --- resolution -------------------------------------------------------------------------------
+
+
+def resolve_lines(
+    filename: str | None, setting: str | None, apis: frozenset[str]
+) -> tuple[frozenset[Line], str]:
+    """The lines a file targets and why: (lines, reason).
+
+    First match wins: the explicit setting ("keras-version setting"), the nearest project's
+    pins ("pins in <files>"), the installed distributions ("installed distributions"),
+    else every line ("unknown"). One refinement: when the pins allow several lines and the
+    installed versions allow a subset of them, the installed subset is used ("installed
+    distributions within pins in <files>"), since a loose or unpinned requirement says
+    less than what is actually installed. ConfigError from a bad setting propagates.
+    """
+    if setting is not None:
+        explicit = parse_keras_version(setting)
+        if explicit is not None:
+            return explicit, "keras-version setting"
+
+    if filename is None or filename in ("stdin", "-"):
+        try:
+            directory = os.getcwd()
+        except OSError:
+            directory = os.curdir
+    else:
+        directory = os.path.dirname(os.path.abspath(filename))
+
+    installed = installed_pins()
+    installed_lines = lines_for(apis, installed) if installed is not None else None
+
+    pins = find_project_pins(directory)
+    if pins is not None:
+        project_lines = lines_for(apis, pins)
+        if project_lines is not None:
+            if (
+                len(project_lines) > 1
+                and installed_lines is not None
+                and installed_lines < project_lines
+            ):
+                return installed_lines, f"installed distributions within pins in {pins.source}"
+            return project_lines, f"pins in {pins.source}"
+
+    if installed_lines is not None:
+        return installed_lines, "installed distributions"
+    return ALL_LINES, "unknown"

@@ -1,0 +1,579 @@
+"""Version targeting: the setting, project pins, installed pins and their resolution."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from packaging.specifiers import SpecifierSet
+
+from keraslint import targeting
+from keraslint.lines import ALL_LINES, Line
+from keraslint.targeting import (
+    API_KERAS,
+    API_TF,
+    API_TF_KERAS,
+    KERAS_VERSION_HELP,
+    ConfigError,
+    Pins,
+    find_project_pins,
+    installed_pins,
+    lines_for,
+    parse_keras_version,
+    resolve_lines,
+)
+
+L1, L2, L3, L4, L5 = Line.L1, Line.L2, Line.L3, Line.L4, Line.L5
+KERAS = frozenset({API_KERAS})
+TF = frozenset({API_TF})
+TFK = frozenset({API_TF_KERAS})
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches(monkeypatch):
+    # Each test sees its own files, and never the distributions of the test environment.
+    targeting.clear_caches()
+    monkeypatch.setattr(targeting, "installed_pins", lambda: None)
+    yield
+    targeting.clear_caches()
+
+
+def write(path, text=""):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def project(tmp_path, name, text):
+    """A repository root holding one project file; returns its pins."""
+    (tmp_path / ".git").mkdir(exist_ok=True)
+    write(tmp_path / name, text)
+    return find_project_pins(str(tmp_path))
+
+
+def pins(keras=None, tf=None, tfk=None):
+    def s(x):
+        return None if x is None else SpecifierSet(x)
+
+    return Pins(keras=s(keras), tensorflow=s(tf), tf_keras=s(tfk), source="test")
+
+
+# --- parse_keras_version ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        # bare Keras versions
+        ("2.0.4", {L1}),
+        ("2.2.5", {L1}),
+        ("2.3", {L2}),
+        ("2.3.1", {L2}),
+        ("2.4", {L3}),
+        ("2.15", {L3}),
+        ("2.16", {L4}),  # no standalone keras 2.16: means tf-keras
+        ("2.21", {L4}),
+        ("3", {L5}),
+        ("3.15.1", {L5}),
+        (" 3 ", {L5}),
+        ("2.3.*", {L2}),
+        # keras package forms
+        ("keras==2.2.4", {L1}),
+        ("keras 2.3.1", {L2}),
+        ("keras=2.3", {L2}),
+        ("Keras==3", {L5}),
+        ("keras3", {L5}),
+        # TensorFlow forms
+        ("tensorflow==1.15", {L2}),
+        ("tensorflow==2.0", {L2}),
+        ("tf==2.1", {L2}),
+        ("tensorflow 2.2", {L3}),
+        ("tf2.15", {L3}),
+        ("tensorflow==2.16", {L5}),
+        ("tf 2.21", {L5}),
+        ("tf.keras==2.10", {L3}),
+        # tf-keras forms
+        ("tf-keras==2.17", {L4}),
+        ("tf_keras 2.16", {L4}),
+        ("tf-keras==2.15", {L3}),
+        # ranges
+        ("keras>=2.3,<3", {L2, L3}),
+        ("keras<2.3", {L1}),
+        (">=3", {L5}),
+        ("tensorflow>=2.16", {L5}),
+        # lines
+        ("L1", {L1}),
+        ("l5", {L5}),
+        ("L3,L4", {L3, L4}),
+        ("l2, L3 ,l5", {L2, L3, L5}),
+        # everything
+        ("any", set(ALL_LINES)),
+        ("unknown", set(ALL_LINES)),
+        ("ALL", set(ALL_LINES)),
+    ],
+)
+def test_parse_keras_version_spellings(value, expected):
+    assert parse_keras_version(value) == frozenset(expected)
+
+
+@pytest.mark.parametrize("value", ["auto", "AUTO", "", "  "])
+def test_parse_keras_version_auto_returns_none(value):
+    assert parse_keras_version(value) is None
+
+
+@pytest.mark.parametrize(
+    "value", ["xyz", "L6", "L0", "keras", "1.2.2", "keras>=9,<2", "tensorflow==banana", "L3;L4"]
+)
+def test_parse_keras_version_rejects_with_named_value(value):
+    with pytest.raises(ConfigError) as info:
+        parse_keras_version(value)
+    message = str(info.value)
+    assert repr(value) in message
+    for accepted in ("2.2.4", "tensorflow==2.1", "tf-keras==2.17", "L1..L5", "auto"):
+        assert accepted in message
+
+
+def test_config_error_is_a_value_error():
+    assert issubclass(ConfigError, ValueError)
+
+
+def test_help_text_lists_the_spellings():
+    for word in ("auto", "any", "L1..L5", "tensorflow==X", "tf-keras==X", "2.16"):
+        assert word in KERAS_VERSION_HELP
+
+
+# --- lines_for --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "p, apis, expected",
+    [
+        (pins(keras="==2.0.4"), KERAS, {L1}),
+        (pins(keras="<2.3"), KERAS, {L1}),
+        (pins(keras=">=2.3,<3"), KERAS, {L2, L3}),
+        (pins(keras="==2.4.1"), KERAS, {L3}),  # a patch that is no representative
+        (pins(keras=">=2.4.1,<2.4.3"), KERAS, {L3}),
+        (pins(keras=">=3"), KERAS, {L5}),
+        (pins(keras="==3.0.0rc1"), KERAS, {L5}),
+        (pins(keras=""), KERAS, {L1, L2, L3, L5}),  # present, unpinned
+        # keras unpinned or absent: a TensorFlow pin decides
+        (pins(keras="", tf="==2.10"), KERAS, {L3}),
+        (pins(tf=">=2.16"), KERAS, {L5}),
+        (pins(tf="==2.1"), KERAS, None),  # keras was a separate install then
+        # tf.keras
+        (pins(tf="==2.1"), TF, {L2}),
+        (pins(tf="==1.15.5"), TF, {L2}),
+        (pins(tf="==2.1.0+cu101"), TF, {L2}),  # local versions of installed wheels
+        (pins(tf="~=2.4"), TF, {L3, L5}),
+        (pins(tf=">=2.2,<2.16"), TF, {L3}),
+        (pins(tf=">=2.16"), TF, {L5}),
+        (pins(tf=">=2.16", tfk=""), TF, {L4, L5}),
+        (pins(tf=">=2.16", tfk=">=2.16"), TF, {L4, L5}),
+        (pins(tf="==2.12", tfk=""), TF, {L3}),  # no legacy switch before 2.16
+        (pins(tf="==2.17.0.dev20240301"), TF, {L5}),
+        (pins(keras=">=3"), TF, None),  # a keras pin says nothing about tf.keras
+        (pins(tfk="==2.17"), TF, {L4, L5}),  # tf-keras requires TF of its own version
+        # tf_keras
+        (pins(tfk=">=2.16"), TFK, {L4}),
+        (pins(tfk="==2.15"), TFK, {L3}),
+        (pins(tfk="", tf="==2.17"), TFK, {L4}),
+        (pins(tf="==2.17"), TFK, {L4}),
+        (pins(keras="==3"), TFK, None),
+        # unions
+        (pins(keras="==2.3.1", tf="==2.1"), KERAS | TF, {L2}),
+        (pins(keras=">=3", tf="==2.12"), KERAS | TF, {L3, L5}),
+        (pins(keras=">=3"), KERAS | TF, None),  # tf.keras part undecided
+        (pins(keras="==2.0.4"), frozenset(), {L1}),  # no import seen: what the pins decide
+        # contradictions admit nothing
+        (pins(keras=">=3,<2"), KERAS, None),
+    ],
+)
+def test_lines_for(p, apis, expected):
+    result = lines_for(apis, p)
+    assert result == (None if expected is None else frozenset(expected))
+
+
+# --- project files ----------------------------------------------------------------------------
+
+
+def test_requirements_txt_exact_pin(tmp_path):
+    p = project(tmp_path, "requirements.txt", "numpy>=1.0\nkeras==2.0.4\n")
+    assert p.keras == SpecifierSet("==2.0.4")
+    assert p.source == str(tmp_path / "requirements.txt")
+    assert lines_for(KERAS, p) == {L1}
+
+
+def test_requirements_txt_options_comments_hashes(tmp_path):
+    text = (
+        "# comment\n"
+        "-r base.txt\n"
+        "-e git+https://example.com/x.git#egg=x\n"
+        "--index-url https://example.com/simple\n"
+        "tensorflow-cpu==2.1.0 \\\n"
+        "    --hash=sha256:abc  # pinned\n"
+        "tf-keras @ https://example.com/tf_keras.whl\n"
+        "keras ; python_version < '3.8'\n"
+        "not a requirement !!\n"
+    )
+    p = project(tmp_path, "requirements.txt", text)
+    assert p.tensorflow == SpecifierSet("==2.1.0")
+    assert p.keras == SpecifierSet("")
+    assert p.tf_keras is None  # URL requirement skipped
+    assert lines_for(TF, p) == {L2}
+
+
+def test_requirements_variants_and_subfolder_intersect(tmp_path):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "requirements-dev.txt", "keras>=2.3\n")
+    write(tmp_path / "requirements" / "base.txt", "keras<3\n")
+    p = find_project_pins(str(tmp_path))
+    assert p.keras == SpecifierSet(">=2.3,<3")
+    assert "requirements-dev.txt" in p.source and "base.txt" in p.source
+    assert lines_for(KERAS, p) == {L2, L3}
+
+
+def test_pyproject_project_dependencies(tmp_path):
+    p = project(
+        tmp_path,
+        "pyproject.toml",
+        '[project]\nname = "x"\ndependencies = ["keras>=3", "numpy"]\n'
+        '[project.optional-dependencies]\ntf = ["tensorflow>=2.16"]\n',
+    )
+    assert lines_for(KERAS, p) == {L5}
+    assert lines_for(TF, p) == {L5}
+
+
+def test_pyproject_poetry_caret_and_tilde(tmp_path):
+    p = project(
+        tmp_path,
+        "pyproject.toml",
+        "[tool.poetry.dependencies]\n"
+        'python = "^3.8"\n'
+        'keras = "^2.3"\n'
+        "[tool.poetry.group.ml.dependencies]\n"
+        'tensorflow = { version = "~2.1", optional = true }\n',
+    )
+    assert p.keras == SpecifierSet(">=2.3,<3")
+    assert p.tensorflow == SpecifierSet(">=2.1,<2.2")
+    assert lines_for(KERAS, p) == {L2, L3}
+    assert lines_for(TF, p) == {L2}
+
+
+@pytest.mark.parametrize(
+    "constraint, expected",
+    [
+        ("^2.3", ">=2.3,<3"),
+        ("^2", ">=2,<3"),
+        ("^0.2.3", ">=0.2.3,<0.3"),
+        ("~2.3", ">=2.3,<2.4"),
+        ("~2.3.1", ">=2.3.1,<2.4"),
+        ("~=2.3", "~=2.3"),
+        ("2.3.1", "==2.3.1"),
+        ("2.3.*", "==2.3.*"),
+        (">=2.3 <3", ">=2.3,<3"),
+        (">= 2.3, < 3", ">=2.3,<3"),
+        ("*", ""),
+        ("^2.3 || ^3.0", ""),
+    ],
+)
+def test_poetry_constraints(constraint, expected):
+    assert targeting._loose_spec(constraint) == SpecifierSet(expected)
+
+
+def test_setup_cfg(tmp_path):
+    p = project(
+        tmp_path,
+        "setup.cfg",
+        "[metadata]\nname = x\n[options]\ninstall_requires =\n    numpy\n    keras>=2.4,<2.16\n"
+        "[options.extras_require]\ntf = tensorflow==2.12.0\n",
+    )
+    assert lines_for(KERAS, p) == {L3}
+    assert lines_for(TF, p) == {L3}
+
+
+def test_setup_py_literals_never_executed(tmp_path):
+    marker = tmp_path / "executed"
+    p = project(
+        tmp_path,
+        "setup.py",
+        "import pathlib\n"
+        f"pathlib.Path({str(marker)!r}).write_text('oops')\n"
+        "from setuptools import setup\n"
+        "REQUIRED = ['numpy', 'keras==2.3.1']\n"
+        "setup(name='x', install_requires=REQUIRED + ['h5py'],\n"
+        "      extras_require={'tf': ['tensorflow>=2.0,<2.2']})\n",
+    )
+    assert not marker.exists()
+    assert lines_for(KERAS, p) == {L2}
+    assert lines_for(TF, p) == {L2}
+
+
+def test_environment_yml_conda_and_pip(tmp_path):
+    p = project(
+        tmp_path,
+        "environment.yml",
+        "name: demo\n"
+        "channels:\n"
+        "  - conda-forge\n"
+        "dependencies:\n"
+        "  - python=3.7\n"
+        "  - conda-forge::tensorflow=2.1  # conda pin\n"
+        "  - pip\n"
+        "  - pip:\n"
+        "    - keras==2.3.1\n"
+        "    - -r requirements.txt\n"
+        "  - numpy\n"
+        "variables:\n"
+        "  keras: '3'\n",
+    )
+    assert p.tensorflow == SpecifierSet("==2.1.*")
+    assert p.keras == SpecifierSet("==2.3.1")
+    assert lines_for(TF, p) == {L2}
+    assert lines_for(KERAS, p) == {L2}
+
+
+@pytest.mark.parametrize(
+    "item, expected",
+    [
+        ("keras=2.3.1", "==2.3.1"),
+        ("keras=2.3", "==2.3.*"),
+        ("keras==2.3", "==2.3"),
+        ("keras>=2.3,<3", ">=2.3,<3"),
+        ("keras 2.2.4 py37_0", "==2.2.4"),
+        ("keras=2.2.4=py37_0", "==2.2.4"),
+        ("keras", ""),
+    ],
+)
+def test_conda_match_specs(item, expected):
+    assert targeting._conda_item(item) == ("keras", SpecifierSet(expected))
+
+
+def test_pipfile(tmp_path):
+    p = project(
+        tmp_path,
+        "Pipfile",
+        '[[source]]\nurl = "https://pypi.org/simple"\n'
+        '[packages]\nkeras = "==2.2.4"\n'
+        '[dev-packages]\ntensorflow-gpu = {version = ">=2.2,<2.16"}\n',
+    )
+    assert lines_for(KERAS, p) == {L1}
+    assert lines_for(TF, p) == {L3}
+
+
+def test_tf_keras_underscore_name_is_normalised(tmp_path):
+    p = project(tmp_path, "requirements.txt", "tensorflow>=2.16\ntf_keras\n")
+    assert lines_for(TF, p) == {L4, L5}
+    assert lines_for(TFK, p) == {L4}
+
+
+def test_similar_names_are_not_pins(tmp_path):
+    text = "tensorflow-datasets==4.0\nkeras-tuner==1.0\ntensorflow-addons\n"
+    p = project(tmp_path, "requirements.txt", text)
+    assert p is None
+
+
+# --- walking up -------------------------------------------------------------------------------
+
+
+def test_walk_up_from_nested_directory(tmp_path):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "requirements.txt", "keras==2.0.4\n")
+    nested = tmp_path / "src" / "pkg" / "models"
+    nested.mkdir(parents=True)
+    p = find_project_pins(str(nested))
+    assert p is not None and lines_for(KERAS, p) == {L1}
+
+
+def test_walk_up_skips_project_files_without_keras(tmp_path):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "requirements.txt", "tensorflow==2.1\n")
+    sub = tmp_path / "sub"
+    write(sub / "requirements.txt", "numpy\n")
+    p = find_project_pins(str(sub))
+    assert p.source == str(tmp_path / "requirements.txt")
+
+
+def test_walk_up_stops_at_git(tmp_path):
+    write(tmp_path / "requirements.txt", "keras==2.0.4\n")  # outside the repository
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "pkg").mkdir()
+    assert find_project_pins(str(repo / "pkg")) is None
+    # Without the .git marker the outer pins are found.
+    os.rmdir(repo / ".git")
+    targeting.clear_caches()
+    assert find_project_pins(str(repo / "pkg")) is not None
+
+
+def test_git_file_also_stops(tmp_path):
+    write(tmp_path / "requirements.txt", "keras==2.0.4\n")
+    write(tmp_path / "wt" / ".git", "gitdir: /elsewhere\n")  # a worktree / submodule
+    assert find_project_pins(str(tmp_path / "wt")) is None
+
+
+def test_the_repository_root_itself_is_read(tmp_path):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "pyproject.toml", '[project]\nname="x"\ndependencies=["keras==3.1"]\n')
+    assert find_project_pins(str(tmp_path)).keras == SpecifierSet("==3.1")
+
+
+def test_pins_are_read_once_per_directory(tmp_path, monkeypatch):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "requirements.txt", "keras==2.0.4\n")
+    write(tmp_path / "pyproject.toml", '[project]\nname = "x"\n')
+    sub = tmp_path / "a" / "b"
+    sub.mkdir(parents=True)
+    reads = []
+    real = targeting._read_text
+    monkeypatch.setattr(targeting, "_read_text", lambda path: reads.append(path) or real(path))
+    for _ in range(1000):
+        assert find_project_pins(str(sub)) is not None
+        assert find_project_pins(str(tmp_path)) is not None
+    assert sorted(reads) == sorted([str(tmp_path / "requirements.txt"), str(tmp_path / "pyproject.toml")])
+    targeting.clear_caches()
+    find_project_pins(str(sub))
+    assert len(reads) == 4  # clear_caches forgets
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("pyproject.toml", "[project\ndependencies = ["),
+        ("pyproject.toml", '[project]\ndependencies = "keras"\n[tool]\npoetry = 3\n'),
+        ("setup.cfg", "install_requires = keras\n[[[nonsense"),
+        ("setup.py", "setup(install_requires=['keras==2.3'\n"),
+        ("setup.py", "setup(install_requires=get_reqs())\n"),
+        ("Pipfile", "[packages\nkeras ="),
+        ("Pipfile", "[packages]\nkeras = 3\n"),
+        ("environment.yml", "dependencies: [keras, {pip: [x]}]\n\t- : -\n"),
+        ("requirements.txt", "\x00\xff\xfe garbage ==== \n==2\n"),
+    ],
+)
+def test_malformed_files_never_raise(tmp_path, name, text):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / name, text)
+    assert find_project_pins(str(tmp_path)) is None
+
+
+def test_malformed_file_does_not_hide_a_good_one(tmp_path):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "pyproject.toml", "[[[ broken")
+    write(tmp_path / "requirements.txt", "keras==3.0\n")
+    assert lines_for(KERAS, find_project_pins(str(tmp_path))) == {L5}
+
+
+def test_unreadable_file_is_skipped(tmp_path, monkeypatch):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "requirements.txt", "keras==3.0\n")
+    monkeypatch.setattr(targeting, "_read_text", lambda path: None)
+    assert find_project_pins(str(tmp_path)) is None
+
+
+def test_missing_start_directory_walks_up(tmp_path):
+    (tmp_path / ".git").mkdir()
+    assert find_project_pins(str(tmp_path / "does" / "not" / "exist")) is None
+    write(tmp_path / "requirements.txt", "keras==3\n")
+    targeting.clear_caches()
+    assert find_project_pins(str(tmp_path / "does" / "not" / "exist")).keras == SpecifierSet("==3")
+
+
+# --- installed distributions ------------------------------------------------------------------
+
+
+def test_installed_pins_reads_metadata(monkeypatch):
+    monkeypatch.undo()  # the real installed_pins, with a fake metadata source
+    targeting.clear_caches()
+    versions = {"tensorflow-cpu": "2.15.0.post1", "tf_keras": "2.17.0", "keras": "3.3.3"}
+
+    def fake(name):
+        if name in versions:
+            return versions[name]
+        raise targeting.importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(targeting.importlib.metadata, "version", fake)
+    p = installed_pins()
+    assert p == Pins(
+        keras=SpecifierSet("==3.3.3"),
+        tensorflow=SpecifierSet("==2.15.0.post1"),
+        tf_keras=SpecifierSet("==2.17.0"),
+        source="installed distributions",
+    )
+    assert lines_for(TF, p) == {L3}
+    assert lines_for(KERAS, p) == {L5}
+
+
+def test_installed_pins_none_when_nothing_installed(monkeypatch):
+    monkeypatch.undo()
+    targeting.clear_caches()
+
+    def missing(name):
+        raise targeting.importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(targeting.importlib.metadata, "version", missing)
+    assert installed_pins() is None
+
+
+# --- resolve_lines ----------------------------------------------------------------------------
+
+
+def test_resolve_setting_wins(tmp_path):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "requirements.txt", "keras==2.0.4\n")
+    f = str(tmp_path / "model.py")
+    assert resolve_lines(f, "3", KERAS) == (frozenset({L5}), "keras-version setting")
+
+
+def test_resolve_auto_setting_falls_through_to_pins(tmp_path):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "requirements.txt", "keras==2.0.4\n")
+    f = str(tmp_path / "pkg" / "model.py")
+    lines, reason = resolve_lines(f, "auto", KERAS)
+    assert lines == {L1}
+    assert reason == f"pins in {tmp_path / 'requirements.txt'}"
+    assert resolve_lines(f, None, KERAS)[0] == {L1}
+
+
+def test_resolve_bad_setting_raises(tmp_path):
+    with pytest.raises(ConfigError, match="'2.x.y'"):
+        resolve_lines(str(tmp_path / "m.py"), "2.x.y", KERAS)
+
+
+def test_resolve_installed_then_unknown(tmp_path, monkeypatch):
+    (tmp_path / ".git").mkdir()
+    f = str(tmp_path / "m.py")
+    assert resolve_lines(f, None, KERAS) == (ALL_LINES, "unknown")
+    monkeypatch.setattr(targeting, "installed_pins", lambda: pins(tf="==2.10"))
+    assert resolve_lines(f, None, TF) == (frozenset({L3}), "installed distributions")
+
+
+def test_resolve_pins_that_do_not_decide_the_api_fall_through(tmp_path, monkeypatch):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "requirements.txt", "keras>=3\n")
+    f = str(tmp_path / "m.py")
+    assert resolve_lines(f, None, TF) == (ALL_LINES, "unknown")
+    monkeypatch.setattr(targeting, "installed_pins", lambda: pins(tf="==2.1.0"))
+    assert resolve_lines(f, None, TF) == (frozenset({L2}), "installed distributions")
+
+
+def test_resolve_installed_refines_loose_pins(tmp_path, monkeypatch):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "requirements.txt", "tensorflow\n")
+    f = str(tmp_path / "m.py")
+    assert resolve_lines(f, None, TF)[0] == {L2, L3, L5}
+    monkeypatch.setattr(targeting, "installed_pins", lambda: pins(tf="==2.12.0"))
+    lines, reason = resolve_lines(f, None, TF)
+    assert lines == {L3}
+    assert reason.startswith("installed distributions within pins in ")
+    # An installed version the pins exclude does not override them.
+    monkeypatch.setattr(targeting, "installed_pins", lambda: pins(tf="==2.1.0"))
+    write(tmp_path / "requirements.txt", "tensorflow>=2.2\n")
+    targeting.clear_caches()
+    assert resolve_lines(f, None, TF)[0] == {L3, L5}
+
+
+@pytest.mark.parametrize("name", [None, "stdin", "-"])
+def test_resolve_stdin_uses_cwd(tmp_path, monkeypatch, name):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "requirements.txt", "keras==2.3.1\n")
+    monkeypatch.chdir(tmp_path)
+    assert resolve_lines(name, None, KERAS)[0] == {L2}
