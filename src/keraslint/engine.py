@@ -75,7 +75,12 @@ def target_lines(facts: FileFacts, filename: str | None, settings: Settings) -> 
     evaluator = facts.evaluator
     apis = frozenset(evaluator.apis)
     lines, _reason = targeting.resolve_lines(filename, settings.keras_version, apis)
-    return refine_with_evidence(lines, apis, evaluator.keras3_evidence, evaluator.graph_mode)
+    return refine_with_evidence(lines, apis, evaluator.keras3_evidence)
+
+
+def graph_mode(facts: FileFacts) -> bool:
+    evaluator = facts.evaluator
+    return evaluator.graph_mode and bool(evaluator.apis) and targeting.API_KERAS not in evaluator.apis
 
 
 # Lines an import style can reach: tf.keras never ran Keras 2.0-2.2; `import keras` is never tf-keras.
@@ -86,8 +91,8 @@ _API_LINES = {
 }
 
 
-def refine_with_evidence(lines: frozenset[Line], apis: frozenset[str], keras3: bool, graph_mode: bool) -> frozenset[Line]:
-    """Per-file evidence (rules.md, Version targeting): Keras-3-only modules, tf.keras, graph mode."""
+def refine_with_evidence(lines: frozenset[Line], apis: frozenset[str], keras3: bool) -> frozenset[Line]:
+    """Per-file evidence (rules.md, Version targeting): Keras-3-only modules and the import style."""
     if keras3:
         return frozenset({Line.L5})
     if apis:
@@ -95,8 +100,6 @@ def refine_with_evidence(lines: frozenset[Line], apis: frozenset[str], keras3: b
         for api in apis:
             possible |= _API_LINES.get(api, ALL_LINES)
         lines = (lines & possible) or lines
-    if graph_mode and apis and targeting.API_KERAS not in apis:
-        return frozenset({Line.L2})
     return lines
 
 
@@ -143,7 +146,7 @@ def run_rules(facts: FileFacts, filename, settings, rules, lines) -> list[Diagno
 
     if lines is None:
         lines = target_lines(facts, filename, settings)
-    context = RuleContext(lines or ALL_LINES)
+    context = RuleContext(lines or ALL_LINES, graph_mode(facts))
     selected = ALL_RULES if rules is None else rules
     seen: set[tuple[int, int, str]] = set()
     diagnostics: list[Diagnostic] = []

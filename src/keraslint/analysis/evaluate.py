@@ -62,7 +62,12 @@ class Env:
             if env.star_module is not None and env.parent is None and "." not in name:
                 return Ref(canonical(f"{env.star_module}.{name}")[0])
             env = env.parent
+        if name in _BUILTINS:
+            return Ref(name)
         return UNKNOWN
+
+
+_BUILTINS = frozenset({"len", "int", "float", "str", "list", "tuple", "dict", "print", "range"})
 
 
 class Evaluator:
@@ -159,10 +164,10 @@ class Evaluator:
                 if dotted is None:
                     continue
                 if alias.asname is not None:
-                    self.bind(alias.asname.name, self.ref(dotted), env)
+                    self.bind(alias.asname.name, self.ref(dotted, imported=True), env)
                 else:
                     root = dotted.split(".")[0]
-                    self.ref(dotted)  # records the API in use
+                    self.ref(dotted, imported=True)
                     env.vars[root] = self.ref(root)
         elif isinstance(small, cst.ImportFrom):
             self._walk_import_from(small, env)
@@ -183,7 +188,7 @@ class Evaluator:
         if module is None:
             return
         if isinstance(small.names, cst.ImportStar):
-            self.ref(module)
+            self.ref(module, imported=True)
             env.star_module = module if env.star_module is None else "<several>"
             return
         for alias in small.names:
@@ -191,7 +196,7 @@ class Evaluator:
             if name is None:
                 continue
             target = alias.asname.name if alias.asname is not None else alias.name
-            self.bind(target, self.ref(f"{module}.{name}"), env)
+            self.bind(target, self.ref(f"{module}.{name}", imported=True), env)
 
     def _walk_if(self, statement: cst.If, env: Env) -> None:
         self.eval(statement.test, env)
@@ -308,11 +313,15 @@ class Evaluator:
             elif isinstance(target, (cst.Subscript, cst.Attribute)):
                 self._invalidate_base(target.value, env)
 
-    def ref(self, dotted: str) -> Ref:
+    def ref(self, dotted: str, imported: bool = False) -> Ref:
+        """A Ref by canonical name; `imported` records the import style (API) the file uses."""
         name, api = canonical(dotted)
         if api is not None:
-            self.apis.add(api)
-            if dotted.startswith("keras.src") or name.startswith(_L5_EVIDENCE_PREFIXES):
+            if imported:
+                self.apis.add(api)
+                if dotted.startswith("keras.src"):
+                    self.keras3_evidence = True
+            if name.startswith(_L5_EVIDENCE_PREFIXES):
                 self.keras3_evidence = True
         return Ref(name)
 
@@ -483,7 +492,8 @@ class Evaluator:
             return TensorV(Output(None, None))
         if name in catalogue.ACTIVATION_FUNCTIONS and args and isinstance(args[0], TensorV):
             incoming = args[0].output
-            return TensorV(models.with_activation(incoming, catalogue.ACTIVATION_FUNCTIONS[name], node, None))
+            activation = catalogue.ACTIVATION_FUNCTIONS[name]
+            return TensorV(models.with_activation(incoming, activation, models.activation_origin(name), node, None))
         if name == "len" and len(args) == 1 and isinstance(args[0], (Seq, DictV)):
             return Const(len(args[0].items), node)
         if name == "int" and len(args) == 1 and isinstance(args[0], Const) and isinstance(args[0].value, int):

@@ -22,15 +22,29 @@ LAYER_PREFIX = "keras.layers."
 
 def activation_name(value: Value) -> str | None:
     """'softmax', 'sigmoid', 'linear', ... for an activation argument; None when unknown."""
+    return activation_of(value)[0]
+
+
+def activation_origin(name: str) -> str | None:
+    """Who applies an activation function given by canonical name (see Output.origin)."""
+    if name.startswith("tensorflow."):
+        return "raw"
+    if name.startswith(("keras.activations.", "keras.ops.")):
+        return "keras"
+    return None
+
+
+def activation_of(value: Value) -> tuple[str | None, str | None]:
+    """(activation, origin) for an activation argument."""
     if isinstance(value, Const):
         if value.value is None:
-            return catalogue.LINEAR
+            return catalogue.LINEAR, "keras"
         if isinstance(value.value, str) and value.value in catalogue.ACTIVATION_SPELLINGS:
-            return value.value
-        return None
-    if isinstance(value, Ref):
-        return catalogue.ACTIVATION_FUNCTIONS.get(value.name)
-    return None
+            return value.value, "keras"
+        return None, None
+    if isinstance(value, Ref) and value.name in catalogue.ACTIVATION_FUNCTIONS:
+        return catalogue.ACTIVATION_FUNCTIONS[value.name], activation_origin(value.name)
+    return None, None
 
 
 def _int(value: Value | None) -> int | None:
@@ -48,10 +62,12 @@ def _param(layer: CallV, position: int | None, keyword: str) -> Value | None:
     return None
 
 
-def with_activation(incoming: Output | _Unknown, activation: str | None, node: cst.CSTNode, value_node) -> Output:
+def with_activation(
+    incoming: Output | _Unknown, activation: str | None, origin: str | None, node: cst.CSTNode, value_node
+) -> Output:
     width = incoming.width if isinstance(incoming, Output) else None
     layer = incoming.layer if isinstance(incoming, Output) else None
-    return Output(width, activation, layer, node, value_node)
+    return Output(width, activation, layer, origin, node, value_node)
 
 
 def apply_layer(layer: Value, incoming: Output | _Unknown) -> Output | _Unknown:
@@ -70,22 +86,24 @@ def apply_layer(layer: Value, incoming: Output | _Unknown) -> Output | _Unknown:
             return Output(width, None, name)  # activation may be positional: not established
         if given is None:
             activation = catalogue.DEFAULT_ACTIVATION.get(name, catalogue.LINEAR)
-            return Output(width, activation, name, layer.node, None)
-        return Output(width, activation_name(given), name, layer.arg_node(activation_position, "activation"),
-                      layer.arg_node(activation_position, "activation"))
+            return Output(width, activation, name, "keras", layer.node, None)
+        value_node = layer.arg_node(activation_position, "activation")
+        activation, origin = activation_of(given)
+        return Output(width, activation, name, origin, value_node, value_node)
     if name == "Activation":
         given = _param(layer, 0, "activation")
-        value_node = layer.arg_node(0, "activation")
-        return with_activation(incoming, activation_name(given) if given is not None else None, layer.node, value_node)
+        activation, origin = activation_of(given) if given is not None else (None, None)
+        return with_activation(incoming, activation, origin, layer.node, layer.arg_node(0, "activation"))
     if name == "Softmax":
         axis = _param(layer, 0, "axis")
         if axis is not None and _int(axis) != -1:
             return UNKNOWN
-        return with_activation(incoming, catalogue.SOFTMAX, layer.node, None)
+        return with_activation(incoming, catalogue.SOFTMAX, "keras", layer.node, None)
     if name == "Lambda":
         function = _param(layer, 0, "function")
         if isinstance(function, Ref) and function.name in catalogue.ACTIVATION_FUNCTIONS:
-            return with_activation(incoming, catalogue.ACTIVATION_FUNCTIONS[function.name], layer.node, None)
+            activation = catalogue.ACTIVATION_FUNCTIONS[function.name]
+            return with_activation(incoming, activation, activation_origin(function.name), layer.node, None)
         return UNKNOWN
     if name in catalogue.TRANSPARENT_LAYERS:
         return incoming

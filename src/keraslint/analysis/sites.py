@@ -148,7 +148,7 @@ def _metrics_argument(keyword: str, lines: frozenset[Line], value: Value, node: 
     if isinstance(value, Seq):
         inline = isinstance(node, (cst.List, cst.Tuple))
         for item, item_node in zip(value.items, value.item_nodes or (None,) * len(value.items)):
-            report = item_node if inline and item_node is not None else node
+            report = item_node if item_node is not None else node
             fact = metric_fact(item, report)
             if fact is not None:
                 facts.append(fact)

@@ -97,6 +97,9 @@ class Output:
     width: int | None  # None: unknown
     activation: str | None  # None: unknown; "linear" when no activation
     layer: str | None = None  # class name of the layer that set the width
+    # "keras" when a Keras activation applied it (it records the logits the TensorFlow backend
+    # recovers), "raw" for tf.nn / tf.math functions, None when not established.
+    origin: str | None = None
     activation_node: cst.CSTNode | None = dataclasses.field(default=None, compare=False, repr=False)
     activation_value: cst.CSTNode | None = dataclasses.field(default=None, compare=False, repr=False)
 

@@ -17,10 +17,19 @@ class RuleContext:
     """What a rule may know beyond the site: the Keras lines the file may run on."""
 
     lines: frozenset[Line]
+    # tf.compat.v1.disable_eager_execution() in a tf.keras file: compile() takes the Keras 2.3 /
+    # TF 2.0-2.1 code path (training_v1) for metric resolution, while losses keep the backend of
+    # the installed version (keras-semantics section 2, graph-mode column).
+    graph_mode: bool = False
 
     @property
     def newest(self) -> Line:
         return max(self.lines)
+
+    @property
+    def metric_lines(self) -> frozenset[Line]:
+        """Lines whose rules resolve metric strings for this file."""
+        return frozenset({Line.L2}) if self.graph_mode else self.lines
 
 
 @dataclasses.dataclass(frozen=True)

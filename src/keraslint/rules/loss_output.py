@@ -28,6 +28,7 @@ class BinaryCrossentropyOnSoftmax(Rule):
     under a softmax and trains them as independent sigmoids: the model learns worse (0.67 against
     0.80 measured on a 10-class problem). On Keras 2.0-2.3 it trains as an unusual but valid loss.
     A 2-unit softmax with binary crossentropy is numerically categorical crossentropy: not flagged.
+    A raw `tf.nn.softmax` records no logits, so the loss reads its probabilities: not flagged.
 
     ## Fix safety
     Not applied automatically: categorical_crossentropy needs one-hot labels and
@@ -59,6 +60,8 @@ model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accur
             return
         if output.activation != catalogue.SOFTMAX or output.width is None or output.width < 3:
             return
+        if output.origin != "keras":
+            return  # a raw tf.nn.softmax records no logits: BCE then reads the probabilities as given
         bad = self.true_on & context.lines
         if bad:
             yield Finding(

@@ -92,7 +92,7 @@ model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accur
             return
         for argument in site.metrics_arguments():
             for metric in argument.metrics:
-                bad = accuracy_string_lines(metric) & argument.lines & wrong_on & context.lines
+                bad = accuracy_string_lines(metric) & argument.lines & wrong_on & context.metric_lines
                 if bad:
                     yield Finding(
                         metric.report_node,
@@ -147,7 +147,7 @@ model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=[keras.
             return
         for argument in site.metrics_arguments():
             for metric in argument.metrics:
-                bad = is_exact_accuracy(metric, argument.lines & context.lines)
+                bad = is_exact_accuracy(metric, argument.lines & context.metric_lines)
                 if bad:
                     shown = "Accuracy()" if metric.form == "instance" else "'Accuracy'"
                     yield Finding(
