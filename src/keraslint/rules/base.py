@@ -56,13 +56,14 @@ class Rule:
     example: ClassVar[str]
     use_instead: ClassVar[str]
     example_target: ClassVar[str | None] = None  # keras-version setting the examples are meant for
+    wrong_on_note: ClassVar[str | None] = None  # replaces the line list in docs when it depends on facts
 
     def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
         raise NotImplementedError
 
     @classmethod
-    def true_on_text(cls) -> str:
-        return describe(cls.true_on)
+    def wrong_on_text(cls) -> str:
+        return cls.wrong_on_note or describe(cls.true_on)
 
 
 def on(lines: frozenset[Line]) -> str:

@@ -40,6 +40,7 @@ class BinaryCrossentropyOnSoftmax(Rule):
     summary = "binary crossentropy on a softmax output of width >= 3"
     severity = "degraded"
     true_on = frozenset({L3, L4, L5})
+    wrong_on_note = "tf.keras 2.6+, tf-keras, Keras 3 on TensorFlow"
     fix_safety = "unsafe"
     example = """\
 import keras

@@ -77,6 +77,7 @@ model = Sequential([Dense(128, activation="relu", input_shape=(784,)), Dense(10,
 model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
 """
     example_target = "2.0.4"
+    wrong_on_note = "Keras<=2.3/TF<=2.1 for a softmax; TF>=2.2/Keras 3 for a multi-label sigmoid"
 
     def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
         loss, output = site.loss(), site.output

@@ -1,0 +1,79 @@
+"""Rule documentation generated from the rule objects: the README table and docs/rules/*.md."""
+
+from __future__ import annotations
+
+import inspect
+import pathlib
+
+from keraslint.rules import ALL_RULES, INTERNAL_ERROR_CODE, INTERNAL_ERROR_NAME, Rule
+
+TABLE_START = "<!-- rules-table:start -->"
+TABLE_END = "<!-- rules-table:end -->"
+
+
+def fix_text(rule: Rule) -> str:
+    if rule.fix_safety is None:
+        return "none"
+    if rule.fix_applied:
+        return f"{rule.fix_safety}, applied by `keraslint check --fix`" if rule.fix_safety == "safe" else (
+            f"{rule.fix_safety}, applied with `--unsafe-fixes`"
+        )
+    return "documented, not applied"
+
+
+def rules_table() -> str:
+    rows = [
+        "| code | name | what it catches | wrong on | severity | fix |",
+        "|---|---|---|---|---|---|",
+    ]
+    for rule in ALL_RULES:
+        rows.append(
+            f"| [{rule.code}](docs/rules/{rule.code}.md) | {rule.name} | {rule.summary} | "
+            f"{rule.wrong_on_text()} | {rule.severity} | {fix_text(rule)} |"
+        )
+    rows.append(
+        f"| {INTERNAL_ERROR_CODE} | {INTERNAL_ERROR_NAME} | keraslint could not analyse the file "
+        "(reported once per file, never a crash of the host) | - | - | none |"
+    )
+    return "\n".join(rows)
+
+
+def rule_page(rule: Rule) -> str:
+    body = inspect.cleandoc(rule.__doc__ or "")
+    target = f" (checked with `--keras-version {rule.example_target}`)" if rule.example_target else ""
+    return (
+        f"# {rule.code} {rule.name}\n\n"
+        f"{rule.summary[0].upper()}{rule.summary[1:]}. Wrong on: {rule.wrong_on_text()}. "
+        f"Severity: {rule.severity}. Fix: {fix_text(rule)}.\n\n"
+        f"{body}\n\n"
+        f"## Example{target}\n\n```python\n{rule.example}```\n\n"
+        f"## Use instead\n\n```python\n{rule.use_instead}```\n"
+    )
+
+
+def replace_table(readme: str) -> str:
+    start = readme.index(TABLE_START) + len(TABLE_START)
+    end = readme.index(TABLE_END)
+    return readme[:start] + "\n" + rules_table() + "\n" + readme[end:]
+
+
+def write_docs(root: pathlib.Path) -> list[pathlib.Path]:
+    """Regenerate docs/rules/*.md and the README table under `root`; returns the files written."""
+    written = []
+    pages = root / "docs" / "rules"
+    pages.mkdir(parents=True, exist_ok=True)
+    for rule in ALL_RULES:
+        path = pages / f"{rule.code}.md"
+        path.write_text(rule_page(rule), encoding="utf-8")
+        written.append(path)
+    readme = root / "README.md"
+    readme.write_text(replace_table(readme.read_text(encoding="utf-8")), encoding="utf-8")
+    written.append(readme)
+    return written
+
+
+if __name__ == "__main__":  # python -m keraslint.docgen [ROOT]
+    import sys
+
+    for path in write_docs(pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ".")):
+        print(path)
