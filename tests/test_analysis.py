@@ -1,0 +1,352 @@
+"""Unit tests of the facts: names, values, models and compile sites."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from keraslint.analysis.names import canonical
+from keraslint.analysis.sites import CompileSite
+from keraslint.analysis.values import Output
+from keraslint.engine import extract_facts
+
+
+def sites(source: str) -> list[CompileSite]:
+    facts = extract_facts(textwrap.dedent(source))
+    assert facts is not None
+    return [CompileSite(raw) for raw in facts.evaluator.compiles]
+
+
+def output_of(source: str) -> Output | None:
+    """The output facts of the file's single compile site; None when not established."""
+    found = sites(source)
+    assert len(found) <= 1
+    return found[0].output if found else None
+
+
+# --- names -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "dotted, expected",
+    [
+        ("tensorflow.keras.layers.Dense", "keras.layers.Dense"),
+        ("tensorflow.python.keras.layers.core.Dense", "keras.layers.Dense"),
+        ("tf_keras.layers.Dense", "keras.layers.Dense"),
+        ("keras.src.layers.core.dense.Dense", "keras.layers.Dense"),
+        ("keras.layers.core.Dense", "keras.layers.Dense"),
+        ("keras.models.Sequential", "keras.Sequential"),
+        ("keras.engine.training.Model", "keras.Model"),
+        ("keras.utils.np_utils.to_categorical", "keras.utils.to_categorical"),
+        ("keras.src.metrics.accuracy_metrics.Accuracy", "keras.metrics.Accuracy"),
+        ("tensorflow.compat.v1.keras.losses.BinaryCrossentropy", "keras.losses.BinaryCrossentropy"),
+        ("keras._tf_keras.keras.activations.softmax", "keras.activations.softmax"),
+        ("tensorflow.nn.softmax", "tensorflow.nn.softmax"),
+        ("numpy.argmax", "numpy.argmax"),
+    ],
+)
+def test_canonical_names(dotted: str, expected: str) -> None:
+    assert canonical(dotted)[0] == expected
+
+
+IMPORT_STYLES = {
+    "import keras": "keras.Sequential([keras.layers.Dense(7, activation='softmax')])",
+    "from tensorflow import keras": "keras.Sequential([keras.layers.Dense(7, activation='softmax')])",
+    "import tensorflow as tf": "tf.keras.Sequential([tf.keras.layers.Dense(7, activation='softmax')])",
+    "from keras.layers import Dense as D\nfrom keras.models import Sequential": "Sequential([D(7, activation='softmax')])",
+    "from tensorflow.keras import layers as L\nfrom tensorflow.keras import Sequential": "Sequential([L.Dense(7, activation='softmax')])",
+    "import tf_keras": "tf_keras.Sequential([tf_keras.layers.Dense(7, activation='softmax')])",
+    "import tf_keras as keras": "keras.Sequential([keras.layers.Dense(7, activation='softmax')])",
+    "from tensorflow.python.keras.layers import Dense\nfrom tensorflow.python.keras.models import Sequential": "Sequential([Dense(7, activation='softmax')])",
+    "from keras.src.layers import Dense\nfrom keras.src.models import Sequential": "Sequential([Dense(7, activation='softmax')])",
+    "from tensorflow.keras.layers import *\nfrom tensorflow.keras.models import Sequential": "Sequential([Dense(7, activation='softmax')])",
+}
+
+
+@pytest.mark.parametrize("imports", list(IMPORT_STYLES), ids=lambda text: text.splitlines()[0])
+def test_every_import_style_resolves_the_output(imports: str) -> None:
+    source = f"{imports}\nmodel = {IMPORT_STYLES[imports]}\nmodel.compile(loss='mse')\n"
+    output = output_of(source)
+    assert output is not None and (output.width, output.activation) == (7, "softmax")
+
+
+def test_try_except_import_alternatives_that_agree() -> None:
+    output = output_of(
+        """
+        try:
+            from tensorflow.keras.layers import Dense
+        except ImportError:
+            from keras.layers import Dense
+        import keras
+        model = keras.Sequential([Dense(3, activation="sigmoid")])
+        model.compile(loss="mse")
+        """
+    )
+    assert output is not None and (output.width, output.activation) == (3, "sigmoid")
+
+
+def test_try_except_import_alternatives_that_disagree_are_unknown() -> None:
+    output = output_of(
+        """
+        import keras
+        try:
+            from keras.layers import Dense
+        except ImportError:
+            from mylib import Dense
+        model = keras.Sequential([Dense(3, activation="sigmoid")])
+        model.compile(loss="mse")
+        """
+    )
+    assert output is None
+
+
+# --- values ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "binding, width",
+    [
+        ("N = 10", 10),
+        ("CLASSES = ['a', 'b', 'c']\nN = len(CLASSES)", 3),
+        ("N = 2 * 3 + 1", 7),
+        ("A, N = 1, 4", 4),
+        ("(A, N) = (1, 4)", 4),
+        ("BASE = 8\nN = BASE // 2", 4),
+        ("N = 10\nN = N + 1", 11),
+    ],
+)
+def test_constant_widths(binding: str, width: int) -> None:
+    source = f"import keras\n{binding}\nmodel = keras.Sequential([keras.layers.Dense(N)])\nmodel.compile(loss='mse')\n"
+    output = output_of(source)
+    assert output is not None and output.width == width
+
+
+@pytest.mark.parametrize(
+    "binding",
+    [
+        "N = int(input())",
+        "N = 10\nif flag:\n    N = 5",
+        "N = 10\nfor _ in range(3):\n    N += 1",
+        "import sys\nN = len(sys.argv)",
+    ],
+)
+def test_widths_that_are_not_established(binding: str) -> None:
+    source = f"import keras\n{binding}\nmodel = keras.Sequential([keras.layers.Dense(N)])\nmodel.compile(loss='mse')\n"
+    output = output_of(source)
+    assert output is None or output.width is None
+
+
+def test_function_scope_constants_and_module_constants() -> None:
+    output = output_of(
+        """
+        import keras
+        HIDDEN = 32
+        def train():
+            classes = 5
+            model = keras.Sequential([keras.layers.Dense(HIDDEN), keras.layers.Dense(classes)])
+            model.compile(loss="mse")
+        """
+    )
+    assert output is not None and output.width == 5
+
+
+# --- models ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "head, expected",
+    [
+        ("keras.layers.Dense(4, activation='softmax')", (4, "softmax", "keras")),
+        ("keras.layers.Dense(4, 'sigmoid')", (4, "sigmoid", "keras")),
+        ("keras.layers.Dense(units=4)", (4, "linear", "keras")),
+        ("keras.layers.Dense(4, activation=None)", (4, "linear", "keras")),
+        ("keras.layers.Dense(4, activation=keras.activations.softmax)", (4, "softmax", "keras")),
+        ("keras.layers.Dense(4, activation=tf.nn.softmax)", (4, "softmax", "raw")),
+        ("keras.layers.Dense(4), keras.layers.Activation('softmax')", (4, "softmax", "keras")),
+        ("keras.layers.Dense(4), keras.layers.Softmax()", (4, "softmax", "keras")),
+        ("keras.layers.Dense(4), keras.layers.Lambda(tf.nn.softmax)", (4, "softmax", "raw")),
+        ("keras.layers.Dense(4, activation='sigmoid'), keras.layers.Dropout(0.5)", (4, "sigmoid", "keras")),
+        ("keras.layers.Conv2D(3, (1, 1), activation='softmax')", (3, "softmax", "keras")),
+        ("keras.layers.LSTM(6)", (6, "tanh", "keras")),
+    ],
+)
+def test_sequential_output_facts(head: str, expected: tuple) -> None:
+    source = f"import keras\nimport tensorflow as tf\nmodel = keras.Sequential([keras.layers.Dense(8), {head}])\nmodel.compile(loss='mse')\n"
+    output = output_of(source)
+    assert output is not None and (output.width, output.activation, output.origin) == expected
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "keras.layers.Dense(4, activation='softmax'), keras.layers.Flatten()",
+        "keras.layers.Dense(4, activation='softmax'), keras.layers.BatchNormalization()",
+        "keras.layers.Dense(4), keras.layers.Lambda(lambda t: tf.argmax(t, axis=-1))",
+        "keras.layers.Dense(4), keras.layers.Softmax(axis=1)",
+        "keras.layers.Dense(4, **options)",
+        "make_head()",
+    ],
+)
+def test_outputs_that_are_not_established(head: str) -> None:
+    source = f"import keras\nimport tensorflow as tf\nmodel = keras.Sequential([keras.layers.Dense(8), {head}])\nmodel.compile(loss='mse')\n"
+    output = output_of(source)
+    assert output is None or output.activation is None or output.width is None
+
+
+def test_sequential_add_in_straight_line() -> None:
+    output = output_of(
+        """
+        from keras.models import Sequential
+        from keras.layers import Dense, Activation
+        model = Sequential()
+        model.add(Dense(64, input_dim=20))
+        model.add(Activation("relu"))
+        model.add(Dense(3))
+        model.add(Activation("softmax"))
+        model.compile(loss="mse")
+        """
+    )
+    assert output is not None and (output.width, output.activation) == (3, "softmax")
+
+
+@pytest.mark.parametrize("block", ["for units in (64, 3):\n    model.add(Dense(units, activation='softmax'))",
+                                   "if wide:\n    model.add(Dense(30, activation='softmax'))"])
+def test_add_under_a_loop_or_condition_makes_the_model_unknown(block: str) -> None:
+    source = f"from keras.models import Sequential\nfrom keras.layers import Dense\nmodel = Sequential()\nmodel.add(Dense(3, activation='softmax'))\n{block}\nmodel.compile(loss='mse')\n"
+    assert output_of(source) is None
+
+
+def test_functional_chain_and_keyword_model() -> None:
+    output = output_of(
+        """
+        from tensorflow import keras
+        inputs = keras.Input(shape=(20,))
+        x = keras.layers.Dense(32, activation="relu")(inputs)
+        x = keras.layers.Dropout(0.2)(x)
+        x = keras.layers.Dense(6)(x)
+        outputs = keras.activations.sigmoid(x)
+        model = keras.Model(inputs=inputs, outputs=outputs)
+        model.compile(loss="mse")
+        """
+    )
+    assert output is not None and (output.width, output.activation) == (6, "sigmoid")
+
+
+def test_keras1_input_output_keywords() -> None:
+    output = output_of(
+        """
+        from keras.models import Model
+        from keras.layers import Input, Dense
+        a = Input(shape=(4,))
+        b = Dense(2, activation="softmax")(a)
+        model = Model(input=a, output=b)
+        model.compile(loss="mse")
+        """
+    )
+    assert output is not None and (output.width, output.activation) == (2, "softmax")
+
+
+def test_model_returned_by_a_builder_in_the_module() -> None:
+    output = output_of(
+        """
+        import keras
+        def build_model(classes, activation="softmax"):
+            model = keras.Sequential()
+            model.add(keras.layers.Dense(32, activation="relu"))
+            model.add(keras.layers.Dense(classes, activation=activation))
+            return model
+        model = build_model(12)
+        model.compile(loss="mse")
+        """
+    )
+    assert output is not None and (output.width, output.activation) == (12, "softmax")
+
+
+def test_builder_with_two_returns_is_unknown() -> None:
+    output = output_of(
+        """
+        import keras
+        def build_model(big):
+            if big:
+                return keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+            return keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])
+        model = build_model(True)
+        model.compile(loss="mse")
+        """
+    )
+    assert output is None
+
+
+def test_rebinding_the_model_name_follows_program_order() -> None:
+    first, second = sites(
+        """
+        import keras
+        model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+        model.compile(loss="categorical_crossentropy")
+        model = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(loss="binary_crossentropy")
+        """
+    )
+    assert (first.output.width, first.output.activation) == (10, "softmax")
+    assert (second.output.width, second.output.activation) == (1, "sigmoid")
+
+
+# --- compile sites -----------------------------------------------------------------------
+
+
+def test_compile_positional_and_keyword_arguments() -> None:
+    (site,) = sites(
+        """
+        import keras
+        model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+        model.compile("adam", "binary_crossentropy", ["accuracy"], weighted_metrics=["acc"])
+        """
+    )
+    loss = site.loss()
+    assert loss is not None and loss.kind == "binary_crossentropy" and loss.from_logits is False
+    arguments = {(argument.keyword, tuple(m.name for m in argument.metrics)) for argument in site.metrics_arguments()}
+    assert arguments == {("metrics", ("accuracy",)), ("weighted_metrics", ("acc",))}
+
+
+def test_compile_with_a_literal_config_dict() -> None:
+    (site,) = sites(
+        """
+        import keras
+        model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+        cfg = dict(optimizer="adam")
+        config = {"loss": keras.losses.CategoricalCrossentropy(from_logits=True), "metrics": ["accuracy"]}
+        model.compile(**config)
+        """
+    )
+    loss = site.loss()
+    assert loss is not None and loss.kind == "categorical_crossentropy" and loss.from_logits is True
+
+
+@pytest.mark.parametrize(
+    "loss, kind, from_logits",
+    [
+        ("'bce'", "binary_crossentropy", False),
+        ("keras.losses.BinaryCrossentropy(True)", "binary_crossentropy", True),
+        ("keras.losses.BinaryCrossentropy(from_logits=FLAG)", "binary_crossentropy", None),
+        ("keras.losses.SparseCategoricalCrossentropy", "sparse_categorical_crossentropy", False),
+        ("keras.losses.categorical_crossentropy", "categorical_crossentropy", False),
+        ("LOSS", "mean_squared_error" and "regression", False),
+    ],
+)
+def test_loss_facts(loss: str, kind: str, from_logits) -> None:
+    (site,) = sites(
+        f"import keras\nFLAG = bool(1)\nLOSS = 'huber'\nmodel = keras.Sequential([keras.layers.Dense(2)])\nmodel.compile(loss={loss})\n"
+    )
+    fact = site.loss()
+    assert fact is not None and (fact.kind, fact.from_logits) == (kind, from_logits)
+
+
+def test_unknown_loss_is_no_fact() -> None:
+    (site,) = sites("import keras\nmodel = keras.Sequential([keras.layers.Dense(2)])\nmodel.compile(loss=my_loss)\n")
+    assert site.loss() is None
+
+
+def test_files_without_keras_are_not_parsed() -> None:
+    assert extract_facts("import numpy\nx.compile()\n") is None
+    assert extract_facts("import keras\nprint(keras.__version__)\n") is None
