@@ -46,6 +46,8 @@ class RawCompile:
     keywords: dict[str, tuple[Value, cst.BaseExpression]]
     keyword_nodes: dict[str, cst.CSTNode]
     double_star: bool  # an unresolved **kwargs: other keywords may be present
+    # Every (activation string, its node) given to a Keras layer in the file so far.
+    layer_activations: list[tuple[str, cst.CSTNode]]
 
 
 class Env:
@@ -83,6 +85,7 @@ class Evaluator:
         self._returns: list[list[Value]] = []
         self._pending_functions: list[tuple[cst.FunctionDef, Env]] = []
         self._seen_compile_calls: set[int] = set()
+        self.layer_activations: list[tuple[str, cst.CSTNode]] = []
 
     # --- entry -------------------------------------------------------------------------------
 
@@ -498,7 +501,21 @@ class Evaluator:
             return Const(len(args[0].items), node)
         if name == "int" and len(args) == 1 and isinstance(args[0], Const) and isinstance(args[0].value, int):
             return args[0]
-        return CallV(name, args, kwargs, node, has_star)
+        call = CallV(name, args, kwargs, node, has_star)
+        if name.startswith(models.LAYER_PREFIX):
+            self._note_activation_string(call)
+        return call
+
+    def _note_activation_string(self, layer: CallV) -> None:
+        layer_name = layer.callee[len(models.LAYER_PREFIX) :]
+        position = 0 if layer_name == "Activation" else catalogue.DENSE_LIKE.get(layer_name, -1)
+        if position == -1:
+            return
+        given = layer.kwarg("activation")
+        if given is None and position is not None and position < len(layer.args):
+            given = layer.args[position]
+        if isinstance(given, Const) and isinstance(given.value, str) and given.node is not None:
+            self.layer_activations.append((given.value, given.node))
 
     def _construct_model(self, name: str, args, kwargs, has_star: bool, node: cst.Call) -> Value:
         if has_star:
@@ -560,7 +577,8 @@ class Evaluator:
             return
         self._seen_compile_calls.add(id(node))
         self.compiles.append(
-            RawCompile(node, model, models.model_output(model), positional, keywords, keyword_nodes, double_star)
+            RawCompile(node, model, models.model_output(model), positional, keywords, keyword_nodes, double_star,
+                       self.layer_activations)
         )
 
     def _call_function(self, function: FuncV, args, kwargs, has_star: bool, env: Env) -> Value:

@@ -101,8 +101,13 @@ class UnknownIdentifier(Rule):
 
     ## Why is this bad?
     Keras raises at compile() or, worse, at the first fit(), after data loading and model building
-    have run. Under an unknown target keraslint checks against the newest line the project could
-    use, so spellings that only newer versions added are not reported for old ones.
+    have run. Layer activation strings are checked too (`"SOFTMAX"` exists nowhere; `"gelu"` not on
+    Keras 2.0-2.3).
+
+    Unlike the other rules, an unknown target is checked against the **newest** line the project
+    could use, not against every possible line: a spelling that only newer versions added (`"huber"`,
+    `"auc"` on Keras 3) is what current code writes, and reporting it as missing from Keras 2.0
+    would be noise. Pin the version (or set `keras-version`) to check against an older line.
 
     ## Fix safety
     Replacing a string with the spelling valid on the target line is safe, applied when there is
@@ -155,6 +160,23 @@ model.compile(optimizer="adam", loss="log_cosh")
                 if bad is not None and newest in bad.invalid_on:
                     yield Finding(metric.report_node,
                                   f"metric '{metric.name}' does not exist on {where}: fails at compile()/fit() (use {bad.suggestion})")
+                elif (
+                    metric.name.lower() in catalogue.ACCURACY_STRINGS
+                    and metric.name not in catalogue.ACCURACY_STRINGS
+                    and metric.name != "Accuracy"
+                    and newest in (Line.L1, Line.L2)
+                ):
+                    yield Finding(metric.report_node,
+                                  f"metric '{metric.name}' is matched exactly on {where}: fails at compile() (use 'accuracy')",
+                                  _string_fix(metric.value_node if metric.value_node is metric.report_node else None, "accuracy"))
+        for text, node in site.raw.layer_activations:
+            valid_on = catalogue.ACTIVATION_SPELLINGS.get(text)
+            if valid_on is not None:
+                if newest not in valid_on:
+                    yield Finding(node, f"activation '{text}' does not exist on {where}: fails when the layer is built")
+            elif text.lower() in catalogue.ACTIVATION_SPELLINGS and not (text == "Softmax" and newest == Line.L4):
+                yield Finding(node, f"activation '{text}' is case-sensitive: no Keras version accepts it (use '{text.lower()}')",
+                              _string_fix(node, text.lower()))
         if newest == L5 and not site.raw.double_star:
             for keyword, node in site.raw.keyword_nodes.items():
                 if keyword not in catalogue.COMPILE_KEYWORDS_L5:
