@@ -1442,8 +1442,8 @@ def f_custom_loss(ctx: Ctx) -> list[str]:
         "    def loss(y_true, y_pred):",
         "        eps = 1e-7",
         f"        y_pred = {clip}(y_pred, eps, 1.0 - eps)",
-        f"        pt = y_true * y_pred + (1 - y_true) * (1 - y_pred)",
-        f"        w = alpha * y_true + (1 - alpha) * (1 - y_true)",
+        "        pt = y_true * y_pred + (1 - y_true) * (1 - y_pred)",
+        "        w = alpha * y_true + (1 - alpha) * (1 - y_true)",
         f"        return {mean}(-w * {pw}(1.0 - pt, gamma) * {log}(pt))",
         "",
         "    return loss",
@@ -1883,9 +1883,6 @@ def render_structured(ctx: Ctx, target: int, misuse_rate: float, shape: str) -> 
     data_fn = ["def load_data():", "    \"\"\"Load, clean and split the dataset.\"\"\""]
     data_fn += ind(plan["data"])
     data_fn.append(f"    return {', '.join(returns)}")
-    if any(ln.startswith("def make_windows") for ln in plan["data"]):
-        # hoist the nested helper out: keep it nested, still valid and common
-        pass
     compile_inside = rng.random() < 0.5
     model_fn = build_model_def(ctx, plan, compile_inside)
     arg = {"image": "input_shape=" + input_shape_expr(ctx), "text": "vocab_size=VOCAB_SIZE",
@@ -1913,7 +1910,7 @@ def render_structured(ctx: Ctx, target: int, misuse_rate: float, shape: str) -> 
             "    self.model = None",
             "    self.history = None",
         ]
-        load = ["def load(self):", f"    self.data = load_data()", "    return self"]
+        load = ["def load(self):", "    self.data = load_data()", "    return self"]
         unpack = [f"{', '.join(returns)} = self.data"]
         build = ["def build(self):"] + ind(unpack) + [f"    {ctx.mv} = build_model({arg})"]
         if not compile_inside:
@@ -1942,7 +1939,6 @@ def render_structured(ctx: Ctx, target: int, misuse_rate: float, shape: str) -> 
 
 def render_subclass(ctx: Ctx, target: int, misuse_rate: float) -> str:
     """A subclassed keras.Model plus a flat training section."""
-    rng = ctx.rng
     plan = core_plan(ctx, misuse_rate, "inline")
     head: Head = plan["head"]
     hidden = body_layers(ctx)

@@ -212,7 +212,8 @@ def ensure_baseline(force: bool = False) -> Path:
     py = venv_python(root)
     if not force and marker.exists() and py.exists():
         try:
-            if json.loads(marker.read_text()) == want:
+            have = json.loads(marker.read_text())
+            if {k: have.get(k) for k in want} == want:
                 return py
         except (OSError, ValueError):
             pass
@@ -238,9 +239,7 @@ def ensure_baseline(force: bool = False) -> Path:
         )
         _mirror_install(site)
         how = "mirror"
-    want["installed_by"] = how  # type: ignore[assignment]
-    marker.write_text(json.dumps(want, indent=1) + "\n")
-    want.pop("installed_by")
+    marker.write_text(json.dumps({**want, "installed_by": how}, indent=1) + "\n")
     return py
 
 
@@ -311,7 +310,9 @@ def children_cpu() -> float | None:
 def run_once(cfg: Config, args: list[str]) -> tuple[float, str, bool, float | None]:
     c0 = children_cpu()
     t0 = time.perf_counter()
-    proc = subprocess.run(cfg.cmd(args), capture_output=True, text=True, env=clean_env(), check=False)
+    proc = subprocess.run(
+        cfg.cmd(args), capture_output=True, text=True, env=clean_env(), cwd=str(CACHE), check=False
+    )
     elapsed = time.perf_counter() - t0
     c1 = children_cpu()
     cpu = None if c0 is None or c1 is None else c1 - c0
@@ -400,12 +401,20 @@ def measure_stages(fn, files: list[Path], lines: dict[Path, int], passes: int, w
     sources = [(p, p.read_text(encoding="utf-8", errors="surrogateescape")) for p in files]
     fn(warm.read_text(encoding="utf-8"), str(warm))  # imports, caches: not part of the figures
     totals_per_pass: list[dict[str, float]] = []
+    ast_per_pass: list[float] = []
     parsed = errors = 0
     first_error = ""
     for k in range(passes):
         acc: dict[str, float] = {}
         parsed = 0
+        t_ast = 0.0
         for path, src in sources:
+            t0 = time.perf_counter()
+            try:
+                ast.parse(src)
+            except (SyntaxError, ValueError):
+                pass
+            t_ast += time.perf_counter() - t0
             try:
                 res = fn(src, str(path))
             except Exception as exc:  # noqa: BLE001 - a finding for the report
@@ -417,6 +426,7 @@ def measure_stages(fn, files: list[Path], lines: dict[Path, int], passes: int, w
             if float(res.get("parse", 0.0)) > 0:
                 parsed += 1
         totals_per_pass.append(acc)
+        ast_per_pass.append(t_ast)
     keys = list(STAGES) + sorted({k for t in totals_per_pass for k in t} - set(STAGES))
     total_lines = sum(lines[p] for p in files)
     per_kloc = {}
@@ -432,6 +442,8 @@ def measure_stages(fn, files: list[Path], lines: dict[Path, int], passes: int, w
         "errors": errors // max(1, passes),
         "first_error": first_error,
         "ms_per_kloc": per_kloc,
+        "ast_parse_ms_per_kloc": (round(statistics.median(ast_per_pass) * 1e6 / total_lines, 2)
+                                  if total_lines else None),
     }
 
 
@@ -465,7 +477,7 @@ def memprobe(mode: str, path: str) -> int:
         tree = libcst.parse_module(src)
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        del tree
+        assert tree is not None  # the tree was alive when the peak was read
     print(json.dumps({"peak": peak}))
     return 0
 
@@ -497,7 +509,7 @@ def measure_import(python: str, reps: int) -> dict:
     """Wall time of `import libcst, libcst.metadata` in a fresh interpreter."""
     def once(code: str) -> float:
         t0 = time.perf_counter()
-        subprocess.run([python, "-c", code], check=True, env=clean_env())
+        subprocess.run([python, "-c", code], check=True, env=clean_env(), cwd=str(CACHE))
         return time.perf_counter() - t0
 
     base, imp = [], []
@@ -565,10 +577,10 @@ def print_report(res: dict) -> None:
         p(f"  WARNING: the machine was busy (1-min load average {la['before']:.2f} before, {la['after']:.2f} after):"
           " wall-time figures are noisy; see cpu ratio.")
     checks = []
-    for case in res["timing"]:
+    for case in res["timing"] + ([ed] if ed else []):
         checks.append(f"{case['case']}: {case['ker_findings']} KER findings, other findings "
                       f"{'identical' if case['other_findings_identical'] else 'DIFFER'} ({case['other_findings']})"
-                      + ("" if "-j2" in case["case"] else
+                      + ("" if "-j2" in case["case"] or case["case"] == "editor" else
                          f", LibCST imported: {'yes' if case['libcst_imported_with'] else 'no'}"))
     p("")
     p("sanity (with-run output vs without-run output):")
@@ -582,25 +594,32 @@ def print_report(res: dict) -> None:
         p(f"  n/a ({(st or {}).get('unavailable', 'not measured')})")
     else:
         keys = [k for k in st["corpus"]["ms_per_kloc"] if k != "total"]
-        p(f"  {'files':<10}" + "".join(f"{k:>9}" for k in keys) + f"{'total':>9}{'parsed':>12}{'errors':>8}")
+        p(f"  {'files':<10}" + "".join(f"{k:>9}" for k in keys) + f"{'total':>9}{'parsed':>12}{'errors':>8}{'ast.parse':>11}")
         for name in ("corpus", "stdlib"):
             d = st.get(name)
             if not d:
                 continue
             vals = d["ms_per_kloc"]
             p(f"  {name:<10}" + "".join(f"{fmt(vals.get(k), '.1f'):>9}" for k in keys)
-              + f"{fmt(vals['total'], '.1f'):>9}{str(d['files_parsed']) + '/' + str(d['files']):>12}{d['errors']:>8}")
+              + f"{fmt(vals['total'], '.1f'):>9}{str(d['files_parsed']) + '/' + str(d['files']):>12}{d['errors']:>8}"
+              + f"{fmt(d['ast_parse_ms_per_kloc'], '.1f'):>11}")
             if d["first_error"]:
                 p(f"    first error: {d['first_error']}")
+        p("  parsed = files the gate let through to LibCST; ast.parse = a plain ast.parse of the same files, for")
+        p("  reference (flake8 has already paid for it: a gate that re-parses with ast costs that much again).")
     p("")
     mem = res.get("memory")
     p("peak memory (tracemalloc) on the largest corpus file")
     if not mem:
         p("  n/a")
     else:
-        p(f"  {mem['file']} ({mem['lines']} lines): keraslint {fmt(mem['keraslint_peak_mib'])} MiB, "
-          f"libcst.parse_module {fmt(mem['libcst_peak_mib'])} MiB, ratio {fmt(mem['ratio'])}x "
-          f"(target <= {TARGET_MEMORY_RATIO:.0f}x) {verdict(mem['ratio'], TARGET_MEMORY_RATIO)}")
+        def mib(v):
+            return "n/a" if v is None else f"{v:.2f} MiB"
+
+        p(f"  {mem['file']} ({mem['lines']} lines): keraslint {mib(mem['keraslint_peak_mib'])}, "
+          f"libcst.parse_module {mib(mem['libcst_peak_mib'])}, ratio {fmt(mem['ratio'])}"
+          f"{'x' if mem['ratio'] is not None else ''} (target <= {TARGET_MEMORY_RATIO:.0f}x) "
+          f"{verdict(mem['ratio'], TARGET_MEMORY_RATIO)}")
         if mem.get("keraslint_error"):
             p(f"  keraslint: n/a ({mem['keraslint_error']})")
     p("")
@@ -636,7 +655,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         ap.error(f"unknown part(s) for --skip: {', '.join(sorted(unknown))}")
 
-    corpus = args.corpus or DEFAULT_CORPUS
+    CACHE.mkdir(parents=True, exist_ok=True)
+    corpus = (args.corpus or DEFAULT_CORPUS).resolve()
     if args.corpus is None and not any(corpus.glob("*.py")):
         sys.path.insert(0, str(HERE))
         import make_corpus  # noqa: E402

@@ -27,21 +27,35 @@ def _libcst():
 class FileFacts:
     """Everything the rules need about one file."""
 
-    def __init__(self, module, line_map: list[int], evaluator) -> None:
+    def __init__(self, module, line_map: list[int], statement_starts: list[int], evaluator) -> None:
         self.module = module
         self.line_map = line_map
         self.evaluator = evaluator
-        self._positions = None
+        self._statement_start = {id(statement): start for statement, start in zip(module.body, statement_starts)}
+        self._positions: dict[int, object] = {}  # per module-level statement
 
     def position(self, node) -> tuple[int, int, int, int]:
-        if self._positions is None:
-            from libcst.metadata import MetadataWrapper, PositionProvider
+        """(line, column, end line, end column) of a node in the original source."""
+        from libcst.metadata import MetadataWrapper, PositionProvider
 
-            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-            self._positions = wrapper.resolve(PositionProvider)
-        code_range = self._positions[node]
-        start_line = self.line_map[code_range.start.line - 1]
-        end_line = self.line_map[min(code_range.end.line, len(self.line_map)) - 1]
+        top = self.evaluator.tops.get(id(node))
+        if top is None or id(top) not in self._statement_start:
+            top = None
+        key = id(top)
+        if key not in self._positions:
+            if top is None:
+                module = self.module
+            else:
+                # Only the statement that holds the node, with the module's indentation and newlines.
+                bare = top.with_changes(leading_lines=()) if hasattr(top, "leading_lines") else top
+                module = self.module.with_changes(body=[bare], header=(), footer=())
+            wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+            self._positions[key] = wrapper.resolve(PositionProvider)
+        code_range = self._positions[key][node]
+        offset = 0 if top is None else self._statement_start[id(top)] - 1
+        last = len(self.line_map)
+        start_line = self.line_map[min(code_range.start.line + offset, last) - 1]
+        end_line = self.line_map[min(code_range.end.line + offset, last) - 1]
         return start_line, code_range.start.column, end_line, code_range.end.column
 
 
@@ -57,18 +71,20 @@ def extract_facts(source: str, tree: ast.Module | None = None) -> FileFacts | No
     selected = reduce.relevant_source(source, tree)
     if selected is None:
         return None
-    reduced, line_map = selected
+    reduced, line_map, starts = selected
     cst = _libcst()
     try:
         module = cst.parse_module(reduced)
     except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError) as error:
         LOG.debug("LibCST cannot parse the relevant statements: %s", error)
         return None
+    if len(module.body) != len(starts):
+        starts = []  # grouping disagreed with LibCST: fall back to whole-module positions
     from keraslint.analysis.evaluate import Evaluator
 
     evaluator = Evaluator()
     evaluator.run(module)
-    return FileFacts(module, line_map, evaluator)
+    return FileFacts(module, line_map, starts, evaluator)
 
 
 def target_lines(facts: FileFacts, filename: str | None, settings: Settings) -> frozenset[Line]:
@@ -146,7 +162,7 @@ def run_rules(facts: FileFacts, filename, settings, rules, lines) -> list[Diagno
 
     if lines is None:
         lines = target_lines(facts, filename, settings)
-    context = RuleContext(lines or ALL_LINES, graph_mode(facts))
+    context = RuleContext(lines or ALL_LINES, graph_mode(facts), frozenset(facts.evaluator.apis))
     selected = ALL_RULES if rules is None else rules
     seen: set[tuple[int, int, str]] = set()
     diagnostics: list[Diagnostic] = []
@@ -176,7 +192,7 @@ def profile_stages(source: str, filename: str | None = None) -> dict[str, float]
     timings["gate"] = time.perf_counter() - start
     if selected is None:
         return timings
-    reduced, line_map = selected
+    reduced, line_map, starts = selected
     start = time.perf_counter()
     cst = _libcst()
     try:
@@ -190,7 +206,7 @@ def profile_stages(source: str, filename: str | None = None) -> dict[str, float]
     start = time.perf_counter()
     evaluator = Evaluator()
     evaluator.run(module)
-    facts = FileFacts(module, line_map, evaluator)
+    facts = FileFacts(module, line_map, starts if len(starts) == len(module.body) else [], evaluator)
     timings["facts"] = time.perf_counter() - start
     start = time.perf_counter()
     run_rules(facts, filename, DEFAULT_SETTINGS, None, None)

@@ -49,13 +49,100 @@ def _imports_keras(statement: ast.stmt) -> bool:
     return False
 
 
-def relevant_source(source: str, tree: ast.Module) -> tuple[str, list[int]] | None:
-    """(reduced source, original line number of each reduced line), or None when nothing is relevant."""
+def relevant_source(source: str, tree: ast.Module) -> tuple[str, list[int], list[int]] | None:
+    """(reduced source, original line number of each reduced line, reduced line where each kept
+    top-level statement starts), or None when nothing is relevant. Each kept group of statements
+    that share lines is one LibCST top-level statement."""
     lines = split_lines(source)
-    statements = tree.body
-    if not statements:
+    if not tree.body:
         return None
-    # Group statements that share a line (`a = 1; b = 2`) so that whole lines can be kept.
+    selection = _select(tree.body, lines, in_function=False)
+    if not selection.has_compile or not (selection.has_keras_import or "keras" in source):
+        return None
+    reduced: list[str] = []
+    line_map: list[int] = []
+    starts: list[int] = []
+    for ranges in selection.kept:
+        starts.append(len(line_map) + 1)
+        for first, last in ranges:
+            for number in range(first, last + 1):
+                text = lines[number - 1] if number - 1 < len(lines) else "\n"
+                if not text.endswith(("\n", "\r")):
+                    text += "\n"
+                reduced.append(text)
+                line_map.append(number)
+    return "".join(reduced), line_map, starts
+
+
+class _Selection:
+    def __init__(self) -> None:
+        self.kept: list[list[tuple[int, int]]] = []  # per kept group: the line ranges to keep
+        self.words: set[str] = set()  # names the kept statements mention
+        self.has_compile = False
+        self.has_keras_import = False
+
+
+# Inside a function, these words make a statement part of what the function means.
+_FUNCTION_INHERENT = frozenset({"compile", "return", "yield", "global", "nonlocal", "disable_eager_execution"})
+
+
+def _select(statements: list[ast.stmt], lines: list[str], in_function: bool) -> _Selection:
+    """Backward pass: keep inherent statements and those binding or mutating a needed name."""
+    selection = _Selection()
+    infos = []
+    for first, last, members in _groups(statements):
+        text = "".join(lines[first - 1 : last])
+        words = set(_WORD.findall(text))
+        inherent = False
+        stores: set[str] = set()
+        ranges = [(first, last)]
+        for statement in members:
+            if isinstance(statement, (ast.Import, ast.ImportFrom)) or (
+                isinstance(statement, ast.Try)
+                and any(isinstance(inner, (ast.Import, ast.ImportFrom)) for inner in statement.body)
+            ):
+                keras_import = any(_imports_keras(inner) for inner in ast.walk(statement) if isinstance(inner, ast.stmt))
+                selection.has_keras_import |= keras_import
+                inherent |= keras_import or in_function
+            stores |= _stores(statement, words)
+        if "compile" in words:
+            selection.has_compile = True
+        if (_FUNCTION_INHERENT if in_function else {"compile", "disable_eager_execution"}) & words:
+            inherent = True
+        if len(members) == 1 and isinstance(members[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
+            reduced_function = _reduce_function(members[0], first, lines)
+            if reduced_function is not None:
+                ranges, words = reduced_function
+        infos.append((ranges, inherent, stores, words))
+    needed: set[str] = set()
+    keep = [False] * len(infos)
+    for index in range(len(infos) - 1, -1, -1):
+        ranges, inherent, stores, words = infos[index]
+        if inherent or stores & needed:
+            keep[index] = True
+            needed |= words
+    selection.words = needed
+    selection.kept = [info[0] for info, kept in zip(infos, keep) if kept]
+    return selection
+
+
+def _reduce_function(function: ast.FunctionDef | ast.AsyncFunctionDef, first: int, lines: list[str]):
+    """(line ranges, words) of a function whose body keeps only what its results depend on."""
+    body_start = function.body[0].lineno
+    if body_start <= function.lineno or any(
+        isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for statement in function.body
+    ):
+        return None  # one-line or nested definitions: keep whole
+    inner = _select(function.body, lines, in_function=True)
+    if not inner.kept:
+        return None
+    header = (first, body_start - 1)
+    words = set(_WORD.findall("".join(lines[first - 1 : body_start - 1]))) | inner.words
+    return [header] + [span for ranges in inner.kept for span in ranges], words
+
+
+def _groups(statements: list[ast.stmt]) -> list[tuple[int, int, list[ast.stmt]]]:
+    """Statements grouped when they share a line (`a = 1; b = 2`), so whole lines can be kept."""
     groups: list[tuple[int, int, list[ast.stmt]]] = []
     for statement in statements:
         start = statement.lineno
@@ -67,51 +154,7 @@ def relevant_source(source: str, tree: ast.Module) -> tuple[str, list[int]] | No
             groups[-1] = (first, max(last, end), members + [statement])
         else:
             groups.append((start, end, [statement]))
-
-    infos = []
-    has_keras_import = False
-    has_compile = False
-    for first, last, members in groups:
-        text = "".join(lines[first - 1 : last])
-        words = set(_WORD.findall(text))
-        inherent = False
-        stores: set[str] = set()
-        for statement in members:
-            if isinstance(statement, (ast.Import, ast.ImportFrom)):
-                inherent = True
-                has_keras_import = has_keras_import or _imports_keras(statement)
-            elif isinstance(statement, ast.Try) and any(
-                isinstance(inner, (ast.Import, ast.ImportFrom)) for inner in statement.body
-            ):
-                inherent = True
-                has_keras_import = has_keras_import or any(_imports_keras(inner) for inner in statement.body)
-            stores |= _stores(statement, words)
-        if "compile" in words or "disable_eager_execution" in words:
-            inherent = True
-            has_compile = has_compile or "compile" in words
-        infos.append((first, last, inherent, stores, words))
-    if not has_compile or not (has_keras_import or "keras" in source):
-        return None
-
-    needed: set[str] = set()
-    keep = [False] * len(infos)
-    for index in range(len(infos) - 1, -1, -1):
-        first, last, inherent, stores, words = infos[index]
-        if inherent or stores & needed:
-            keep[index] = True
-            needed |= words
-    reduced: list[str] = []
-    line_map: list[int] = []
-    for (first, last, *_rest), kept in zip(infos, keep):
-        if not kept:
-            continue
-        for number in range(first, last + 1):
-            text = lines[number - 1] if number - 1 < len(lines) else "\n"
-            if number == last and not text.endswith(("\n", "\r")):
-                text += "\n"
-            reduced.append(text)
-            line_map.append(number)
-    return "".join(reduced), line_map
+    return groups
 
 
 def _stores(statement: ast.stmt, words: set[str]) -> set[str]:

@@ -86,16 +86,22 @@ class Evaluator:
         self._pending_functions: list[tuple[cst.FunctionDef, Env]] = []
         self._seen_compile_calls: set[int] = set()
         self.layer_activations: list[tuple[str, cst.CSTNode]] = []
+        # Module-level statement being walked, and for every evaluated node the statement holding
+        # it: positions are then computed for that one statement, not the whole module.
+        self._top: cst.CSTNode | None = None
+        self.tops: dict[int, cst.CSTNode] = {}
 
     # --- entry -------------------------------------------------------------------------------
 
     def run(self, module: cst.Module) -> None:
         env = Env()
-        self.walk_block(module.body, env)
+        for statement in module.body:
+            self._top = statement
+            self.walk_statement(statement, env)
         # Function and method bodies are checked on their own, with parameters unknown.
         walked: set[int] = set()
         while self._pending_functions:
-            function, outer = self._pending_functions.pop(0)
+            function, outer, self._top = self._pending_functions.pop(0)
             if id(function) in walked:
                 continue
             walked.add(id(function))
@@ -136,13 +142,13 @@ class Evaluator:
             for param in (*statement.params.params, *statement.params.kwonly_params):
                 if param.default is not None:
                     defaults[param.name.value] = self.eval(param.default, env)
-            env.vars[statement.name.value] = FuncV(statement, defaults)
-            self._pending_functions.append((statement, env))
+            env.vars[statement.name.value] = FuncV(statement, defaults, self._top)
+            self._pending_functions.append((statement, env, self._top))
         elif isinstance(statement, cst.ClassDef):
             env.vars[statement.name.value] = UNKNOWN
             for inner in _body_statements(statement.body):
                 if isinstance(inner, cst.FunctionDef):
-                    self._pending_functions.append((inner, env))
+                    self._pending_functions.append((inner, env, self._top))
         elif isinstance(statement, cst.Match):
             self._walk_branches([_body_statements(case.body) for case in statement.cases], env, exhaustive=False)
         else:
@@ -335,6 +341,7 @@ class Evaluator:
             return UNKNOWN
         if self._expr_depth > _MAX_EXPRESSION_DEPTH:
             return UNKNOWN
+        self.tops[id(node)] = self._top
         self._expr_depth += 1
         try:
             return self._eval(node, env)
@@ -571,6 +578,7 @@ class Evaluator:
             elif arg.keyword is not None:
                 keywords[arg.keyword.value] = (value, arg.value)
                 keyword_nodes[arg.keyword.value] = arg
+                self.tops[id(arg)] = self._top
             else:
                 positional.append((value, arg.value))
         if not self._record or id(node) in self._seen_compile_calls:
@@ -600,8 +608,8 @@ class Evaluator:
             bound[name] = value
         for param in (*params.params, *params.kwonly_params):
             local.vars[param.name.value] = bound.get(param.name.value, UNKNOWN)
-        saved = (self._depth, self._record)
-        self._depth, self._record = 0, False
+        saved = (self._depth, self._record, self._top)
+        self._depth, self._record, self._top = 0, False, function.top
         self._call_depth += 1
         self._returns.append([])
         try:
@@ -610,7 +618,7 @@ class Evaluator:
         finally:
             self._returns.pop()
             self._call_depth -= 1
-            self._depth, self._record = saved
+            self._depth, self._record, self._top = saved
         if len(returns) == 1:
             result = returns[0]
             if isinstance(result, ModelV):

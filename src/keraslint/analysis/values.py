@@ -127,6 +127,7 @@ class ModelV:
 class FuncV:
     node: cst.FunctionDef
     defaults: dict[str, "Value"]
+    top: cst.CSTNode | None = None  # the module-level statement that contains the definition
 
 
 Value = Union[_Unknown, Const, Seq, DictV, Ref, CallV, TensorV, ModelV, FuncV]

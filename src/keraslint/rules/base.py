@@ -21,6 +21,7 @@ class RuleContext:
     # TF 2.0-2.1 code path (training_v1) for metric resolution, while losses keep the backend of
     # the installed version (keras-semantics section 2, graph-mode column).
     graph_mode: bool = False
+    apis: frozenset[str] = frozenset()  # import styles the file uses (targeting.API_*)
 
     @property
     def newest(self) -> Line:

@@ -7,6 +7,7 @@ from typing import Iterable
 from keraslint import catalogue
 from keraslint.analysis.sites import CompileSite, MetricFact
 from keraslint.lines import ALL_LINES, Line
+from keraslint.targeting import API_KERAS
 from keraslint.rules.base import Finding, Rule, RuleContext, on
 
 L1, L2, L3, L4, L5 = Line.L1, Line.L2, Line.L3, Line.L4, Line.L5
@@ -207,23 +208,25 @@ model.compile(optimizer="adam", loss="mse", metrics=["mae"])
             return
         for argument in site.metrics_arguments():
             for metric in argument.metrics:
-                lines = _accuracy_lines(metric) & argument.lines & context.lines
+                lines = _accuracy_lines(metric, output) & argument.lines & context.lines
                 if lines:
                     shown = f"'{metric.name}'" if metric.form == "string" else f"{metric.name}()"
                     yield Finding(
                         metric.report_node,
                         f"{shown} with regression loss {loss.spelling} on a {output.describe()}: "
-                        f"reports ~0.0 on {on(lines)} (wrong-number)",
+                        f"~0.0 for continuous targets on {on(lines)} (wrong-number)",
                     )
 
 
-def _accuracy_lines(metric: MetricFact) -> frozenset[Line]:
+def _accuracy_lines(metric: MetricFact, output) -> frozenset[Line]:
     if metric.form == "string":
         if metric.name in catalogue.ACCURACY_FUNCTIONS:
             return ALL_LINES
         return accuracy_string_lines(metric)
-    if metric.form == "instance" and metric.name in catalogue.ACCURACY_CLASSES and metric.name != "Accuracy":
-        return _NOT_L1  # Accuracy() itself is KER202's
+    if metric.form == "instance" and metric.name in catalogue.ACCURACY_CLASSES:
+        if metric.name == "Accuracy" and _is_score_output(output):
+            return frozenset()  # reported once, as KER202
+        return _NOT_L1
     if metric.form == "function" and metric.name in catalogue.ACCURACY_FUNCTIONS:
         return ALL_LINES
     return frozenset()
@@ -279,7 +282,8 @@ model.compile(
                 lines = self._threshold_lines(metric, output.width) & argument.lines & context.lines & self.true_on
                 if not lines:
                     continue
-                size = "large" if L2 in lines else "about a point"
+                # Keras 2.3 rounds logits (0.164 against 0.913); tf.keras thresholds them.
+                size = "large" if L2 in lines and API_KERAS in context.apis else "about a point"
                 shown = f"'{metric.name}'" if metric.form == "string" else f"{metric.name}()"
                 yield Finding(
                     metric.report_node,

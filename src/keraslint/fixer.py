@@ -1,0 +1,532 @@
+"""Applies the engine's fixes (LibCST node replacements) to the original text.
+
+The engine parses a reduced module (only the relevant top-level statements), so a fix's node is
+located through that module and spliced into the original text by span:
+
+1. the replacement text is `module.code_for_node(fix.replace(fix.node))`; the node's own text is
+   `module.code_for_node(fix.node)`, found at its whitespace-inclusive position;
+2. only the part that differs (common prefix and suffix trimmed) is replaced, after checking that
+   the original text really holds the old characters there;
+3. fixes whose spans overlap: the first (in report order) is applied, the others wait for the
+   next round; rounds repeat (re-analysing the new text) until nothing is left to fix;
+4. a fix that needs a name (`needs_import=("metrics", "CategoricalAccuracy")`) gets one import
+   line in the file's style (`from keras.metrics import ...`, `from tensorflow.keras.metrics
+   import ...` for tf.keras files, `from tf_keras.metrics import ...`), added after the last
+   top-level import that precedes the fixed code; nothing is added when the name is already
+   imported from a Keras metrics module, and the fix is skipped when the name means something else;
+5. a round whose result does not parse is discarded (the text stays as it was).
+
+Nothing here writes files: callers get the new text and a unified diff.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import dataclasses
+import difflib
+import logging
+import warnings
+from typing import Callable, Sequence
+
+from keraslint import noqa
+from keraslint.diagnostics import Diagnostic
+from keraslint.reduce import KERAS_ROOTS, split_lines
+from keraslint.settings import DEFAULT_SETTINGS, Settings
+
+LOG = logging.getLogger("keraslint")
+MAX_ROUNDS = 10
+
+
+@dataclasses.dataclass(frozen=True)
+class Edit:
+    start: int  # offset in the analysed text
+    end: int
+    text: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Insertion:
+    line: int  # 1-based line of the analysed text
+    after: bool  # True: on a new line after that line; False: on a new line before it
+    text: str  # one statement, without a line ending
+
+
+@dataclasses.dataclass
+class Plan:
+    edits: list[Edit] = dataclasses.field(default_factory=list)
+    insertions: list[Insertion] = dataclasses.field(default_factory=list)
+    fixed: list[Diagnostic] = dataclasses.field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.edits or self.insertions)
+
+
+Keep = Callable[[Diagnostic, Sequence[str]], bool]
+
+
+def default_keep(settings: Settings, path: str | None) -> Keep:
+    """Fix what would be reported: selected codes without a covering `# noqa` on the line."""
+
+    def keep(diagnostic: Diagnostic, lines: Sequence[str]) -> bool:
+        if not settings.enabled(diagnostic.code, path):
+            return False
+        text = lines[diagnostic.line - 1] if 0 < diagnostic.line <= len(lines) else ""
+        return not noqa.suppressed(diagnostic.code, text)
+
+    return keep
+
+
+def _parses(text: str) -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+# --- planning one round ---------------------------------------------------------------------------
+
+
+def _line_starts(lines: Sequence[str]) -> list[int]:
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    return starts
+
+
+def _diagnose(text: str, filename: str | None, settings: Settings, rules):
+    from keraslint.engine import extract_facts, run_rules
+
+    facts = extract_facts(text)
+    if facts is None or not facts.evaluator.compiles:
+        return None, []
+    return facts, run_rules(facts, filename, settings, rules, None)
+
+
+def plan(
+    text: str,
+    *,
+    filename: str | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+    keep: Keep | None = None,
+    unsafe: bool = False,
+    rules=None,
+) -> Plan:
+    """The edits of one round of fixes on `text`. Never raises for a bug in a rule or fix."""
+    try:
+        facts, diagnostics = _diagnose(text, filename, settings, rules)
+    except Exception:  # the engine turns these into KER001; the fixer just fixes nothing
+        LOG.warning("keraslint: internal error while fixing %s", filename or "<source>", exc_info=True)
+        return Plan()
+    if facts is None:
+        return Plan()
+    keep = keep or default_keep(settings, filename)
+    lines = split_lines(text)
+    candidates = [
+        d for d in diagnostics
+        if d.fix is not None and d.fix.node is not None and (d.fix.safe or unsafe) and keep(d, lines)
+    ]
+    if not candidates:
+        return Plan()
+    locator = _Locator(facts, text, lines)
+    tree = None
+    style = None
+    result = Plan()
+    taken: list[tuple[int, int]] = []
+    imports: dict[str, set[str]] = {}
+    first_import_use: int | None = None
+    for diagnostic in candidates:
+        fix = diagnostic.fix
+        try:
+            edit = locator.edit(fix)
+        except Exception:  # a broken replace() of one rule must not stop the others
+            LOG.warning("keraslint: fix %r of %s failed", fix.description, diagnostic.code, exc_info=True)
+            continue
+        if edit is None:
+            continue
+        edit, span = edit
+        if any(span[0] < end and start < span[1] for start, end in taken):
+            continue  # the node overlaps one fixed in this round: the next round sees it again
+        if fix.needs_import is not None:
+            if tree is None:
+                tree = ast.parse(text)
+                style = keras_package(tree)
+            category, name = fix.needs_import
+            status = _name_status(tree, name)
+            if status == "conflict":
+                continue  # the name already means something else in this file
+            if status == "missing":
+                imports.setdefault(f"{style}.{category}", set()).add(name)
+                line = bisect.bisect_right(locator.starts, edit.start)
+                first_import_use = line if first_import_use is None else min(first_import_use, line)
+        taken.append(span)
+        result.edits.append(edit)
+        result.fixed.append(diagnostic)
+    if imports:
+        assert tree is not None and first_import_use is not None
+        line, after = _import_position(tree, first_import_use)
+        for module in sorted(imports):
+            result.insertions.append(Insertion(line, after, f"from {module} import {', '.join(sorted(imports[module]))}"))
+    return result
+
+
+class _Locator:
+    """Maps fix nodes of the reduced LibCST module to spans of the original text."""
+
+    def __init__(self, facts, text: str, lines: list[str]) -> None:
+        from libcst.metadata import MetadataWrapper, WhitespaceInclusivePositionProvider
+
+        self.facts = facts
+        self.module = facts.module
+        self.text = text
+        self.starts = _line_starts(lines)
+        self.reduced = self.module.code
+        self.reduced_starts = _line_starts(split_lines(self.reduced))
+        wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+        self.positions = wrapper.resolve(WhitespaceInclusivePositionProvider)
+
+    def _reduced_offset(self, line: int, column: int) -> int:
+        return self.reduced_starts[line - 1] + column
+
+    def _original_offset(self, reduced_offset: int) -> int | None:
+        # The reduced module copies whole original lines: same column, mapped line.
+        index = bisect.bisect_right(self.reduced_starts, reduced_offset) - 1
+        index = min(index, len(self.facts.line_map) - 1)
+        column = reduced_offset - self.reduced_starts[index]
+        original_line = self.facts.line_map[index]
+        if original_line - 1 >= len(self.starts) - 1 and column > 0:
+            return None
+        return self.starts[min(original_line - 1, len(self.starts) - 1)] + column
+
+    def edit(self, fix) -> tuple[Edit, tuple[int, int]] | None:
+        """The minimal edit for the fix, and the span of the whole node (for overlap checks)."""
+        node = fix.node
+        old = self.module.code_for_node(node)
+        new = self.module.code_for_node(fix.replace(node))
+        if old == new:
+            return None
+        code_range = self.positions[node]
+        start = self._reduced_offset(code_range.start.line, code_range.start.column)
+        if self.reduced[start : start + len(old)] != old:
+            LOG.debug("keraslint: fix %r: node text not found at its position", fix.description)
+            return None
+        prefix = 0
+        limit = min(len(old), len(new))
+        while prefix < limit and old[prefix] == new[prefix]:
+            prefix += 1
+        suffix = 0
+        while suffix < limit - prefix and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]:
+            suffix += 1
+        old_part = old[prefix : len(old) - suffix]
+        new_part = new[prefix : len(new) - suffix]
+        begin = self._original_offset(start + prefix)
+        if begin is None:
+            return None
+        end = begin + len(old_part)
+        # The span lies inside one statement, which the reduction copied as contiguous lines.
+        if self.text[begin:end] != old_part:
+            LOG.debug("keraslint: fix %r: original text differs from the reduced module", fix.description)
+            return None
+        node_start = begin - prefix
+        return Edit(begin, end, new_part), (node_start, node_start + max(len(old), 1))
+
+
+# --- imports --------------------------------------------------------------------------------------
+
+
+def keras_package(tree: ast.AST) -> str:
+    """The Keras package a file imports: tf_keras, keras, or tensorflow.keras (checked in that order)."""
+    roots: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            roots.add(node.module.split(".")[0])
+    roots &= KERAS_ROOTS
+    if "tf_keras" in roots:
+        return "tf_keras"
+    if "keras" in roots:
+        return "keras"
+    if "tensorflow" in roots:
+        return "tensorflow.keras"
+    return "keras"
+
+
+def _is_keras_metrics_module(module: str | None) -> bool:
+    if not module:
+        return False
+    parts = module.split(".")
+    return parts[0] in KERAS_ROOTS and parts[-1] == "metrics"
+
+
+def _module_level(tree: ast.Module):
+    """Statements executed at module level (inside if / try / with, not inside def or class)."""
+    stack = list(tree.body)
+    while stack:
+        node = stack.pop()
+        yield node
+        for field in ("body", "orelse", "finalbody"):
+            stack.extend(getattr(node, field, []) or [])
+        for handler in getattr(node, "handlers", []) or []:
+            stack.extend(handler.body)
+
+
+def _name_status(tree: ast.Module, name: str) -> str:
+    """"imported" (from a Keras metrics module at module level), "conflict" (bound otherwise),
+    or "missing"."""
+    imported = False
+    for node in _module_level(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and _is_keras_metrics_module(node.module):
+            for alias in node.names:
+                if alias.name == "*" or (alias.name == name and alias.asname in (None, name)):
+                    imported = True
+    for node in ast.walk(tree):
+        bound: list[str] = []
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            bound.append(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.append(node.name)
+        elif isinstance(node, ast.arg):
+            bound.append(node.arg)
+        elif isinstance(node, ast.Import):
+            bound.extend((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                local = alias.asname or alias.name
+                if local != name:
+                    continue
+                if node.level == 0 and _is_keras_metrics_module(node.module) and alias.name == name:
+                    continue  # the same class, imported the way we would
+                bound.append(local)
+        if name in bound:
+            return "conflict"
+    return "imported" if imported else "missing"
+
+
+def _import_position(tree: ast.Module, first_use: int) -> tuple[int, bool]:
+    """Where the new import line goes: (line, after)."""
+    last_import = None
+    for statement in tree.body:
+        if statement.lineno >= first_use:
+            break
+        if isinstance(statement, (ast.Import, ast.ImportFrom)) and (statement.end_lineno or statement.lineno) < first_use:
+            last_import = statement
+    if last_import is not None:
+        return last_import.end_lineno or last_import.lineno, True
+    for index, statement in enumerate(tree.body):
+        docstring = index == 0 and isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant) and isinstance(
+            statement.value.value, str
+        )
+        future = isinstance(statement, ast.ImportFrom) and statement.module == "__future__"
+        if docstring or future:
+            continue
+        start = min([statement.lineno] + [d.lineno for d in getattr(statement, "decorator_list", [])])
+        return start, False
+    return max(first_use, 1), False
+
+
+# --- applying -------------------------------------------------------------------------------------
+
+
+def newline_of(text: str) -> str:
+    for line in split_lines(text):
+        if line.endswith("\r\n"):
+            return "\r\n"
+        if line.endswith("\n"):
+            return "\n"
+        if line.endswith("\r"):
+            return "\r"
+    return "\n"
+
+
+def insertion_edit(text: str, insertion: Insertion, newline: str | None = None) -> Edit:
+    """The zero-width Edit that puts `insertion` on its own line of `text`, ending it like the line
+    it goes next to (else like the file, else `newline`)."""
+    lines = split_lines(text)
+    starts = _line_starts(lines)
+    line = min(max(insertion.line, 1), max(len(lines), 1))
+    if not lines:
+        return Edit(0, 0, insertion.text + (newline or "\n"))
+    ending = lines[line - 1][len(lines[line - 1].rstrip("\r\n")):]
+    newline = ending or newline or newline_of(text)
+    if not insertion.after:
+        return Edit(starts[line - 1], starts[line - 1], insertion.text + newline)
+    current = lines[line - 1]
+    if current.endswith(("\n", "\r")):
+        return Edit(starts[line], starts[line], insertion.text + newline)
+    return Edit(starts[line], starts[line], newline + insertion.text)
+
+
+def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+    """Apply non-overlapping edits (zero-width insertions at a position go before a replacement there)."""
+    ordered = sorted(enumerate(edits), key=lambda item: (item[1].start, item[1].end != item[1].start, item[0]))
+    out = []
+    position = 0
+    for _index, edit in ordered:
+        out.append(text[position : edit.start])
+        out.append(edit.text)
+        position = max(position, edit.end)
+    out.append(text[position:])
+    return "".join(out)
+
+
+def apply_plan(text: str, fix_plan: Plan) -> str:
+    edits = list(fix_plan.edits) + [insertion_edit(text, insertion) for insertion in fix_plan.insertions]
+    return apply_edits(text, edits)
+
+
+# --- the loop -------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Result:
+    text: str  # the (possibly) fixed document text
+    fixed: list[Diagnostic]  # every diagnostic a fix was applied for, over all rounds
+    error: str | None = None  # set when a round was discarded
+
+
+def fix_document(
+    document: str,
+    analysed_text: Callable[[str], str],
+    apply: Callable[[str, str, Plan], str],
+    *,
+    filename: str | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+    keep: Keep | None = None,
+    unsafe: bool = False,
+    rules=None,
+    max_rounds: int = MAX_ROUNDS,
+) -> Result:
+    """Rounds of plan + apply until nothing changes. `analysed_text(document)` is the Python text
+    the engine sees; `apply(document, analysed, plan)` returns the new document."""
+    fixed: list[Diagnostic] = []
+    for _round in range(max_rounds):
+        analysed = analysed_text(document)
+        fix_plan = plan(analysed, filename=filename, settings=settings, keep=keep, unsafe=unsafe, rules=rules)
+        if not fix_plan:
+            break
+        new_analysed = apply_plan(analysed, fix_plan)
+        if not _parses(new_analysed):
+            return Result(document, fixed, "a fix produced code that does not parse; it was not applied (please report)")
+        new_document = apply(document, analysed, fix_plan)
+        if new_document == document:
+            break
+        document = new_document
+        fixed.extend(fix_plan.fixed)
+    return Result(document, fixed)
+
+
+def fix_source(
+    source: str,
+    *,
+    filename: str | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+    keep: Keep | None = None,
+    unsafe: bool = False,
+    rules=None,
+) -> Result:
+    """Fix a Python source text."""
+    return fix_document(
+        source,
+        lambda document: document,
+        lambda document, _analysed, fix_plan: apply_plan(document, fix_plan),
+        filename=filename, settings=settings, keep=keep, unsafe=unsafe, rules=rules,
+    )
+
+
+def fix_notebook(
+    text: str,
+    *,
+    filename: str | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+    keep: Keep | None = None,
+    unsafe: bool = False,
+    rules=None,
+) -> Result:
+    """Fix a notebook's JSON text: edits land in the cells' sources, other bytes stay."""
+    from keraslint.notebooks import Notebook
+
+    cache: dict[str, Notebook] = {}
+
+    def notebook(document: str) -> Notebook:
+        if document not in cache:
+            cache.clear()
+            cache[document] = Notebook(document)
+        return cache[document]
+
+    def apply(document: str, analysed: str, fix_plan: Plan) -> str:
+        return apply_to_notebook(notebook(document), fix_plan)
+
+    return fix_document(
+        text, lambda document: notebook(document).joined, apply,
+        filename=filename, settings=settings, keep=keep, unsafe=unsafe, rules=rules,
+    )
+
+
+def apply_to_notebook(nb, fix_plan: Plan) -> str:
+    """Map a plan on the joined module to the cells and rewrite only the cells it touches."""
+    joined = nb.joined
+    joined_lines = split_lines(joined)
+    starts = _line_starts(joined_lines)
+
+    def locate(offset: int) -> tuple[int, int, int]:
+        index = bisect.bisect_right(starts, offset) - 1
+        index = min(index, len(joined_lines) - 1)
+        cell, line = nb.locate(index + 1)
+        return cell, line, offset - starts[index]
+
+    per_cell: dict[int, list[Edit]] = {}
+    cell_texts = {cell.index: cell.source for cell in nb.cells}
+    for edit in fix_plan.edits:
+        cell, line, column = locate(edit.start)
+        end_cell, end_line, end_column = locate(edit.end) if edit.end > edit.start else (cell, line, column)
+        if end_cell != cell:
+            continue
+        source = cell_texts[cell - 1]
+        cell_starts = _line_starts(split_lines(source))
+        begin = cell_starts[line - 1] + column
+        end = cell_starts[end_line - 1] + end_column
+        if source[begin:end] != joined[edit.start : edit.end]:
+            continue  # a neutralised line: never edited
+        per_cell.setdefault(cell - 1, []).append(Edit(begin, end, edit.text))
+    for insertion in fix_plan.insertions:
+        cell, line = nb.locate(insertion.line)
+        source = cell_texts[cell - 1]
+        per_cell.setdefault(cell - 1, []).append(
+            insertion_edit(source, Insertion(line, insertion.after, insertion.text))
+        )
+    changes = {index: apply_edits(cell_texts[index], edits) for index, edits in per_cell.items()}
+    changes = {index: text for index, text in changes.items() if text != cell_texts[index]}
+    return nb.with_sources(changes)
+
+
+# --- diffs ----------------------------------------------------------------------------------------
+
+
+def unified_diff(old: str, new: str, fromfile: str, tofile: str | None = None) -> str:
+    """A unified diff that marks a missing final newline like git does."""
+    if old == new:
+        return ""
+
+    def lines(text: str) -> list[str]:
+        out = text.splitlines(keepends=True)
+        if out and not out[-1].endswith(("\n", "\r")):
+            out[-1] += "\n\\ No newline at end of file\n"
+        return out
+
+    return "".join(difflib.unified_diff(lines(old), lines(new), fromfile=fromfile, tofile=tofile or fromfile))
+
+
+def notebook_diff(old_text: str, new_text: str, path: str) -> str:
+    """Per changed cell, a unified diff headed `path:cell N`."""
+    from keraslint.notebooks import Notebook
+
+    old, new = Notebook(old_text), Notebook(new_text)
+    parts = []
+    for before, after in zip(old.cells, new.cells):
+        if before.source != after.source:
+            parts.append(unified_diff(before.source, after.source, f"{path}:cell {before.number}"))
+    return "".join(parts)
