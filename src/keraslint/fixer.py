@@ -202,36 +202,44 @@ class _Locator:
         return self.starts[min(original_line - 1, len(self.starts) - 1)] + column
 
     def edit(self, fix) -> tuple[Edit, tuple[int, int]] | None:
-        """The minimal edit for the fix, and the span of the whole node (for overlap checks)."""
+        """The minimal edit for the fix, and the span of the whole node (for overlap checks).
+
+        The replacement is rendered inside the whole module, not on its own: a nested node that
+        spans lines takes its indentation from the blocks around it.
+        """
         node = fix.node
-        old = self.module.code_for_node(node)
-        new = self.module.code_for_node(fix.replace(node))
-        if old == new:
+        replaced = self.module.deep_replace(node, fix.replace(node))
+        new_code = replaced.code if hasattr(replaced, "code") else None
+        if new_code is None or new_code == self.reduced:
             return None
-        code_range = self.positions[node]
-        start = self._reduced_offset(code_range.start.line, code_range.start.column)
-        if self.reduced[start : start + len(old)] != old:
-            LOG.debug("keraslint: fix %r: node text not found at its position", fix.description)
-            return None
+        old_code = self.reduced
         prefix = 0
-        limit = min(len(old), len(new))
-        while prefix < limit and old[prefix] == new[prefix]:
+        limit = min(len(old_code), len(new_code))
+        while prefix < limit and old_code[prefix] == new_code[prefix]:
             prefix += 1
         suffix = 0
-        while suffix < limit - prefix and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]:
+        while suffix < limit - prefix and old_code[len(old_code) - 1 - suffix] == new_code[len(new_code) - 1 - suffix]:
             suffix += 1
-        old_part = old[prefix : len(old) - suffix]
-        new_part = new[prefix : len(new) - suffix]
-        begin = self._original_offset(start + prefix)
+        old_part = old_code[prefix : len(old_code) - suffix]
+        new_part = new_code[prefix : len(new_code) - suffix]
+        code_range = self.positions[node]
+        node_start = self._reduced_offset(code_range.start.line, code_range.start.column)
+        node_end = self._reduced_offset(code_range.end.line, code_range.end.column)
+        if not (node_start <= prefix and prefix + len(old_part) <= node_end):
+            LOG.debug("keraslint: fix %r: the change leaves its node", fix.description)
+            return None
+        begin = self._original_offset(prefix)
         if begin is None:
             return None
         end = begin + len(old_part)
-        # The span lies inside one statement, which the reduction copied as contiguous lines.
+        # The changed characters lie on lines the reduction copied whole: check they are the same.
         if self.text[begin:end] != old_part:
             LOG.debug("keraslint: fix %r: original text differs from the reduced module", fix.description)
             return None
-        node_start = begin - prefix
-        return Edit(begin, end, new_part), (node_start, node_start + max(len(old), 1))
+        original_node_start = self._original_offset(node_start)
+        if original_node_start is None:
+            return None
+        return Edit(begin, end, new_part), (original_node_start, original_node_start + max(node_end - node_start, 1))
 
 
 # --- imports --------------------------------------------------------------------------------------

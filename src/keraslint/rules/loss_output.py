@@ -31,8 +31,9 @@ class BinaryCrossentropyOnSoftmax(Rule):
     A raw `tf.nn.softmax` records no logits, so the loss reads its probabilities: not flagged.
 
     ## Fix safety
-    Not applied automatically: categorical_crossentropy needs one-hot labels and
-    sparse_categorical_crossentropy needs integer labels; only the data tells which.
+    Unsafe: categorical_crossentropy needs one-hot labels and sparse_categorical_crossentropy
+    needs integer labels; only the data tells which. `--unsafe-fixes` replaces a string loss with
+    `"categorical_crossentropy"`.
     """
 
     code = "KER101"
@@ -42,6 +43,7 @@ class BinaryCrossentropyOnSoftmax(Rule):
     true_on = frozenset({L3, L4, L5})
     wrong_on_note = "tf.keras 2.6+, tf-keras, Keras 3 on TensorFlow"
     fix_safety = "unsafe"
+    fix_applied = True
     example = """\
 import keras
 
@@ -65,10 +67,16 @@ model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accur
             return  # a raw tf.nn.softmax records no logits: BCE then reads the probabilities as given
         bad = self.true_on & context.lines
         if bad:
+            replacement = quoted_like(loss.value_node if loss.form == "string" else None, catalogue.CCE)
+            fix = None
+            if replacement is not None:
+                fix = Fix("use categorical_crossentropy (needs one-hot labels)", False,
+                          _replace_with(replacement), loss.value_node)
             yield Finding(
                 loss.report_node,
                 f"{loss.spelling} on a {output.width}-unit softmax: trained as {output.width} independent "
                 f"sigmoids on {on(bad)} (degraded)",
+                fix,
             )
 
 
@@ -175,8 +183,8 @@ class FromLogitsOnProbabilities(Rule):
     `from_logits` does not exist in Keras 2.0-2.2.
 
     ## Fix safety
-    Not applied automatically: either the activation or `from_logits=True` must go, and the
-    choice changes what `predict()` returns.
+    Unsafe: either the activation or `from_logits=True` must go, and the choice changes what
+    `predict()` returns. `--unsafe-fixes` sets `from_logits=False` on the loss object.
     """
 
     code = "KER104"
@@ -185,6 +193,7 @@ class FromLogitsOnProbabilities(Rule):
     severity = "degraded"
     true_on = frozenset({L2, L3, L4, L5})
     fix_safety = "unsafe"
+    fix_applied = True
     example = """\
 import keras
 
@@ -206,10 +215,15 @@ model.compile(optimizer="adam", loss=keras.losses.CategoricalCrossentropy(from_l
             return
         bad = self.true_on & context.lines
         if bad:
+            fix = None
+            if isinstance(loss.value_node, cst.Call) and loss.form == "instance":
+                fix = Fix("drop from_logits (the output keeps its activation)", False,
+                          _set_keyword("from_logits", cst.Name("False")), loss.value_node)
             yield Finding(
                 loss.report_node,
                 f"from_logits=True on a {output.activation} output: probabilities are squashed twice "
                 f"on {on(bad)} (degraded)",
+                fix,
             )
 
 

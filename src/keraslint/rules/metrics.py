@@ -120,8 +120,9 @@ class ExactMatchAccuracy(Rule):
     equals the label 1, so the metric reports about 0.000 on every version.
 
     ## Fix safety
-    The matching class (`CategoricalAccuracy`, `SparseCategoricalAccuracy`, `BinaryAccuracy`)
-    depends on the labels: not applied.
+    Unsafe: the matching class (`CategoricalAccuracy`, `SparseCategoricalAccuracy`,
+    `BinaryAccuracy`) depends on the labels. `--unsafe-fixes` uses `CategoricalAccuracy` on a
+    softmax and `BinaryAccuracy` on a sigmoid output.
     """
 
     code = "KER202"
@@ -130,6 +131,7 @@ class ExactMatchAccuracy(Rule):
     severity = "wrong-number"
     true_on = _NOT_L1
     fix_safety = "unsafe"
+    fix_applied = True
     example = """\
 import keras
 
@@ -156,7 +158,30 @@ model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=[keras.
                         metric.report_node,
                         f"{shown} counts exact matches of the {output.describe()} with the labels: "
                         f"reports ~0.0 on {on(bad)} (wrong-number)",
+                        _accuracy_class_fix(metric, output),
                     )
+
+
+def _accuracy_class_fix(metric: MetricFact, output):
+    """Unsafe: CategoricalAccuracy for a softmax, BinaryAccuracy for a sigmoid (labels decide)."""
+    import libcst as cst
+
+    from keraslint.diagnostics import Fix
+
+    replacement_class = {catalogue.SOFTMAX: "CategoricalAccuracy", catalogue.SIGMOID: "BinaryAccuracy"}.get(
+        output.activation or ""
+    )
+    call = metric.value_node
+    if replacement_class is None or metric.form != "instance" or not isinstance(call, cst.Call):
+        return None
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        new_func = func.with_changes(attr=cst.Name(replacement_class))
+    elif isinstance(func, cst.Name) and func.value == "Accuracy":
+        return None  # a bare imported name: the fix would need a new import
+    else:
+        return None
+    return Fix(f"use {replacement_class}", False, lambda old: old.with_changes(func=new_func), call)
 
 
 def _is_score_output(output) -> bool:
@@ -175,8 +200,9 @@ class AccuracyOnRegression(Rule):
     0.000 on every Keras version, and says nothing about the regression.
 
     ## Fix safety
-    A regression metric such as `"mae"` or `keras.metrics.RootMeanSquaredError()` is the usual
-    replacement, but which one is a choice: not applied.
+    Unsafe: a regression metric such as `"mae"` or `keras.metrics.RootMeanSquaredError()` is the
+    usual replacement, but which one is a choice (and the history key changes).
+    `--unsafe-fixes` replaces a metric string with `"mae"`.
     """
 
     code = "KER203"
@@ -185,6 +211,7 @@ class AccuracyOnRegression(Rule):
     severity = "wrong-number"
     true_on = ALL_LINES
     fix_safety = "unsafe"
+    fix_applied = True
     example = """\
 import tensorflow as tf
 
@@ -215,7 +242,20 @@ model.compile(optimizer="adam", loss="mse", metrics=["mae"])
                         metric.report_node,
                         f"{shown} with regression loss {loss.spelling} on a {output.describe()}: "
                         f"~0.0 for continuous targets on {on(lines)} (wrong-number)",
+                        _regression_metric_fix(metric),
                     )
+
+
+def _regression_metric_fix(metric: MetricFact):
+    from keraslint.diagnostics import Fix
+    from keraslint.rules.base import quoted_like
+
+    if metric.form != "string" or metric.value_node is not metric.report_node:
+        return None
+    replacement = quoted_like(metric.value_node, "mae")
+    if replacement is None:
+        return None
+    return Fix("report mean absolute error instead", False, lambda _old: replacement, metric.value_node)
 
 
 def _accuracy_lines(metric: MetricFact, output) -> frozenset[Line]:
