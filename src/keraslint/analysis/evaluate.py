@@ -18,9 +18,11 @@ from keraslint.analysis.names import canonical
 from keraslint.analysis.values import (
     UNKNOWN,
     CallV,
+    ClassV,
     Const,
     DictV,
     FuncV,
+    MethodV,
     ModelV,
     Output,
     Ref,
@@ -48,6 +50,10 @@ class RawCompile:
     double_star: bool  # an unresolved **kwargs: other keywords may be present
     # Every (activation string, its node) given to a Keras layer in the file so far.
     layer_activations: list[tuple[str, cst.CSTNode]]
+    # Label values passed to fit()/evaluate()/train_on_batch() on this model after this compile.
+    labels: list[Value] = dataclasses.field(default_factory=list)
+    # The compile call was reached through a call of a function of the module (a builder).
+    via_call: bool = False
 
 
 class Env:
@@ -86,6 +92,8 @@ class Evaluator:
         self._pending_functions: list[tuple[cst.FunctionDef, Env]] = []
         self._seen_compile_calls: set[int] = set()
         self.layer_activations: list[tuple[str, cst.CSTNode]] = []
+        # compile() calls met while following a call of a module function (a builder that compiles).
+        self.call_compiles: list[RawCompile] = []
         # Module-level statement being walked, and for every evaluated node the statement holding
         # it: positions are then computed for that one statement, not the whole module.
         self._top: cst.CSTNode | None = None
@@ -95,6 +103,7 @@ class Evaluator:
 
     def run(self, module: cst.Module) -> None:
         env = Env()
+        self._root_env = env
         for statement in module.body:
             self._top = statement
             self.walk_statement(statement, env)
@@ -145,10 +154,14 @@ class Evaluator:
             env.vars[statement.name.value] = FuncV(statement, defaults, self._top)
             self._pending_functions.append((statement, env, self._top))
         elif isinstance(statement, cst.ClassDef):
-            env.vars[statement.name.value] = UNKNOWN
-            for inner in _body_statements(statement.body):
-                if isinstance(inner, cst.FunctionDef):
-                    self._pending_functions.append((inner, env, self._top))
+            methods = {
+                inner.name.value: inner for inner in _body_statements(statement.body) if isinstance(inner, cst.FunctionDef)
+            }
+            bases = [self.eval(base.value, env) for base in statement.bases if base.keyword is None]
+            is_model = any(isinstance(base, Ref) and base.name == "keras.Model" for base in bases)
+            env.vars[statement.name.value] = ClassV(statement, methods, self._top) if is_model else UNKNOWN
+            for inner in methods.values():
+                self._pending_functions.append((inner, env, self._top))
         elif isinstance(statement, cst.Match):
             self._walk_branches([_body_statements(case.body) for case in statement.cases], env, exhaustive=False)
         else:
@@ -407,6 +420,8 @@ class Evaluator:
             if attr == "output":
                 return TensorV(models.model_output(base))
             return UNKNOWN
+        if isinstance(base, (CallV, MethodV)) and attr == "values":
+            return base  # pandas .values keeps what the frame holds
         return UNKNOWN
 
     def _eval_dict(self, node: cst.Dict, env: Env) -> Value:
@@ -426,6 +441,8 @@ class Evaluator:
 
     def _eval_subscript(self, node: cst.Subscript, env: Env) -> Value:
         base = self.eval(node.value, env)
+        if isinstance(base, CallV):
+            return self._eval_getitem(base, node, env)
         if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
             return UNKNOWN
         index = self.eval(node.slice[0].slice.value, env)
@@ -437,6 +454,12 @@ class Evaluator:
             return UNKNOWN
         if isinstance(base, DictV):
             return base.get(index.value)
+        return UNKNOWN
+
+    def _eval_getitem(self, base: Value, node: cst.Subscript, env: Env) -> Value:
+        """`np.eye(n)[y]` and similar: a label transformation rules may recognise."""
+        if isinstance(base, CallV) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            return MethodV(base, "__getitem__", (self.eval(node.slice[0].slice.value, env),), ())
         return UNKNOWN
 
     def _eval_call(self, node: cst.Call, env: Env) -> Value:
@@ -452,7 +475,12 @@ class Evaluator:
                     env.vars[key] = UNKNOWN
                 self._eval_arguments(node, env)
                 return UNKNOWN
-            callee = self.ref(f"{receiver.name}.{method}") if isinstance(receiver, Ref) else UNKNOWN
+            if not isinstance(receiver, Ref):
+                args, kwargs, has_star = self._eval_arguments(node, env)
+                if receiver is UNKNOWN or has_star:
+                    return UNKNOWN
+                return MethodV(receiver, method, args, kwargs)
+            callee = self.ref(f"{receiver.name}.{method}")
         else:
             callee = self.eval(func, env)
         args, kwargs, has_star = self._eval_arguments(node, env)
@@ -467,6 +495,8 @@ class Evaluator:
             return TensorV(models.model_output(callee))
         if isinstance(callee, FuncV):
             return self._call_function(callee, args, kwargs, has_star, env)
+        if isinstance(callee, ClassV):
+            return self._instantiate(callee, args, kwargs, has_star)
         return UNKNOWN
 
     def _eval_arguments(self, node: cst.Call, env: Env):
@@ -498,6 +528,8 @@ class Evaluator:
             return Const(None, node)
         if name in catalogue.MODEL_CLASSES:
             return self._construct_model(name, args, kwargs, has_star, node)
+        if name.startswith(_APPLICATIONS) and name[len(_APPLICATIONS) :][:1].isupper():
+            return self._construct_application(args, kwargs, has_star, node)
         if name in catalogue.INPUT_CALLABLES:
             return TensorV(Output(None, None))
         if name in catalogue.ACTIVATION_FUNCTIONS and args and isinstance(args[0], TensorV):
@@ -542,7 +574,30 @@ class Evaluator:
             outputs = outputs.items[0]
         if isinstance(outputs, TensorV):
             return ModelV(None, outputs.output, depth=self._depth, node=node)
+        if isinstance(outputs, Seq):
+            facts = tuple(models.tensor_output(item) for item in outputs.items)
+            return ModelV(None, UNKNOWN, depth=self._depth, node=node, outputs=facts)
+        if isinstance(outputs, DictV):
+            facts = tuple(models.tensor_output(item) for _, item in outputs.items)
+            keys = tuple(key for key, _ in outputs.items)
+            return ModelV(None, UNKNOWN, depth=self._depth, node=node, outputs=facts, output_keys=keys)
         return ModelV(None, UNKNOWN, depth=self._depth, node=node)
+
+    def _construct_application(self, args, kwargs, has_star: bool, node: cst.Call) -> Value:
+        """keras.applications.X(...): a classifier head unless include_top=False."""
+        if has_star or args:
+            return UNKNOWN  # positional parameters differ between applications
+        given = dict(kwargs)
+        include_top = given.get("include_top", Const(True))
+        if not isinstance(include_top, Const) or include_top.value is not True:
+            return ModelV(None, UNKNOWN, depth=self._depth, node=node)  # features, not classes
+        classes = given.get("classes", Const(1000))
+        width = classes.value if isinstance(classes, Const) and type(classes.value) is int else None
+        activation_value = given.get("classifier_activation", Const("softmax"))
+        activation, origin = models.activation_of(activation_value)
+        value_node = _keyword_value(node, "classifier_activation")
+        output = Output(width, activation, "Dense", origin, value_node or node, value_node, None, _keyword_value(node, "classes"))
+        return ModelV(None, output, depth=self._depth, node=node)
 
     def _model_method(self, model: ModelV, method: str, node: cst.Call, env: Env) -> Value:
         if method == "compile":
@@ -557,7 +612,16 @@ class Evaluator:
             return Const(None, node)
         if method in ("pop", "build_from_config", "set_weights_and_layers"):
             model.poisoned = True
+        if method in _TRAINING_METHODS and model.compiles:
+            labels = _labels_of(args, dict(self._keywords_of(node, env)))
+            if labels is not None:
+                model.compiles[-1].labels.extend(labels)
         return UNKNOWN
+
+    def _keywords_of(self, node: cst.Call, env: Env):
+        for arg in node.args:
+            if arg.keyword is not None:
+                yield arg.keyword.value, self.eval(arg.value, env)
 
     def _record_compile(self, model: ModelV, node: cst.Call, env: Env) -> None:
         positional: list[tuple[Value, cst.BaseExpression]] = []
@@ -581,13 +645,74 @@ class Evaluator:
                 self.tops[id(arg)] = self._top
             else:
                 positional.append((value, arg.value))
-        if not self._record or id(node) in self._seen_compile_calls:
+        record = RawCompile(node, model, models.model_output(model), positional, keywords, keyword_nodes, double_star,
+                            self.layer_activations, via_call=self._call_depth > 0)
+        model.compiles.append(record)
+        if not self._record:
+            self.call_compiles.append(record)
+            return
+        if id(node) in self._seen_compile_calls:
             return
         self._seen_compile_calls.add(id(node))
-        self.compiles.append(
-            RawCompile(node, model, models.model_output(model), positional, keywords, keyword_nodes, double_star,
-                       self.layer_activations)
-        )
+        self.compiles.append(record)
+
+    def _instantiate(self, cls: ClassV, args, kwargs, has_star: bool) -> Value:
+        """A keras.Model subclass: __init__ binds self.<layer>; call() returns the output tensor."""
+        call = cls.methods.get("call")
+        if has_star or call is None or self._call_depth >= _MAX_CALL_DEPTH:
+            return UNKNOWN
+        attributes: dict[str, Value] = {}
+        init = cls.methods.get("__init__")
+        if init is not None:
+            ran = self._run_method(init, args, kwargs, {}, cls.top)
+            if ran is None:
+                return UNKNOWN
+            _, local = ran
+            attributes = {key: value for key, value in local.vars.items() if key.startswith("self.")}
+        ran = self._run_method(call, (TensorV(Output(None, None)),), (), attributes, cls.top)
+        if ran is None:
+            return UNKNOWN
+        returns, _ = ran
+        if len(returns) == 1 and isinstance(returns[0], TensorV):
+            return ModelV(None, returns[0].output, depth=self._depth)
+        return ModelV(None, UNKNOWN, depth=self._depth)
+
+    def _run_method(self, method: cst.FunctionDef, args, kwargs, attributes: dict[str, Value], top):
+        """Run a method body with `self` and the given arguments; (returns, local env) or None."""
+        params = method.params
+        names = [param.name.value for param in params.params]
+        if not names or params.posonly_params or params.star_kwarg is not None:
+            return None
+        if isinstance(params.star_arg, cst.Param):
+            return None
+        local = Env(self._root_env)
+        local.vars.update(attributes)
+        positional = names[1:]
+        if len(args) > len(positional):
+            return None
+        bound: dict[str, Value] = {}
+        for param in (*params.params[1:], *params.kwonly_params):
+            if param.default is not None:
+                bound[param.name.value] = self.eval(param.default, local)
+        bound.update(zip(positional, args))
+        bound.update(kwargs)
+        for param in (*params.params[1:], *params.kwonly_params):
+            local.vars[param.name.value] = bound.get(param.name.value, UNKNOWN)
+        local.vars[names[0]] = UNKNOWN
+        return self._run_body(method, local, top), local
+
+    def _run_body(self, function: cst.FunctionDef, local: Env, top) -> list[Value]:
+        saved = (self._depth, self._record, self._top)
+        self._depth, self._record, self._top = 0, False, top
+        self._call_depth += 1
+        self._returns.append([])
+        try:
+            self.walk_block(_body_statements(function.body), local)
+            return self._returns[-1]
+        finally:
+            self._returns.pop()
+            self._call_depth -= 1
+            self._depth, self._record, self._top = saved
 
     def _call_function(self, function: FuncV, args, kwargs, has_star: bool, env: Env) -> Value:
         if has_star or self._call_depth >= _MAX_CALL_DEPTH:
@@ -608,17 +733,7 @@ class Evaluator:
             bound[name] = value
         for param in (*params.params, *params.kwonly_params):
             local.vars[param.name.value] = bound.get(param.name.value, UNKNOWN)
-        saved = (self._depth, self._record, self._top)
-        self._depth, self._record, self._top = 0, False, function.top
-        self._call_depth += 1
-        self._returns.append([])
-        try:
-            self.walk_block(_body_statements(function.node.body), local)
-            returns = self._returns[-1]
-        finally:
-            self._returns.pop()
-            self._call_depth -= 1
-            self._depth, self._record, self._top = saved
+        returns = self._run_body(function.node, local, function.top)
         if len(returns) == 1:
             result = returns[0]
             if isinstance(result, ModelV):
@@ -628,6 +743,43 @@ class Evaluator:
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+_APPLICATIONS = "keras.applications."
+_TRAINING_METHODS = frozenset(
+    {"fit", "evaluate", "train_on_batch", "test_on_batch", "fit_generator", "evaluate_generator"}
+)
+
+
+def _labels_of(args, keywords: dict[str, Value]) -> list[Value] | None:
+    """The label values a training call passes: y (positional or keyword), validation_data's y,
+    or the dataset itself when no y is given (it then carries the labels)."""
+    labels: list[Value] = []
+    if "y" in keywords:
+        labels.append(keywords["y"])
+    elif len(args) > 1:
+        labels.append(args[1])
+    elif "x" in keywords or args:
+        labels.append(DatasetLabels(keywords.get("x", args[0] if args else UNKNOWN)))
+    validation = keywords.get("validation_data")
+    if isinstance(validation, Seq) and len(validation.items) >= 2:
+        labels.append(validation.items[1])
+    elif validation is not None:
+        labels.append(DatasetLabels(validation))
+    return labels
+
+
+@dataclasses.dataclass(eq=False)
+class DatasetLabels:
+    """Labels carried inside the x argument (a tf.data dataset or a directory iterator)."""
+
+    source: Value
+
+
+def _keyword_value(node: cst.Call, keyword: str) -> cst.BaseExpression | None:
+    for arg in node.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+    return None
 
 
 def _root(env: Env) -> Env:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import libcst as cst
 
 from keraslint import catalogue
@@ -63,11 +65,21 @@ def _param(layer: CallV, position: int | None, keyword: str) -> Value | None:
 
 
 def with_activation(
-    incoming: Output | _Unknown, activation: str | None, origin: str | None, node: cst.CSTNode, value_node
+    incoming: Output | _Unknown, activation: str | None, origin: str | None, node: cst.CSTNode, value_node,
+    name: str | None = None,
 ) -> Output:
-    width = incoming.width if isinstance(incoming, Output) else None
-    layer = incoming.layer if isinstance(incoming, Output) else None
-    return Output(width, activation, layer, origin, node, value_node)
+    if isinstance(incoming, Output):
+        return dataclasses.replace(
+            incoming, activation=activation, origin=origin, activation_node=node, activation_value=value_node, name=name
+        )
+    return Output(None, activation, None, origin, node, value_node, name)
+
+
+def _layer_name(layer: CallV) -> str | None:
+    given = layer.kwarg("name")
+    if isinstance(given, Const) and isinstance(given.value, str):
+        return given.value
+    return None
 
 
 def apply_layer(layer: Value, incoming: Output | _Unknown) -> Output | _Unknown:
@@ -77,35 +89,40 @@ def apply_layer(layer: Value, incoming: Output | _Unknown) -> Output | _Unknown:
     if not isinstance(layer, CallV) or layer.has_star or not layer.callee.startswith(LAYER_PREFIX):
         return UNKNOWN
     name = layer.callee[len(LAYER_PREFIX) :]
+    layer_name = _layer_name(layer)
     if name in catalogue.DENSE_LIKE:
-        width_position = 0
-        width = _int(_param(layer, width_position, "filters" if "Conv" in name or "Convolution" in name else "units"))
+        keyword = "filters" if "Conv" in name or "Convolution" in name else "units"
+        width = _int(_param(layer, 0, keyword))
+        width_node = layer.arg_node(0, keyword)
         activation_position = catalogue.DENSE_LIKE[name]
         given = _param(layer, activation_position, "activation")
         if activation_position is None and len(layer.args) > 5:
-            return Output(width, None, name)  # activation may be positional: not established
+            # activation may be positional: not established
+            return Output(width, None, name, name=layer_name, width_node=width_node)
         if given is None:
             activation = catalogue.DEFAULT_ACTIVATION.get(name, catalogue.LINEAR)
-            return Output(width, activation, name, "keras", layer.node, None)
+            return Output(width, activation, name, "keras", layer.node, None, layer_name, width_node)
         value_node = layer.arg_node(activation_position, "activation")
         activation, origin = activation_of(given)
-        return Output(width, activation, name, origin, value_node, value_node)
+        return Output(width, activation, name, origin, value_node, value_node, layer_name, width_node)
     if name == "Activation":
         given = _param(layer, 0, "activation")
         activation, origin = activation_of(given) if given is not None else (None, None)
-        return with_activation(incoming, activation, origin, layer.node, layer.arg_node(0, "activation"))
+        return with_activation(incoming, activation, origin, layer.node, layer.arg_node(0, "activation"), layer_name)
     if name == "Softmax":
         axis = _param(layer, 0, "axis")
         if axis is not None and _int(axis) != -1:
             return UNKNOWN
-        return with_activation(incoming, catalogue.SOFTMAX, "keras", layer.node, None)
+        return with_activation(incoming, catalogue.SOFTMAX, "keras", layer.node, None, layer_name)
     if name == "Lambda":
         function = _param(layer, 0, "function")
         if isinstance(function, Ref) and function.name in catalogue.ACTIVATION_FUNCTIONS:
             activation = catalogue.ACTIVATION_FUNCTIONS[function.name]
-            return with_activation(incoming, activation, activation_origin(function.name), layer.node, None)
+            return with_activation(incoming, activation, activation_origin(function.name), layer.node, None, layer_name)
         return UNKNOWN
     if name in catalogue.TRANSPARENT_LAYERS:
+        if isinstance(incoming, Output):
+            return dataclasses.replace(incoming, name=layer_name)
         return incoming
     return UNKNOWN
 

@@ -102,6 +102,8 @@ class Output:
     origin: str | None = None
     activation_node: cst.CSTNode | None = dataclasses.field(default=None, compare=False, repr=False)
     activation_value: cst.CSTNode | None = dataclasses.field(default=None, compare=False, repr=False)
+    name: str | None = None  # `name=` of the last layer applied: how dict losses and metrics address it
+    width_node: cst.CSTNode | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def describe(self) -> str:
         width = f"{self.width}-unit " if self.width is not None else ""
@@ -121,6 +123,36 @@ class ModelV:
     poisoned: bool = False
     depth: int = 0  # branch depth at creation: a mutation deeper than this makes it unknown
     node: cst.CSTNode | None = None
+    # A model with several outputs: their facts, and the dict keys when outputs were given as a dict.
+    outputs: tuple["Output | _Unknown", ...] | None = None
+    output_keys: tuple[Any, ...] | None = None
+    compiles: list[Any] = dataclasses.field(default_factory=list)  # RawCompile records, in order
+
+
+@dataclasses.dataclass(eq=False)
+class ClassV:
+    """A keras.Model subclass defined in the module."""
+
+    node: cst.ClassDef
+    methods: dict[str, cst.FunctionDef]
+    top: cst.CSTNode | None = None
+
+
+@dataclasses.dataclass(eq=False)
+class MethodV:
+    """The result of a method call on a value that is not a Keras name: `encoder.fit_transform(y)`,
+    `y.argmax(axis=-1)`, `np.eye(n)[y]` (method "__getitem__")."""
+
+    receiver: "Value"
+    method: str
+    args: tuple["Value", ...]
+    kwargs: tuple[tuple[str, "Value"], ...]
+
+    def kwarg(self, name: str) -> "Value | None":
+        for key, value in self.kwargs:
+            if key == name:
+                return value
+        return None
 
 
 @dataclasses.dataclass(eq=False)
@@ -130,4 +162,4 @@ class FuncV:
     top: cst.CSTNode | None = None  # the module-level statement that contains the definition
 
 
-Value = Union[_Unknown, Const, Seq, DictV, Ref, CallV, TensorV, ModelV, FuncV]
+Value = Union[_Unknown, Const, Seq, DictV, Ref, CallV, TensorV, ModelV, FuncV, ClassV, MethodV]
