@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import threading
 import time
 from typing import Iterable, Sequence
 
@@ -59,8 +60,49 @@ class FileFacts:
         return start_line, code_range.start.column, end_line, code_range.end.column
 
 
+_PARSER_STACK_BYTES = 512 * 1024 * 1024
+
+
+def parse_reduced(reduced: str):
+    """LibCST's module for the relevant statements, or None when LibCST cannot parse them.
+
+    LibCST's native parser recurses once per operand of a long `a and b and ...` chain that `ast`
+    accepts, and overflowing the C stack would kill the host process: the parse runs in a thread
+    with a large stack (only the pages it touches are committed).
+    """
+    cst = _libcst()
+    outcome: dict[str, object] = {}
+
+    def parse() -> None:
+        try:
+            outcome["module"] = cst.parse_module(reduced)
+        except Exception as error:  # ParserSyntaxError, and TypeError/ValueError on odd valid code
+            outcome["error"] = error
+        except RecursionError as error:  # pragma: no cover - an Exception too; kept for clarity
+            outcome["error"] = error
+
+    previous = threading.stack_size()
+    try:
+        threading.stack_size(_PARSER_STACK_BYTES)  # applies to threads started from now on
+        worker = threading.Thread(target=parse, name="keraslint-parse", daemon=True)
+        worker.start()
+    except (ValueError, RuntimeError, MemoryError):  # no such thread here: parse in this one
+        worker = None
+    finally:
+        threading.stack_size(previous)
+    if worker is None:
+        parse()
+    else:
+        worker.join()
+    if "error" in outcome:
+        LOG.debug("LibCST cannot parse the relevant statements: %r", outcome["error"])
+    return outcome.get("module")
+
+
 def extract_facts(source: str, tree: ast.Module | None = None) -> FileFacts | None:
     """None when the file has nothing to check (or LibCST cannot parse what `ast` accepted)."""
+    if source.startswith("\ufeff"):
+        source = source[1:]  # a BOM is not code (flake8 strips it too)
     if not reduce.might_be_keras(source):
         return None
     if tree is None:
@@ -72,11 +114,8 @@ def extract_facts(source: str, tree: ast.Module | None = None) -> FileFacts | No
     if selected is None:
         return None
     reduced, line_map, starts = selected
-    cst = _libcst()
-    try:
-        module = cst.parse_module(reduced)
-    except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError) as error:
-        LOG.debug("LibCST cannot parse the relevant statements: %s", error)
+    module = parse_reduced(reduced)
+    if module is None:
         return None
     if len(module.body) != len(starts):
         starts = []  # grouping disagreed with LibCST: fall back to whole-module positions
@@ -157,7 +196,6 @@ def _analyse(source, filename, tree, settings, rules, lines) -> list[Diagnostic]
 
 
 def run_rules(facts: FileFacts, filename, settings, rules, lines) -> list[Diagnostic]:
-    from keraslint.analysis.sites import CompileSite
     from keraslint.rules import ALL_RULES, RuleContext
 
     if lines is None:
@@ -166,8 +204,9 @@ def run_rules(facts: FileFacts, filename, settings, rules, lines) -> list[Diagno
     selected = ALL_RULES if rules is None else rules
     seen: set[tuple[int, int, str]] = set()
     diagnostics: list[Diagnostic] = []
-    for raw in facts.evaluator.compiles:
-        site = CompileSite(raw)
+    sites = compile_sites(facts)
+    shared = _conflicting_output_nodes(sites)
+    for site in sites:
         for rule in selected:
             for finding in rule.check(site, context):
                 line, column, end_line, end_column = facts.position(finding.node)
@@ -175,11 +214,67 @@ def run_rules(facts: FileFacts, filename, settings, rules, lines) -> list[Diagno
                 if key in seen:
                     continue
                 seen.add(key)
+                fix = finding.fix
+                if fix is not None and id(fix.node) in shared:
+                    fix = None  # a builder's layer used with different facts: no single edit suits all
                 diagnostics.append(
-                    Diagnostic(line, column, rule.code, finding.message, end_line, end_column, rule.name, finding.fix)
+                    Diagnostic(line, column, rule.code, finding.message, end_line, end_column, rule.name, fix)
                 )
     diagnostics.sort(key=Diagnostic.sort_key)
     return diagnostics
+
+
+def compile_sites(facts: FileFacts) -> list:
+    """Every compile() as rules see it.
+
+    A compile() inside a function of the module is checked with the facts its callers give it when
+    they all agree; otherwise with the facts of the function alone (its parameters unknown).
+    """
+    from keraslint.analysis.sites import expand
+
+    evaluator = facts.evaluator
+    by_call: dict[int, list] = {}
+    for record in evaluator.call_compiles:
+        by_call.setdefault(id(record.call), []).append(record)
+    sites = []
+    for raw in evaluator.compiles:
+        callers = by_call.get(id(raw.call))
+        if callers and all(_same_facts(callers[0], other) for other in callers[1:]):
+            chosen = callers[0]
+            for other in callers[1:]:
+                chosen.labels.extend(other.labels)
+            chosen.labels.extend(raw.labels)
+            raw = chosen
+        sites.extend(expand(raw))
+    return sites
+
+
+def _conflicting_output_nodes(sites) -> set[int]:
+    """Output-layer nodes that several sites see with different widths or activations."""
+    contexts: dict[int, set] = {}
+    for site in sites:
+        output = site.output
+        if output is None:
+            continue
+        for node in (output.activation_value, output.activation_node, output.width_node):
+            if node is not None:
+                contexts.setdefault(id(node), set()).add((output.width, output.activation))
+    return {node for node, seen in contexts.items() if len(seen) > 1}
+
+
+def _same_facts(left, right) -> bool:
+    def arguments(record):
+        return (
+            [value for value, _ in record.positional],
+            {key: value for key, (value, _) in record.keywords.items()},
+        )
+
+    try:
+        return left.output == right.output and arguments(left) == arguments(right) and (
+            left.model.outputs == right.model.outputs
+        )
+    except Exception:  # values without a usable equality: treat as disagreeing
+        return False
 
 
 def profile_stages(source: str, filename: str | None = None) -> dict[str, float]:
@@ -194,13 +289,10 @@ def profile_stages(source: str, filename: str | None = None) -> dict[str, float]
         return timings
     reduced, line_map, starts = selected
     start = time.perf_counter()
-    cst = _libcst()
-    try:
-        module = cst.parse_module(reduced)
-    except Exception:
-        timings["parse"] = time.perf_counter() - start
-        return timings
+    module = parse_reduced(reduced)
     timings["parse"] = time.perf_counter() - start
+    if module is None:
+        return timings
     from keraslint.analysis.evaluate import Evaluator
 
     start = time.perf_counter()

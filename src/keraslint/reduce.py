@@ -10,17 +10,10 @@ from __future__ import annotations
 import ast
 import re
 
+from keraslint.catalogue import READ_ONLY_METHODS
+
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-# Method calls that never change what a model outputs: the statement need not be kept for them.
-_READ_ONLY_METHODS = frozenset(
-    {
-        "fit", "evaluate", "predict", "summary", "save", "save_weights", "load_weights", "fit_generator",
-        "evaluate_generator", "predict_generator", "train_on_batch", "test_on_batch", "predict_on_batch",
-        "to_json", "get_config", "count_params", "plot", "show", "print", "append", "savefig", "figure",
-        "title", "xlabel", "ylabel", "legend", "head", "describe", "info",
-    }
-)
 KERAS_ROOTS = frozenset({"keras", "tensorflow", "tf_keras"})
 
 
@@ -107,13 +100,38 @@ def _select(statements: list[ast.stmt], lines: list[str], in_function: bool) -> 
             stores |= _stores(statement, words)
         if "compile" in words:
             selection.has_compile = True
+        reads = words
         if (_FUNCTION_INHERENT if in_function else {"compile", "disable_eager_execution"}) & words:
             inherent = True
+        elif _TRAINING_METHODS & words:
+            label_words = _training_label_words(members)
+            if label_words is not None:
+                # fit(x, y): only the model and the labels matter, not how x was built.
+                inherent, reads = True, label_words
+            elif any(isinstance(member, (ast.For, ast.While, ast.With, ast.If)) for member in members):
+                inherent = True  # a training loop: kept whole
         if len(members) == 1 and isinstance(members[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
             reduced_function = _reduce_function(members[0], first, lines)
             if reduced_function is not None:
                 ranges, words = reduced_function
-        infos.append((ranges, inherent, stores, words))
+                reads = words
+        infos.append((ranges, inherent, stores, reads))
+    # Callers of a function that compiles give that compile() its facts: keep them too, transitively.
+    compiling = {
+        member.name
+        for (_first, _last, members), info in zip(_groups(statements), infos)
+        for member in members
+        if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and "compile" in info[3]
+    }
+    while compiling:
+        grown = set(compiling)
+        for index, (ranges, inherent, stores, words) in enumerate(infos):
+            if not inherent and words & compiling and not stores <= compiling:
+                infos[index] = (ranges, True, stores, words)
+                grown |= stores
+        if grown == compiling:
+            break
+        compiling = grown
     needed: set[str] = set()
     keep = [False] * len(infos)
     for index in range(len(infos) - 1, -1, -1):
@@ -124,6 +142,28 @@ def _select(statements: list[ast.stmt], lines: list[str], in_function: bool) -> 
     selection.words = needed
     selection.kept = [info[0] for info, kept in zip(infos, keep) if kept]
     return selection
+
+
+_TRAINING_METHODS = frozenset({"fit", "evaluate", "train_on_batch", "test_on_batch", "fit_generator", "evaluate_generator"})
+
+
+def _training_label_words(members: list[ast.stmt]) -> set[str] | None:
+    """Names a `model.fit(...)` statement reads for its labels (and the model), or None."""
+    words: set[str] = set()
+    found = False
+    for statement in members:
+        value = statement.value if isinstance(statement, (ast.Expr, ast.Assign, ast.AnnAssign)) else None
+        if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Attribute):
+            continue
+        if value.func.attr not in _TRAINING_METHODS:
+            continue
+        found = True
+        words |= _base_names(value.func.value)
+        label_args = value.args[1:2] if len(value.args) > 1 else value.args[:1]
+        label_args += [kw.value for kw in value.keywords if kw.arg in ("y", "validation_data") or (kw.arg == "x" and len(value.args) < 2)]
+        for argument in label_args:
+            words |= {node.id for node in ast.walk(argument) if isinstance(node, ast.Name)}
+    return words if found else None
 
 
 def _reduce_function(function: ast.FunctionDef | ast.AsyncFunctionDef, first: int, lines: list[str]):
@@ -168,7 +208,7 @@ def _stores(statement: ast.stmt, words: set[str]) -> set[str]:
         if isinstance(value, ast.Call):
             func = value.func
             if isinstance(func, ast.Attribute):
-                if func.attr in _READ_ONLY_METHODS:
+                if func.attr in READ_ONLY_METHODS:
                     return set()
                 return _base_names(func.value)
             return set()

@@ -33,6 +33,7 @@ from keraslint.analysis.values import (
 
 _MAX_EXPRESSION_DEPTH = 150
 _MAX_CALL_DEPTH = 6
+_MAX_FOLLOWED_CALLS = 400
 _SEQUENCE_MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "reverse", "sort", "update"})
 _L5_EVIDENCE_PREFIXES = ("keras.ops", "keras.random", "keras.tree")
 
@@ -94,6 +95,9 @@ class Evaluator:
         self.layer_activations: list[tuple[str, cst.CSTNode]] = []
         # compile() calls met while following a call of a module function (a builder that compiles).
         self.call_compiles: list[RawCompile] = []
+        # Following calls of module functions is bounded: per file, and never into recursion.
+        self._calls_left = _MAX_FOLLOWED_CALLS
+        self._active_functions: list[cst.FunctionDef] = []
         # Module-level statement being walked, and for every evaluated node the statement holding
         # it: positions are then computed for that one statement, not the whole module.
         self._top: cst.CSTNode | None = None
@@ -253,17 +257,14 @@ class Evaluator:
             self.eval(statement.test, env)
         body = _body_statements(statement.body)
         before = dict(env.vars)
-        # First pass finds what the body rebinds; those names are unknown on entry to a later iteration.
-        self._depth += 1
-        saved_record, self._record = self._record, False
-        if isinstance(statement, cst.For):
-            self.bind(statement.target, UNKNOWN, env)
-        self.walk_block(body, env)
-        changed = {name for name, value in env.vars.items() if before.get(name, None) is not value}
-        env.vars = dict(before)
+        # What the body rebinds is unknown on entry to a later iteration: found syntactically, so
+        # that nested loops are walked once each, not 2**depth times.
+        changed = _bound_names(body)
         for name in changed:
             env.vars[name] = UNKNOWN
-        self._record = saved_record
+        self._depth += 1
+        if isinstance(statement, cst.For):
+            self.bind(statement.target, UNKNOWN, env)
         self.walk_block(body, env)
         self._depth -= 1
         for name in set(env.vars) | changed:
@@ -441,7 +442,7 @@ class Evaluator:
 
     def _eval_subscript(self, node: cst.Subscript, env: Env) -> Value:
         base = self.eval(node.value, env)
-        if isinstance(base, CallV):
+        if isinstance(base, (CallV, MethodV)):
             return self._eval_getitem(base, node, env)
         if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
             return UNKNOWN
@@ -458,13 +459,21 @@ class Evaluator:
 
     def _eval_getitem(self, base: Value, node: cst.Subscript, env: Env) -> Value:
         """`np.eye(n)[y]` and similar: a label transformation rules may recognise."""
+        if isinstance(node.slice[0].slice, cst.Slice):
+            return base  # rows of the labels are labels of the same kind
         if isinstance(base, CallV) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
             return MethodV(base, "__getitem__", (self.eval(node.slice[0].slice.value, env),), ())
         return UNKNOWN
 
     def _eval_call(self, node: cst.Call, env: Env) -> Value:
         func = node.func
+        bound = UNKNOWN
         if isinstance(func, cst.Attribute):
+            key = _dotted(func)
+            bound = env.lookup(key) if key is not None else UNKNOWN  # e.g. self.head bound in __init__
+        if bound is not UNKNOWN:
+            callee = bound
+        elif isinstance(func, cst.Attribute):
             receiver = self.eval(func.value, env)
             method = func.attr.value
             if isinstance(receiver, ModelV):
@@ -477,7 +486,7 @@ class Evaluator:
                 return UNKNOWN
             if not isinstance(receiver, Ref):
                 args, kwargs, has_star = self._eval_arguments(node, env)
-                if receiver is UNKNOWN or has_star:
+                if has_star or (receiver is UNKNOWN and method not in _KIND_FIXING_METHODS):
                     return UNKNOWN
                 return MethodV(receiver, method, args, kwargs)
             callee = self.ref(f"{receiver.name}.{method}")
@@ -632,9 +641,11 @@ class Evaluator:
             value = self.eval(arg.value, env)
             if arg.star == "**":
                 if isinstance(value, DictV) and all(isinstance(key, str) for key, _ in value.items):
-                    for (key, item), item_node in zip(value.items, value.value_nodes):
-                        keywords[key] = (item, item_node or arg.value)
-                        keyword_nodes[key] = item_node or arg
+                    # Reported where the call is written (`**cfg`), the line a person annotates.
+                    for key, item in value.items:
+                        keywords[key] = (item, arg.value)
+                        keyword_nodes[key] = arg
+                    self.tops[id(arg)] = self._top
                 else:
                     double_star = True
             elif arg.star == "*":
@@ -681,23 +692,27 @@ class Evaluator:
         """Run a method body with `self` and the given arguments; (returns, local env) or None."""
         params = method.params
         names = [param.name.value for param in params.params]
-        if not names or params.posonly_params or params.star_kwarg is not None:
-            return None
-        if isinstance(params.star_arg, cst.Param):
+        if not names or params.posonly_params:
             return None
         local = Env(self._root_env)
         local.vars.update(attributes)
         positional = names[1:]
-        if len(args) > len(positional):
+        if len(args) > len(positional) and not isinstance(params.star_arg, cst.Param):
+            return None
+        declared = {param.name.value for param in (*params.params, *params.kwonly_params)}
+        if any(key not in declared for key, _ in kwargs) and params.star_kwarg is None:
             return None
         bound: dict[str, Value] = {}
         for param in (*params.params[1:], *params.kwonly_params):
             if param.default is not None:
                 bound[param.name.value] = self.eval(param.default, local)
         bound.update(zip(positional, args))
-        bound.update(kwargs)
+        bound.update((key, value) for key, value in kwargs if key in declared)
         for param in (*params.params[1:], *params.kwonly_params):
             local.vars[param.name.value] = bound.get(param.name.value, UNKNOWN)
+        for extra in (params.star_arg, params.star_kwarg):
+            if isinstance(extra, cst.Param):
+                local.vars[extra.name.value] = UNKNOWN
         local.vars[names[0]] = UNKNOWN
         return self._run_body(method, local, top), local
 
@@ -705,18 +720,23 @@ class Evaluator:
         saved = (self._depth, self._record, self._top)
         self._depth, self._record, self._top = 0, False, top
         self._call_depth += 1
+        self._active_functions.append(function)
         self._returns.append([])
         try:
             self.walk_block(_body_statements(function.body), local)
             return self._returns[-1]
         finally:
             self._returns.pop()
+            self._active_functions.pop()
             self._call_depth -= 1
             self._depth, self._record, self._top = saved
 
     def _call_function(self, function: FuncV, args, kwargs, has_star: bool, env: Env) -> Value:
-        if has_star or self._call_depth >= _MAX_CALL_DEPTH:
+        if has_star or self._call_depth >= _MAX_CALL_DEPTH or self._calls_left <= 0:
             return UNKNOWN
+        if function.node in self._active_functions:
+            return UNKNOWN  # recursion: the result is not established
+        self._calls_left -= 1
         params = function.node.params
         if params.star_arg not in (None, cst.MaybeSentinel.DEFAULT) or params.star_kwarg is not None:
             return UNKNOWN
@@ -745,6 +765,8 @@ class Evaluator:
 # --- helpers ---------------------------------------------------------------------------------
 
 _APPLICATIONS = "keras.applications."
+# Methods whose result kind does not depend on the receiver (`anything.argmax(axis=1)` is class ids).
+_KIND_FIXING_METHODS = frozenset({"argmax"})
 _TRAINING_METHODS = frozenset(
     {"fit", "evaluate", "train_on_batch", "test_on_batch", "fit_generator", "evaluate_generator"}
 )
@@ -780,6 +802,87 @@ def _keyword_value(node: cst.Call, keyword: str) -> cst.BaseExpression | None:
         if arg.keyword is not None and arg.keyword.value == keyword:
             return arg.value
     return None
+
+
+def _bound_names(statements: Sequence[cst.BaseStatement]) -> set[str]:
+    """Names (and dotted keys like self.model) a block may bind, found without evaluating it."""
+    names: set[str] = set()
+
+    def targets(node: cst.CSTNode) -> None:
+        if isinstance(node, (cst.Tuple, cst.List)):
+            for element in node.elements:
+                targets(element.value)
+        elif isinstance(node, cst.StarredElement):
+            targets(node.value)
+        elif isinstance(node, (cst.Subscript, cst.Attribute)):
+            key = _dotted(node)
+            if key is not None:
+                names.add(key)
+            base = _dotted(node.value)
+            if base is not None:
+                names.add(base)
+        else:
+            key = _dotted(node)
+            if key is not None:
+                names.add(key)
+
+    def block(body: Sequence[cst.BaseStatement]) -> None:
+        for statement in body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, cst.Assign):
+                        for target in small.targets:
+                            targets(target.target)
+                    elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+                        targets(small.target)
+                    elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
+                        for alias in small.names:
+                            bound = alias.asname.name if alias.asname is not None else alias.name
+                            key = _dotted(bound)
+                            if key is not None:
+                                names.add(key.split(".")[0])
+                    elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                        func = small.value.func
+                        if isinstance(func, cst.Attribute) and func.attr.value not in catalogue.READ_ONLY_METHODS:
+                            receiver = _dotted(func.value)
+                            if receiver is not None:
+                                names.add(receiver)  # a method call may change its receiver
+                    elif isinstance(small, cst.Del):
+                        targets(small.target)
+            elif isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+                names.add(statement.name.value)
+            else:
+                if isinstance(statement, cst.For):
+                    targets(statement.target)
+                if isinstance(statement, cst.With):
+                    for item in statement.items:
+                        if item.asname is not None:
+                            targets(item.asname.name)
+                for child in _child_blocks(statement):
+                    block(child)
+
+    block(statements)
+    return names
+
+
+def _child_blocks(statement: cst.BaseStatement) -> list[Sequence[cst.BaseStatement]]:
+    blocks = []
+    body = getattr(statement, "body", None)
+    if isinstance(body, cst.BaseSuite):
+        blocks.append(_body_statements(body))
+    orelse = getattr(statement, "orelse", None)
+    if isinstance(orelse, cst.If):
+        blocks.append([orelse])
+    elif orelse is not None and hasattr(orelse, "body"):
+        blocks.append(_body_statements(orelse.body))
+    for handler in getattr(statement, "handlers", ()) or ():
+        blocks.append(_body_statements(handler.body))
+    final = getattr(statement, "finalbody", None)
+    if final is not None:
+        blocks.append(_body_statements(final.body))
+    for case in getattr(statement, "cases", ()) or ():
+        blocks.append(_body_statements(case.body))
+    return blocks
 
 
 def _root(env: Env) -> Env:

@@ -7,13 +7,16 @@ reports at (the argument as written at the call) and the node a fix would replac
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:  # pragma: no cover
+    from keraslint.analysis.labels import LabelFact
 
 import libcst as cst
 
 from keraslint import catalogue
 from keraslint.analysis.evaluate import RawCompile
-from keraslint.analysis.values import UNKNOWN, CallV, Const, Output, Ref, Seq, Value
+from keraslint.analysis.values import UNKNOWN, CallV, Const, DictV, Output, Ref, Seq, Value
 from keraslint.lines import ALL_LINES, Line
 
 _LOSSES = "keras.losses."
@@ -55,7 +58,24 @@ class MetricsArgument:
 
 @dataclasses.dataclass
 class CompileSite:
+    """One compile() call seen from one model output (a multi-output model gives one per output)."""
+
     raw: RawCompile
+
+    def labels(self) -> list["LabelFact"]:
+        """What the labels passed to fit()/evaluate() on this model are, where established."""
+        from keraslint.analysis.evaluate import DatasetLabels
+        from keraslint.analysis.labels import label_fact
+
+        facts = []
+        for value in self.raw.labels:
+            if isinstance(value, DatasetLabels):
+                fact = label_fact(value.source, carried=True)
+            else:
+                fact = label_fact(value)
+            if fact is not None:
+                facts.append(fact)
+        return facts
 
     @property
     def call(self) -> cst.Call:
@@ -92,6 +112,62 @@ class CompileSite:
         if "metrics" not in self.raw.keywords and len(positional) > 3:
             value, node = positional[3]
             yield _metrics_argument("metrics", frozenset({Line.L5}), value, node)
+
+
+def expand(raw: RawCompile) -> list[CompileSite]:
+    """One site per model output: dict losses and metrics by output name, lists by position."""
+    outputs = raw.model.outputs
+    if outputs is None:
+        output = raw.output
+        name = output.name if isinstance(output, Output) else None
+        keywords = _keywords_for_output(raw, 0, name, 1)
+        return [CompileSite(raw if keywords is None else dataclasses.replace(raw, keywords=keywords))]
+    sites = []
+    for index, output in enumerate(outputs):
+        if raw.model.output_keys is not None:
+            key = raw.model.output_keys[index]
+        else:
+            key = output.name if isinstance(output, Output) else None
+        keywords = _keywords_for_output(raw, index, key, len(outputs))
+        sites.append(CompileSite(dataclasses.replace(raw, output=output, keywords=keywords or raw.keywords,
+                                                     positional=raw.positional[:1])))
+    return sites
+
+
+def _keywords_for_output(raw: RawCompile, index: int, key, count: int):
+    """The keyword arguments as they apply to one output, or None when nothing is per-output."""
+    changed = False
+    keywords = dict(raw.keywords)
+    for name in ("loss", "metrics", "weighted_metrics"):
+        if name not in keywords:
+            continue
+        value, node = keywords[name]
+        if isinstance(value, DictV):
+            changed = True
+            picked = _pick_by_key(value, key)
+            if picked is None:
+                del keywords[name]
+            else:
+                keywords[name] = picked
+        elif isinstance(value, Seq) and count > 1 and (
+            name == "loss" or all(isinstance(item, (Seq, DictV)) for item in value.items)
+        ):
+            changed = True
+            if len(value.items) == count:
+                item_node = value.item_nodes[index] if value.item_nodes else None
+                keywords[name] = (value.items[index], item_node or node)
+            else:
+                del keywords[name]
+    return keywords if changed else None
+
+
+def _pick_by_key(value: DictV, key) -> tuple[Value, cst.CSTNode] | None:
+    if key is None:
+        return None
+    for (item_key, item), item_node in zip(value.items, value.value_nodes or (None,) * len(value.items)):
+        if item_key == key:
+            return item, item_node or value.node
+    return None
 
 
 def loss_fact(value: Value, report_node: cst.CSTNode) -> LossFact | None:

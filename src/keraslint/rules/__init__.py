@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from keraslint.rules.base import Finding, Rule, RuleContext
 from keraslint.rules.compile_args import PositionalMetrics, UnknownIdentifier
+from keraslint.rules.labels import CategoricalLossWithIntegerLabels, OutputWidthMismatch, SparseLossWithOneHotLabels
 from keraslint.rules.loss_output import (
     BinaryCrossentropyOnSoftmax,
     CategoricalCrossentropyOnSingleUnit,
@@ -25,6 +26,9 @@ ALL_RULES: tuple[Rule, ...] = (
     ExactMatchAccuracy(),
     AccuracyOnRegression(),
     ThresholdAccuracyOnLogits(),
+    SparseLossWithOneHotLabels(),
+    CategoricalLossWithIntegerLabels(),
+    OutputWidthMismatch(),
     PositionalMetrics(),
     UnknownIdentifier(),
 )

@@ -1,0 +1,120 @@
+"""What the labels given to fit() are: one-hot, integer class ids or binary, and how many classes.
+
+Only origins that settle it count (keras-semantics section 5, rule 16); anything else is None.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from keraslint.analysis.values import CallV, Const, MethodV, Seq, Value
+
+ONE_HOT = "one-hot"
+INTEGER = "integer"
+BINARY = "binary"
+
+# Dataset methods that keep the labels as they are.
+_KEEPS_LABELS = frozenset({"cache", "prefetch", "shuffle", "batch", "repeat", "take", "skip", "unbatch", "astype", "copy"})
+_DIRECTORY_DATASETS = ("image_dataset_from_directory", "text_dataset_from_directory", "audio_dataset_from_directory")
+_LABEL_MODES = {"int": INTEGER, "categorical": ONE_HOT, "binary": BINARY}
+_CLASS_MODES = {"categorical": ONE_HOT, "sparse": INTEGER, "binary": BINARY}
+
+
+@dataclasses.dataclass(frozen=True)
+class LabelFact:
+    kind: str  # ONE_HOT, INTEGER or BINARY
+    classes: int | None  # number of classes when established
+    origin: str  # for messages, e.g. "to_categorical(y, 7)"
+    # LabelBinarizer gives one column, not a one-hot matrix, for two classes.
+    one_column_for_two_classes: bool = False
+
+
+def _last(name: str) -> str:
+    return name.rsplit(".", 1)[-1]
+
+
+def _int(value: Value | None) -> int | None:
+    if isinstance(value, Const) and type(value.value) is int:
+        return value.value
+    return None
+
+
+def _kwarg(call: CallV | MethodV, name: str, position: int | None = None) -> Value | None:
+    given = call.kwarg(name)
+    if given is None and position is not None and position < len(call.args):
+        given = call.args[position]
+    return given
+
+
+def label_fact(value: Value, *, carried: bool = False) -> LabelFact | None:
+    """`carried`: the value is an x argument whose elements carry the labels (a dataset)."""
+    while isinstance(value, MethodV) and value.method in _KEEPS_LABELS:
+        value = value.receiver
+    if carried:
+        return _dataset_labels(value)
+    if isinstance(value, CallV):
+        name = _last(value.callee)
+        if value.callee in ("keras.utils.to_categorical",) and not value.has_star:
+            classes = _int(_kwarg(value, "num_classes", 1))
+            shown = f"to_categorical(y, {classes})" if classes is not None else "to_categorical"
+            return LabelFact(ONE_HOT, classes, shown)
+        if value.callee == "pandas.get_dummies":
+            return LabelFact(ONE_HOT, None, "pd.get_dummies")
+        if value.callee == "numpy.argmax" and _int(_kwarg(value, "axis", 1)) in (1, -1):
+            return LabelFact(INTEGER, None, "np.argmax(..., axis=1)")
+        del name
+        return None
+    if isinstance(value, MethodV):
+        receiver = value.receiver
+        if value.method == "__getitem__" and isinstance(receiver, CallV) and receiver.callee in ("numpy.eye", "numpy.identity"):
+            classes = _int(receiver.args[0]) if receiver.args else None
+            return LabelFact(ONE_HOT, classes, "np.eye(n)[y]")
+        if value.method == "argmax" and _int(_kwarg(value, "axis", 0)) in (1, -1):
+            return LabelFact(INTEGER, None, ".argmax(axis=1)")
+        classes = None
+        if value.method == "transform" and isinstance(receiver, MethodV) and receiver.method == "fit":
+            # encoder.fit(known_classes).transform(y): the fitted classes are visible
+            fitted = receiver.args[0] if receiver.args else None
+            classes = len(fitted.items) if isinstance(fitted, Seq) else None
+            receiver = receiver.receiver
+        elif value.method != "fit_transform":
+            return None
+        if isinstance(receiver, CallV) and receiver.callee.startswith("sklearn."):
+            encoder = _last(receiver.callee)
+            if encoder == "LabelEncoder":
+                return LabelFact(INTEGER, classes, "LabelEncoder")
+            if encoder == "LabelBinarizer":
+                if classes == 2:
+                    return None  # one 0/1 column
+                return LabelFact(ONE_HOT, classes, "LabelBinarizer", one_column_for_two_classes=classes is None)
+            if encoder == "OneHotEncoder" and receiver.kwarg("drop") is None:
+                return LabelFact(ONE_HOT, classes, "OneHotEncoder")
+    return None
+
+
+def _dataset_labels(value: Value) -> LabelFact | None:
+    if isinstance(value, CallV) and value.callee.startswith("keras.") and _last(value.callee) in _DIRECTORY_DATASETS:
+        mode = value.kwarg("label_mode")
+        mode_text = "int" if mode is None else (mode.value if isinstance(mode, Const) else None)
+        kind = _LABEL_MODES.get(mode_text) if isinstance(mode_text, str) else None
+        if kind is None:
+            return None
+        names = value.kwarg("class_names")
+        classes = len(names.items) if isinstance(names, Seq) else None
+        return LabelFact(kind, classes, f"{_last(value.callee)}(label_mode={mode_text!r})")
+    if (
+        isinstance(value, MethodV)
+        and value.method in ("flow_from_directory", "flow_from_dataframe")
+        and isinstance(value.receiver, CallV)
+        and value.receiver.callee.startswith("keras.")
+        and _last(value.receiver.callee) == "ImageDataGenerator"
+    ):
+        mode = value.kwarg("class_mode")
+        mode_text = "categorical" if mode is None else (mode.value if isinstance(mode, Const) else None)
+        kind = _CLASS_MODES.get(mode_text) if isinstance(mode_text, str) else None
+        if kind is None:
+            return None
+        names = value.kwarg("classes")
+        classes = len(names.items) if isinstance(names, Seq) else None
+        return LabelFact(kind, classes, f"{value.method}(class_mode={mode_text!r})")
+    return None
