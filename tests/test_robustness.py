@@ -5,8 +5,8 @@ file: encoding detection with a latin-1 fallback, BOM stripped, `tree` = ast.par
 calls `keraslint.engine.analyse` directly. An internal failure must be exactly one KER001, never an
 exception; the inputs below must not even produce KER001.
 
-Tests marked xfail(strict=True) pin down defects found while writing this file; each names its
-minimal reproducer. When the defect is fixed the test XPASSes, fails the run, and the marker must go.
+Several tests are regressions for defects found while writing this file; their docstrings say what
+used to happen.
 """
 
 from __future__ import annotations
@@ -234,12 +234,8 @@ def test_bom_and_keras_code_through_analyse_does_not_crash():
     assert_clean(results)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="analyse() on a str starting with U+FEFF: its own ast.parse rejects the BOM, so it silently "
-    "returns [] (flake8 strips the BOM first, so the plugin is unaffected)",
-)
 def test_bom_and_keras_code_through_analyse_finds_the_same():
+    """Regression: analyse()'s own ast.parse refused the BOM and it silently returned []."""
     assert codes_and_lines(analyse("\ufeff" + KERAS_PROGRAM)) == baseline()
 
 
@@ -448,16 +444,15 @@ def _in_subprocess(source: str, timeout: float) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LibCST's native parser overflows the stack (SIGSEGV) on ~7,500 `and` operands, which "
-    "ast accepts; keraslint hands it to LibCST and the flake8 process dies (LibCST issues #1000, #619)",
-)
 def test_very_long_boolean_chain_does_not_kill_the_process():
-    source = "import keras\nmodel.compile(loss=" + " and ".join(["x"] * 10_000) + ")\n"
+    """Regression: LibCST's native parser overflowed the C stack (SIGSEGV, the flake8 process dies)
+    on ~7,500 `and` operands, which ast accepts (LibCST issues #619, #1000). Run in a subprocess so
+    that a crash fails this test instead of the test run."""
+    source = "import keras\nmodel.compile(loss=" + " and ".join(["x"] * 20_000) + ")\n"
     ast.parse(source)
     completed = _in_subprocess(source, timeout=120)
     assert completed.returncode == 0, completed.stderr[-2000:]
+    assert completed.stdout.strip() == "[]"
 
 
 def test_recursive_helper_called_in_a_loop_is_analysed_quickly():
@@ -514,12 +509,8 @@ def test_code_libcst_rejects_raises_nothing():
     assert all(CODE.match(code) for _, code in codes_and_lines(plugin_results(keep_ends(LIBCST_REJECTS))))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine.extract_facts catches ParserSyntaxError/RecursionError/MemoryError/ValueError from "
-    "LibCST but not the TypeError LibCST raises on `() if 0 else(lambda:())`: the file gets KER001",
-)
 def test_code_libcst_rejects_is_not_an_internal_error():
+    """Regression: LibCST's TypeError on this valid code escaped the parse step and became KER001."""
     assert_clean(analyse(LIBCST_REJECTS))
     assert_clean(plugin_results(keep_ends(LIBCST_REJECTS)))
 

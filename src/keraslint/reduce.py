@@ -98,16 +98,17 @@ def _select(statements: list[ast.stmt], lines: list[str], in_function: bool) -> 
                 selection.has_keras_import |= keras_import
                 inherent |= keras_import or in_function
             stores |= _stores(statement, words)
-        if "compile" in words:
-            selection.has_compile = True
-        reads = words
-        if (_FUNCTION_INHERENT if in_function else {"compile", "disable_eager_execution"}) & words:
+        compiles = "compile" in words and _calls_model_compile(text)
+        selection.has_compile |= compiles
+        reads = _reads(members, lines, words)
+        label_reads: set[str] = set()
+        if compiles or (_FUNCTION_INHERENT if in_function else {"disable_eager_execution"}) & words - {"compile"}:
             inherent = True
         elif _TRAINING_METHODS & words:
-            label_words = _training_label_words(members)
-            if label_words is not None:
-                # fit(x, y): only the model and the labels matter, not how x was built.
-                inherent, reads = True, label_words
+            training = _training_call_names(members)
+            if training is not None:
+                # fit(x, y): the model matters, and the labels' origin; not how x was built.
+                inherent, (reads, label_reads) = True, training
             elif any(isinstance(member, (ast.For, ast.While, ast.With, ast.If)) for member in members):
                 inherent = True  # a training loop: kept whole
         if len(members) == 1 and isinstance(members[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -115,40 +116,109 @@ def _select(statements: list[ast.stmt], lines: list[str], in_function: bool) -> 
             if reduced_function is not None:
                 ranges, words = reduced_function
                 reads = words
-        infos.append((ranges, inherent, stores, reads))
+        infos.append((ranges, inherent, stores, reads, label_reads, words))
     # Callers of a function that compiles give that compile() its facts: keep them too, transitively.
     compiling = {
         member.name
         for (_first, _last, members), info in zip(_groups(statements), infos)
         for member in members
-        if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and "compile" in info[3]
+        if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and "compile" in info[5]
     }
     while compiling:
         grown = set(compiling)
-        for index, (ranges, inherent, stores, words) in enumerate(infos):
-            if not inherent and words & compiling and not stores <= compiling:
-                infos[index] = (ranges, True, stores, words)
+        for index, (ranges, inherent, stores, reads, label_reads, words) in enumerate(infos):
+            if not inherent and reads & compiling and not stores <= compiling:
+                infos[index] = (ranges, True, stores, reads, label_reads, words)
                 grown |= stores
         if grown == compiling:
             break
         compiling = grown
+    # Names are needed strongly (every binding and everything it reads is kept) or, for labels,
+    # weakly: every binding is kept (dropping a rebinding would change the fact), but what it reads
+    # is followed only through label-making calls; elsewhere the labels stay unknown.
     needed: set[str] = set()
+    weak: set[str] = set()
     keep = [False] * len(infos)
     for index in range(len(infos) - 1, -1, -1):
-        ranges, inherent, stores, words = infos[index]
+        ranges, inherent, stores, reads, label_reads, words = infos[index]
         if inherent or stores & needed:
             keep[index] = True
-            needed |= words
-    selection.words = needed
+            needed |= reads
+            weak |= label_reads
+        elif stores & weak:
+            keep[index] = True
+            if words & _LABEL_WORDS:
+                needed |= reads
+    selection.words = needed | weak
     selection.kept = [info[0] for info, kept in zip(infos, keep) if kept]
     return selection
+
+
+_ANY_COMPILE = re.compile(r"\.\s*compile\s*\(")
+_REGEX_COMPILE = re.compile(r"(?<![\w.])(?:re|regex)\s*\.\s*compile\s*\(")
+
+
+def _calls_model_compile(text: str) -> bool:
+    """A `.compile(` call other than `re.compile(` (a cheap text test, conservative)."""
+    return len(_ANY_COMPILE.findall(text)) > len(_REGEX_COMPILE.findall(text))
+
+
+def _reads(members: list[ast.stmt], lines: list[str], words: set[str]) -> set[str]:
+    """Names a statement group reads: an assignment's targets are not reads (their subscripts are)."""
+    if len(members) != 1 or not isinstance(members[0], (ast.Assign, ast.AnnAssign)) or members[0].value is None:
+        return words
+    statement = members[0]
+    value = statement.value
+    segment = _segment(lines, value)
+    if segment is None:
+        return words
+    reads = set(_WORD.findall(segment))
+    targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+    for target in targets:
+        for node in ast.walk(target):
+            if isinstance(node, (ast.Subscript, ast.Attribute)):
+                reads |= {inner.id for inner in ast.walk(node) if isinstance(inner, ast.Name)}
+    return reads
+
+
+def _segment(lines: list[str], node: ast.expr) -> str | None:
+    end_line, end_col = node.end_lineno, node.end_col_offset
+    if end_line is None or end_col is None or end_line > len(lines):
+        return None
+    # ast columns are UTF-8 byte offsets.
+    first = lines[node.lineno - 1].encode("utf-8", "surrogatepass")
+    if node.lineno == end_line:
+        return first[node.col_offset : end_col].decode("utf-8", "replace")
+    last = lines[end_line - 1].encode("utf-8", "surrogatepass")
+    middle = "".join(lines[node.lineno : end_line - 1])
+    return first[node.col_offset :].decode("utf-8", "replace") + middle + last[:end_col].decode("utf-8", "replace")
 
 
 _TRAINING_METHODS = frozenset({"fit", "evaluate", "train_on_batch", "test_on_batch", "fit_generator", "evaluate_generator"})
 
 
-def _training_label_words(members: list[ast.stmt]) -> set[str] | None:
-    """Names a `model.fit(...)` statement reads for its labels (and the model), or None."""
+# Calls whose result says what labels are (analysis/labels.py), and dataset methods keeping them.
+_LABEL_WORDS = frozenset(
+    {
+        "to_categorical", "eye", "identity", "get_dummies", "LabelEncoder", "LabelBinarizer", "OneHotEncoder",
+        "argmax", "image_dataset_from_directory", "text_dataset_from_directory", "audio_dataset_from_directory",
+        "flow_from_directory", "flow_from_dataframe", "ImageDataGenerator", "train_test_split", "fit_transform",
+        "transform", "fit",
+        "cache", "prefetch", "shuffle", "batch", "repeat", "take", "skip", "unbatch", "astype", "values",
+    }
+)
+
+
+def _training_call_names(members: list[ast.stmt]) -> tuple[set[str], set[str]] | None:
+    """(model names, label names) a `model.fit(...)` statement reads, or None when it is none."""
+    models, words = _training_label_words(members)
+    if models is None:
+        return None
+    return models, words
+
+
+def _training_label_words(members: list[ast.stmt]):
+    models: set[str] | None = None
     words: set[str] = set()
     found = False
     for statement in members:
@@ -158,12 +228,12 @@ def _training_label_words(members: list[ast.stmt]) -> set[str] | None:
         if value.func.attr not in _TRAINING_METHODS:
             continue
         found = True
-        words |= _base_names(value.func.value)
+        models = (models or set()) | _base_names(value.func.value)
         label_args = value.args[1:2] if len(value.args) > 1 else value.args[:1]
         label_args += [kw.value for kw in value.keywords if kw.arg in ("y", "validation_data") or (kw.arg == "x" and len(value.args) < 2)]
         for argument in label_args:
             words |= {node.id for node in ast.walk(argument) if isinstance(node, ast.Name)}
-    return words if found else None
+    return (models, words) if found else (None, set())
 
 
 def _reduce_function(function: ast.FunctionDef | ast.AsyncFunctionDef, first: int, lines: list[str]):

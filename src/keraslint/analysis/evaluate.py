@@ -545,6 +545,9 @@ class Evaluator:
             incoming = args[0].output
             activation = catalogue.ACTIVATION_FUNCTIONS[name]
             return TensorV(models.with_activation(incoming, activation, models.activation_origin(name), node, None))
+        if name == "sklearn.model_selection.train_test_split" and args and not has_star:
+            # (a_train, a_test, b_train, b_test, ...): rows of each array keep its label kind
+            return Seq(tuple(part for array in args for part in (array, array)), node)
         if name == "len" and len(args) == 1 and isinstance(args[0], (Seq, DictV)):
             return Const(len(args[0].items), node)
         if name == "int" and len(args) == 1 and isinstance(args[0], Const) and isinstance(args[0].value, int):
