@@ -61,6 +61,9 @@ class FileFacts:
 
 
 _PARSER_STACK_BYTES = 512 * 1024 * 1024
+# Past this much relevant code (generated files, data literals), LibCST's parse time and native
+# stack grow beyond what an editor or pre-commit tolerates: the file is not analysed.
+_MAX_REDUCED_CHARACTERS = 2_000_000
 
 
 def parse_reduced(reduced: str):
@@ -114,6 +117,9 @@ def extract_facts(source: str, tree: ast.Module | None = None) -> FileFacts | No
     if selected is None:
         return None
     reduced, line_map, starts = selected
+    if len(reduced) > _MAX_REDUCED_CHARACTERS:
+        LOG.debug("keraslint: %d characters of relevant code: not analysed", len(reduced))
+        return None
     module = parse_reduced(reduced)
     if module is None:
         return None

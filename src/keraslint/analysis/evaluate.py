@@ -93,6 +93,7 @@ class Evaluator:
         self._pending_functions: list[tuple[cst.FunctionDef, Env]] = []
         self._seen_compile_calls: set[int] = set()
         self.layer_activations: list[tuple[str, cst.CSTNode]] = []
+        self._activations_checked = 0
         # compile() calls met while following a call of a module function (a builder that compiles).
         self.call_compiles: list[RawCompile] = []
         # Following calls of module functions is bounded: per file, and never into recursion.
@@ -659,8 +660,11 @@ class Evaluator:
                 self.tops[id(arg)] = self._top
             else:
                 positional.append((value, arg.value))
+        # Each layer activation string is checked with the first compile() after it, once per file.
+        activations = self.layer_activations[self._activations_checked :]
+        self._activations_checked = len(self.layer_activations)
         record = RawCompile(node, model, models.model_output(model), positional, keywords, keyword_nodes, double_star,
-                            self.layer_activations, via_call=self._call_depth > 0)
+                            activations, via_call=self._call_depth > 0)
         model.compiles.append(record)
         if not self._record:
             self.call_compiles.append(record)
