@@ -7,7 +7,7 @@ import ast
 import logging
 import threading
 import time
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from keraslint import reduce, targeting
 from keraslint.diagnostics import Diagnostic
@@ -310,7 +310,3 @@ def profile_stages(source: str, filename: str | None = None) -> dict[str, float]
     run_rules(facts, filename, DEFAULT_SETTINGS, None, None)
     timings["rules"] = time.perf_counter() - start
     return timings
-
-
-def iter_codes(diagnostics: Iterable[Diagnostic]) -> list[str]:
-    return [diagnostic.code for diagnostic in diagnostics]

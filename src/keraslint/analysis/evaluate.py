@@ -697,31 +697,42 @@ class Evaluator:
 
     def _run_method(self, method: cst.FunctionDef, args, kwargs, attributes: dict[str, Value], top):
         """Run a method body with `self` and the given arguments; (returns, local env) or None."""
-        params = method.params
-        names = [param.name.value for param in params.params]
-        if not names or params.posonly_params:
+        if not method.params.params:
             return None
-        local = Env(self._root_env)
+        defaults = {
+            param.name.value: self.eval(param.default, self._root_env)
+            for param in (*method.params.params[1:], *method.params.kwonly_params)
+            if param.default is not None
+        }
+        local = self._bind_arguments(method.params, args, kwargs, defaults, skip_self=True)
+        if local is None:
+            return None
         local.vars.update(attributes)
-        positional = names[1:]
-        if len(args) > len(positional) and not isinstance(params.star_arg, cst.Param):
+        return self._run_body(method, local, top), local
+
+    def _bind_arguments(self, params: cst.Parameters, args, kwargs, defaults: dict[str, Value], skip_self: bool):
+        """A local scope with the parameters bound as a call binds them; None when that is unclear."""
+        if params.posonly_params:
             return None
-        declared = {param.name.value for param in (*params.params, *params.kwonly_params)}
-        if any(key not in declared for key, _ in kwargs) and params.star_kwarg is None:
+        positional = list(params.params[1:] if skip_self else params.params)
+        names = [param.name.value for param in positional]
+        if len(args) > len(names) and not isinstance(params.star_arg, cst.Param):
             return None
-        bound: dict[str, Value] = {}
-        for param in (*params.params[1:], *params.kwonly_params):
-            if param.default is not None:
-                bound[param.name.value] = self.eval(param.default, local)
-        bound.update(zip(positional, args))
+        declared = set(names) | {param.name.value for param in params.kwonly_params}
+        if params.star_kwarg is None and any(key not in declared for key, _ in kwargs):
+            return None
+        bound = dict(defaults)
+        bound.update(zip(names, args))
         bound.update((key, value) for key, value in kwargs if key in declared)
-        for param in (*params.params[1:], *params.kwonly_params):
-            local.vars[param.name.value] = bound.get(param.name.value, UNKNOWN)
+        local = Env(self._root_env)
+        for name in declared:
+            local.vars[name] = bound.get(name, UNKNOWN)
         for extra in (params.star_arg, params.star_kwarg):
             if isinstance(extra, cst.Param):
                 local.vars[extra.name.value] = UNKNOWN
-        local.vars[names[0]] = UNKNOWN
-        return self._run_body(method, local, top), local
+        if skip_self:
+            local.vars[params.params[0].name.value] = UNKNOWN
+        return local
 
     def _run_body(self, function: cst.FunctionDef, local: Env, top) -> list[Value]:
         saved = (self._depth, self._record, self._top)
@@ -744,22 +755,9 @@ class Evaluator:
         if function.node in self._active_functions:
             return UNKNOWN  # recursion: the result is not established
         self._calls_left -= 1
-        params = function.node.params
-        if params.star_arg not in (None, cst.MaybeSentinel.DEFAULT) or params.star_kwarg is not None:
+        local = self._bind_arguments(function.node.params, args, kwargs, function.defaults, skip_self=False)
+        if local is None:
             return UNKNOWN
-        if params.posonly_params:
-            return UNKNOWN
-        local = Env(_root(env))
-        positional = [param.name.value for param in params.params]
-        if len(args) > len(positional):
-            return UNKNOWN
-        bound: dict[str, Value] = dict(function.defaults)
-        for name, value in zip(positional, args):
-            bound[name] = value
-        for name, value in kwargs:
-            bound[name] = value
-        for param in (*params.params, *params.kwonly_params):
-            local.vars[param.name.value] = bound.get(param.name.value, UNKNOWN)
         returns = self._run_body(function.node, local, function.top)
         if len(returns) == 1:
             result = returns[0]
@@ -890,12 +888,6 @@ def _child_blocks(statement: cst.BaseStatement) -> list[Sequence[cst.BaseStateme
     for case in getattr(statement, "cases", ()) or ():
         blocks.append(_body_statements(case.body))
     return blocks
-
-
-def _root(env: Env) -> Env:
-    while env.parent is not None:
-        env = env.parent
-    return env
 
 
 def _merge(outcomes: list[dict[str, Value]]) -> dict[str, Value]:

@@ -22,11 +22,6 @@ from keraslint.analysis.values import (
 LAYER_PREFIX = "keras.layers."
 
 
-def activation_name(value: Value) -> str | None:
-    """'softmax', 'sigmoid', 'linear', ... for an activation argument; None when unknown."""
-    return activation_of(value)[0]
-
-
 def activation_origin(name: str) -> str | None:
     """Who applies an activation function given by canonical name (see Output.origin)."""
     if name.startswith("tensorflow."):

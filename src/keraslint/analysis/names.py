@@ -25,11 +25,6 @@ _CATEGORIES = frozenset(
 )
 _MODEL_NAMES = frozenset({"Model", "Sequential", "Input"})
 
-API_KERAS = "keras"
-API_TF = "tensorflow"
-API_TF_KERAS = "tf_keras"
-
-
 @functools.lru_cache(maxsize=4096)
 def canonical(dotted: str) -> tuple[str, str | None]:
     """(canonical name, API it came through or None when not Keras)."""
@@ -61,7 +56,3 @@ def _canonical_keras(rest: str) -> str:
     if parts[0] in {"models", "engine"} and parts[-1] in {"Functional", "training"}:
         return "keras.Model"
     return "keras." + ".".join(parts)
-
-
-def api_of(dotted: str) -> str | None:
-    return canonical(dotted)[1]

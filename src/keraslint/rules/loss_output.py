@@ -218,7 +218,7 @@ model.compile(optimizer="adam", loss=keras.losses.CategoricalCrossentropy(from_l
             fix = None
             if isinstance(loss.value_node, cst.Call) and loss.form == "instance":
                 fix = Fix("drop from_logits (the output keeps its activation)", False,
-                          _set_keyword("from_logits", cst.Name("False")), loss.value_node)
+                          set_keyword("from_logits", cst.Name("False")), loss.value_node)
             yield Finding(
                 loss.report_node,
                 f"from_logits=True on a {output.activation} output: probabilities are squashed twice "
@@ -282,7 +282,7 @@ model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(
         width = f"{output.width}-unit " if output.width is not None else ""
         fix = None
         if loss.form == "instance" and loss.call is not None and isinstance(loss.value_node, cst.Call):
-            fix = Fix("pass from_logits=True", True, _set_keyword("from_logits", cst.Name("True")), loss.value_node)
+            fix = Fix("pass from_logits=True", True, set_keyword("from_logits", cst.Name("True")), loss.value_node)
         yield Finding(
             loss.report_node,
             f"{loss.spelling} expects probabilities but the {width}output is linear: logits read as "
@@ -346,7 +346,7 @@ model.compile(loss="categorical_crossentropy", optimizer="sgd")
         )
 
 
-def _set_keyword(keyword: str, value: cst.BaseExpression):
+def set_keyword(keyword: str, value: cst.BaseExpression):
     """A replacement function that sets `keyword=value` on a call, keeping the other arguments."""
 
     def replace(call: cst.CSTNode) -> cst.CSTNode:
@@ -371,5 +371,3 @@ def _set_keyword(keyword: str, value: cst.BaseExpression):
 
     return replace
 
-
-set_keyword = _set_keyword
