@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 
 import pytest
@@ -488,9 +489,9 @@ def test_installed_pins_reads_metadata(monkeypatch):
     def fake(name):
         if name in versions:
             return versions[name]
-        raise targeting.importlib.metadata.PackageNotFoundError(name)
+        raise importlib.metadata.PackageNotFoundError(name)
 
-    monkeypatch.setattr(targeting.importlib.metadata, "version", fake)
+    monkeypatch.setattr(importlib.metadata, "version", fake)
     p = installed_pins()
     assert p == Pins(
         keras=SpecifierSet("==3.3.3"),
@@ -507,9 +508,9 @@ def test_installed_pins_none_when_nothing_installed(monkeypatch):
     targeting.clear_caches()
 
     def missing(name):
-        raise targeting.importlib.metadata.PackageNotFoundError(name)
+        raise importlib.metadata.PackageNotFoundError(name)
 
-    monkeypatch.setattr(targeting.importlib.metadata, "version", missing)
+    monkeypatch.setattr(importlib.metadata, "version", missing)
     assert installed_pins() is None
 
 

@@ -16,7 +16,17 @@ import os
 import posixpath
 import re
 
-from keraslint import targeting
+
+KERAS_VERSION_HELP = (
+    "Keras version the code targets (default: auto). Accepted: "
+    "a Keras version ('2.2.4' -> L1, '2.3' -> L2, '2.4'..'2.15' -> L3, '2.16'..'2.21' -> L4 "
+    "(no standalone Keras 2.16 exists, so this means tf-keras), '3' / '3.15.1' -> L5), "
+    "also written 'keras==X' or 'keras X'; a TensorFlow version 'tensorflow==X', 'tf==X', "
+    "'tensorflow X' or 'tfX' (1.x and 2.0-2.1 -> L2, 2.2-2.15 -> L3, 2.16+ -> L5); "
+    "'tf-keras==X' (2.16+ -> L4, older like that TensorFlow version); a range such as "
+    "'keras>=2.3,<3' (every line it admits); a line L1..L5 or several ('L3,L4'); "
+    "'any' (every line); 'auto' or empty (read the project's pins, then the installed packages)."
+)
 
 SELECTOR_RE = re.compile(r"^KER[0-9]{0,3}$")
 DEFAULT_SELECT: tuple[str, ...] = ("KER",)
@@ -36,6 +46,8 @@ class Settings:
     def validate(self) -> "Settings":
         """Raise targeting.ConfigError for a bad value, naming it."""
         if self.keras_version is not None:
+            from keraslint import targeting  # imports packaging: only when there is a value
+
             targeting.parse_keras_version(self.keras_version)
         for key, values in (
             ("select", self.select or ()),
@@ -70,7 +82,9 @@ class Settings:
 
 def check_selector(value: str, key: str) -> None:
     if not isinstance(value, str) or not SELECTOR_RE.match(value):
-        raise targeting.ConfigError(
+        from keraslint.targeting import ConfigError
+
+        raise ConfigError(
             f"{key}: {value!r} is not a keraslint code or prefix (expected KER followed by up to three digits, "
             "e.g. KER, KER2, KER201)"
         )
@@ -78,7 +92,9 @@ def check_selector(value: str, key: str) -> None:
 
     codes = [rule.code for rule in ALL_RULES] + [INTERNAL_ERROR_CODE]
     if not any(code.startswith(value) for code in codes):
-        raise targeting.ConfigError(f"{key}: {value!r} matches no keraslint rule (see `keraslint rules`)")
+        from keraslint.targeting import ConfigError
+
+        raise ConfigError(f"{key}: {value!r} matches no keraslint rule (see `keraslint rules`)")
 
 
 def _relative(path: str, root: str | None) -> str:

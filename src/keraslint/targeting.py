@@ -15,7 +15,6 @@ import ast
 import configparser
 import dataclasses
 import functools
-import importlib.metadata
 import os
 import re
 import sys
@@ -27,6 +26,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from keraslint.lines import ALL_LINES, Line
+from keraslint.settings import KERAS_VERSION_HELP  # noqa: F401  (re-exported)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -58,16 +58,6 @@ API_TF = "tensorflow"  # tf.keras / tensorflow.keras / tensorflow.python.keras
 API_TF_KERAS = "tf_keras"  # `import tf_keras`
 _ALL_APIS = frozenset({API_KERAS, API_TF, API_TF_KERAS})
 
-KERAS_VERSION_HELP = (
-    "Keras version the code targets (default: auto). Accepted: "
-    "a Keras version ('2.2.4' -> L1, '2.3' -> L2, '2.4'..'2.15' -> L3, '2.16'..'2.21' -> L4 "
-    "(no standalone Keras 2.16 exists, so this means tf-keras), '3' / '3.15.1' -> L5), "
-    "also written 'keras==X' or 'keras X'; a TensorFlow version 'tensorflow==X', 'tf==X', "
-    "'tensorflow X' or 'tfX' (1.x and 2.0-2.1 -> L2, 2.2-2.15 -> L3, 2.16+ -> L5); "
-    "'tf-keras==X' (2.16+ -> L4, older like that TensorFlow version); a range such as "
-    "'keras>=2.3,<3' (every line it admits); a line L1..L5 or several ('L3,L4'); "
-    "'any' (every line); 'auto' or empty (read the project's pins, then the installed packages)."
-)
 
 _EXPECTED = (
     "expected a Keras version (2.2.4, 3), 'tensorflow==2.1', 'tf-keras==2.17', "
@@ -134,13 +124,14 @@ def _versions(prefix_minors: Iterable[tuple[int, int]], extra: Iterable[str] = (
     return tuple(out)
 
 
-_KERAS_REPS = _versions(
-    [(2, m) for m in range(16)] + [(3, m) for m in range(30)], ["3.99", "4.0"]
-)
-_TF_REPS = _versions(
-    [(1, m) for m in range(16)] + [(2, m) for m in range(30)], ["2.99", "3.0"]
-)
-_TF_KERAS_REPS = _versions([(2, m) for m in range(14, 30)], ["2.99"])
+# Representative versions per package, built on first use (a few hundred Version objects).
+@functools.lru_cache(maxsize=None)
+def _reps(package: str) -> tuple[Version, ...]:
+    if package == "keras":
+        return _versions([(2, m) for m in range(16)] + [(3, m) for m in range(30)], ["3.99", "4.0"])
+    if package == "tensorflow":
+        return _versions([(1, m) for m in range(16)] + [(2, m) for m in range(30)], ["2.99", "3.0"])
+    return _versions([(2, m) for m in range(14, 30)], ["2.99"])
 
 
 def _admitted(
@@ -247,9 +238,9 @@ def parse_keras_version(value: str) -> frozenset[Line] | None:
             spec = None
         if spec is not None:
             reps, line_of = {
-                "keras": (_KERAS_REPS, _keras_line),
-                "tensorflow": (_TF_REPS, _tf_line),
-                "tf-keras": (_TF_KERAS_REPS + _TF_REPS, _setting_tf_keras_line),
+                "keras": (_reps("keras"), _keras_line),
+                "tensorflow": (_reps("tensorflow"), _tf_line),
+                "tf-keras": (_reps("tf-keras") + _reps("tensorflow"), _setting_tf_keras_line),
             }[pkg]
             lines = _admitted(spec, reps, line_of)
     if not lines:
@@ -676,6 +667,8 @@ _INSTALLED_ORDER = (
 
 def _installed_version(name: str) -> str | None:
     try:
+        import importlib.metadata  # slow to import: only when no project pins decide
+
         return importlib.metadata.version(name)
     except Exception:  # noqa: BLE001 - PackageNotFoundError, or broken metadata
         return None
@@ -730,16 +723,16 @@ def _lines_for_api(api: str, pins: Pins) -> frozenset[Line]:
     if api == API_KERAS:
         # An explicit keras pin decides; a bare "keras" defers to a pinned TensorFlow.
         if _pinned(keras) or (keras is not None and not _pinned(tf)):
-            return _admitted(keras, _KERAS_REPS, _keras_line)
+            return _admitted(keras, _reps("keras"), _keras_line)
         if tf is not None:
-            return _admitted(tf, _TF_REPS, _keras_via_tf_line)
+            return _admitted(tf, _reps("tensorflow"), _keras_via_tf_line)
         return frozenset()
     if api == API_TF:
         if tf is not None:
-            lines = set(_admitted(tf, _TF_REPS, _tf_line))
+            lines = set(_admitted(tf, _reps("tensorflow"), _tf_line))
         elif _pinned(tfk):
             # tf-keras requires the TensorFlow of its own minor version.
-            lines = set(_admitted(tfk, _TF_KERAS_REPS, _tf_line))
+            lines = set(_admitted(tfk, _reps("tf-keras"), _tf_line))
         else:
             return frozenset()
         if tfk is not None and Line.L5 in lines:
@@ -747,9 +740,9 @@ def _lines_for_api(api: str, pins: Pins) -> frozenset[Line]:
         return frozenset(lines)
     if api == API_TF_KERAS:
         if _pinned(tfk) or (tfk is not None and not _pinned(tf)):
-            return _admitted(tfk, _TF_KERAS_REPS, _tf_keras_line)
+            return _admitted(tfk, _reps("tf-keras"), _tf_keras_line)
         if tf is not None:
-            return _admitted(tf, _TF_REPS, _tf_keras_via_tf_line)
+            return _admitted(tf, _reps("tensorflow"), _tf_keras_via_tf_line)
         return frozenset()
     return frozenset()
 
