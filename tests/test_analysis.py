@@ -350,3 +350,30 @@ def test_unknown_loss_is_no_fact() -> None:
 def test_files_without_keras_are_not_parsed() -> None:
     assert extract_facts("import numpy\nx.compile()\n") is None
     assert extract_facts("import keras\nprint(keras.__version__)\n") is None
+
+
+@pytest.mark.parametrize(
+    "labels, expected",
+    [
+        ("y = keras.utils.to_categorical(raw, 7)", ("one-hot", 7)),
+        ("y = np.eye(5)[raw]", ("one-hot", 5)),
+        ("y = keras.utils.to_categorical(raw, 7)[:100]", ("one-hot", 7)),
+        ("y = np.argmax(onehot, axis=1)", ("integer", None)),
+        ("y = onehot.argmax(axis=-1)", ("integer", None)),
+        ("y = LabelEncoder().fit_transform(names)", ("integer", None)),
+        ("a, b, y, c = train_test_split(x, keras.utils.to_categorical(raw, 3))", ("one-hot", 3)),
+        ("y = keras.utils.to_categorical(raw, 7)[:, 0]", None),
+        ("y = load_labels()", None),
+        ("y = LabelBinarizer().fit(['a', 'b']).transform(names)", None),
+        ("y = OneHotEncoder(drop='if_binary').fit_transform(names)", None),
+    ],
+)
+def test_label_facts(labels: str, expected) -> None:
+    (site,) = sites(
+        "import keras\nimport numpy as np\nfrom sklearn.preprocessing import LabelEncoder, LabelBinarizer, OneHotEncoder\n"
+        "from sklearn.model_selection import train_test_split\n"
+        f"{labels}\nmodel = keras.Sequential([keras.layers.Dense(7, activation='softmax')])\n"
+        "model.compile(loss='categorical_crossentropy')\nmodel.fit(x, y)\n"
+    )
+    facts = [(fact.kind, fact.classes) for fact in site.labels()]
+    assert facts == ([] if expected is None else [expected])

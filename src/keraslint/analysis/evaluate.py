@@ -460,8 +460,8 @@ class Evaluator:
 
     def _eval_getitem(self, base: Value, node: cst.Subscript, env: Env) -> Value:
         """`np.eye(n)[y]` and similar: a label transformation rules may recognise."""
-        if isinstance(node.slice[0].slice, cst.Slice):
-            return base  # rows of the labels are labels of the same kind
+        if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Slice):
+            return base  # rows of the labels are labels of the same kind (not `y[:, 0]`)
         if isinstance(base, CallV) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
             return MethodV(base, "__getitem__", (self.eval(node.slice[0].slice.value, env),), ())
         return UNKNOWN
