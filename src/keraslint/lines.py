@@ -21,7 +21,7 @@ LINE_LABELS = {
     Line.L1: "Keras 2.0-2.2",
     Line.L2: "Keras 2.3/TF 2.0-2.1",
     Line.L3: "TF 2.2-2.15",
-    Line.L4: "tf-keras 2.16+",
+    Line.L4: "tf-keras",
     Line.L5: "Keras 3",
 }
 
@@ -31,7 +31,7 @@ ALL_LINES: frozenset[Line] = frozenset(Line)
 def describe(lines: frozenset[Line]) -> str:
     """A short human name for a set of lines, e.g. 'Keras 2.0-2.2, Keras 2.3/TF 2.0-2.1'."""
     if lines == ALL_LINES:
-        return "every Keras version"
+        return "all versions"
     ordered = sorted(lines)
     # Collapse consecutive runs that have a well-known joint name.
     joint = {
@@ -40,7 +40,7 @@ def describe(lines: frozenset[Line]) -> str:
         (Line.L3, Line.L5): "TF>=2.2/Keras 3",
         (Line.L2, Line.L3, Line.L4, Line.L5): "Keras>=2.3",
         (Line.L2, Line.L3, Line.L5): "Keras>=2.3",
-        (Line.L1, Line.L2, Line.L3, Line.L5): "every Keras version",
+        (Line.L1, Line.L2, Line.L3, Line.L5): "all versions",
         (Line.L3, Line.L4): "TF 2.2-2.15/tf-keras",
         (Line.L4, Line.L5): "tf-keras/Keras 3",
     }

@@ -101,7 +101,7 @@ def _dataset_labels(value: Value) -> LabelFact | None:
             return None
         names = value.kwarg("class_names")
         classes = len(names.items) if isinstance(names, Seq) else None
-        return LabelFact(kind, classes, f"{_last(value.callee)}(label_mode={mode_text!r})")
+        return LabelFact(kind, classes, f"label_mode={mode_text!r}")
     if (
         isinstance(value, MethodV)
         and value.method in ("flow_from_directory", "flow_from_dataframe")
@@ -116,5 +116,5 @@ def _dataset_labels(value: Value) -> LabelFact | None:
             return None
         names = value.kwarg("classes")
         classes = len(names.items) if isinstance(names, Seq) else None
-        return LabelFact(kind, classes, f"{value.method}(class_mode={mode_text!r})")
+        return LabelFact(kind, classes, f"class_mode={mode_text!r}")
     return None

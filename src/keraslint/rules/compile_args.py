@@ -159,7 +159,7 @@ model.compile(optimizer="adam", loss="log_cosh")
                 bad = catalogue.BAD_METRIC_SPELLINGS.get(metric.name)
                 if bad is not None and newest in bad.invalid_on:
                     yield Finding(metric.report_node,
-                                  f"metric '{metric.name}' does not exist on {where}: fails at compile()/fit() (use {bad.suggestion})")
+                                  f"metric '{metric.name}' does not exist on {where} (use {bad.suggestion})")
                 elif (
                     metric.name.lower() in catalogue.ACCURACY_STRINGS
                     and metric.name not in catalogue.ACCURACY_STRINGS

@@ -74,8 +74,8 @@ model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accur
                           _replace_with(replacement), loss.value_node)
             yield Finding(
                 loss.report_node,
-                f"{loss.spelling} on a {output.width}-unit softmax: trained as {output.width} independent "
-                f"sigmoids on {on(bad)} (degraded)",
+                f"{loss.spelling} on a {output.width}-unit softmax trains {output.width} separate sigmoids "
+                f"on {on(bad)} (degraded)",
                 fix,
             )
 
@@ -118,9 +118,9 @@ model.compile(optimizer="adam", loss="binary_crossentropy")
             return
         silent_zero = context.lines & {L3, L4, L5}
         if silent_zero:
-            consequence = f"the loss is always 0 on {on(silent_zero)}, nothing is learned (broken)"
+            consequence = f"loss always 0 on {on(silent_zero)}, nothing learned (broken)"
         else:
-            consequence = f"fit() fails with a shape error on {on(context.lines)} (crash)"
+            consequence = f"fit() fails on {on(context.lines)} (crash)"
         yield Finding(loss.report_node, f"{loss.spelling} on a 1-unit output: {consequence}")
 
 
@@ -221,8 +221,7 @@ model.compile(optimizer="adam", loss=keras.losses.CategoricalCrossentropy(from_l
                           set_keyword("from_logits", cst.Name("False")), loss.value_node)
             yield Finding(
                 loss.report_node,
-                f"from_logits=True on a {output.activation} output: probabilities are squashed twice "
-                f"on {on(bad)} (degraded)",
+                f"from_logits=True on a {output.activation} output squashes twice on {on(bad)} (degraded)",
                 fix,
             )
 
@@ -285,8 +284,7 @@ model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(
             fix = Fix("pass from_logits=True", True, set_keyword("from_logits", cst.Name("True")), loss.value_node)
         yield Finding(
             loss.report_node,
-            f"{loss.spelling} expects probabilities but the {width}output is linear: logits read as "
-            f"probabilities ({severity})",
+            f"{loss.spelling} on a linear {width}output reads logits as probabilities ({severity})",
             fix,
         )
 
@@ -341,7 +339,7 @@ model.compile(loss="categorical_crossentropy", optimizer="sgd")
             fix = Fix("use a softmax", True, _replace_with(replacement), output.activation_value)
         yield Finding(
             loss.report_node,
-            f"{loss.spelling} on a {output.width}-unit sigmoid: predictions are not a distribution over classes (style)",
+            f"{loss.spelling} on a {output.width}-unit sigmoid: outputs are not a class distribution (style)",
             fix,
         )
 

@@ -85,10 +85,14 @@ model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accur
         if loss is None or output is None or loss.kind != catalogue.BCE or output.width is None:
             return
         if output.activation == catalogue.SOFTMAX and output.width >= 3:
-            wrong_on, picked, consequence = frozenset({L1, L2}), "binary_accuracy", "inflated"
+            # Keras <= 2.3 resolves from the loss: binary accuracy over every unit.
+            wrong_on, picked = frozenset({L1, L2}), f"binary_accuracy with {loss.spelling}"
+            consequence = f"inflated for a {output.width}-unit softmax"
             metric_class = "CategoricalAccuracy"
         elif output.activation == catalogue.SIGMOID and output.width >= 2:
-            wrong_on, picked, consequence = frozenset({L3, L4, L5}), "categorical_accuracy", "wrong for multi-label"
+            # TF >= 2.2 and Keras 3 resolve from shapes only: argmax against argmax.
+            wrong_on, picked = frozenset({L3, L4, L5}), "categorical_accuracy"
+            consequence = f"wrong for this {output.width}-unit multi-label sigmoid"
             metric_class = "BinaryAccuracy"
         else:
             return
@@ -98,8 +102,7 @@ model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accur
                 if bad:
                     yield Finding(
                         metric.report_node,
-                        f"'{metric.name}' with {loss.spelling} is {picked} on {on(bad)}: "
-                        f"{consequence} for a {output.width}-unit {output.activation}",
+                        f"'{metric.name}' is {picked} on {on(bad)}: {consequence}",
                         _named_metric_fix(metric, metric_class),
                     )
 
@@ -156,8 +159,7 @@ model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=[keras.
                     shown = "Accuracy()" if metric.form == "instance" else "'Accuracy'"
                     yield Finding(
                         metric.report_node,
-                        f"{shown} counts exact matches of the {output.describe()} with the labels: "
-                        f"reports ~0.0 on {on(bad)} (wrong-number)",
+                        f"{shown} on a {output.describe()} counts exact matches: ~0.0 on {on(bad)} (wrong-number)",
                         _accuracy_class_fix(metric, output),
                     )
 
@@ -240,8 +242,7 @@ model.compile(optimizer="adam", loss="mse", metrics=["mae"])
                     shown = f"'{metric.name}'" if metric.form == "string" else f"{metric.name}()"
                     yield Finding(
                         metric.report_node,
-                        f"{shown} with regression loss {loss.spelling} on a {output.describe()}: "
-                        f"~0.0 for continuous targets on {on(lines)} (wrong-number)",
+                        f"{shown} with loss {loss.spelling}: ~0.0 for continuous targets on {on(lines)} (wrong-number)",
                         _regression_metric_fix(metric),
                     )
 
@@ -327,7 +328,7 @@ model.compile(
                 shown = f"'{metric.name}'" if metric.form == "string" else f"{metric.name}()"
                 yield Finding(
                     metric.report_node,
-                    f"{shown} thresholds logits at 0.5 under from_logits=True: misreported on {on(lines)} ({size})",
+                    f"{shown} thresholds logits at 0.5 (from_logits=True): off on {on(lines)} ({size})",
                     _threshold_fix(metric),
                 )
 
