@@ -79,9 +79,7 @@ def parse_reduced(reduced: str):
     def parse() -> None:
         try:
             outcome["module"] = cst.parse_module(reduced)
-        except Exception as error:  # ParserSyntaxError, and TypeError/ValueError on odd valid code
-            outcome["error"] = error
-        except RecursionError as error:  # pragma: no cover - an Exception too; kept for clarity
+        except Exception as error:  # ParserSyntaxError, RecursionError, TypeError on odd valid code
             outcome["error"] = error
 
     previous = threading.stack_size()
@@ -181,8 +179,6 @@ def analyse(
         raise
     except Exception as error:  # the host tool must survive any bug of ours
         logger.warning("keraslint: internal error on %s", filename or "<source>", exc_info=True)
-        return [internal_error(error)]
-    except RecursionError as error:  # pragma: no cover - RecursionError is an Exception; kept explicit
         return [internal_error(error)]
 
 
