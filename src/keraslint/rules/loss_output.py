@@ -75,9 +75,17 @@ model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accur
             yield Finding(
                 loss.report_node,
                 f"{loss.spelling} on a {output.width}-unit softmax trains {output.width} separate sigmoids "
-                f"on {on(bad)} (degraded)",
+                f"on {_tf_backend_lines(bad)} (degraded)",
                 fix,
             )
+
+
+def _tf_backend_lines(lines) -> str:
+    """Where the TensorFlow backend recovers logits: measured from keras 2.6 on, not in TF 2.2."""
+    if lines == {L3, L4, L5}:
+        return "tf.keras 2.6+ and Keras 3's TF backend"
+    names = {L3: "tf.keras 2.6-2.15", L4: "tf-keras", L5: "Keras 3's TF backend"}
+    return "/".join(names[line] for line in sorted(lines))
 
 
 class CategoricalCrossentropyOnSingleUnit(Rule):
