@@ -94,14 +94,7 @@ def label_fact(value: Value, *, carried: bool = False) -> LabelFact | None:
 
 def _dataset_labels(value: Value) -> LabelFact | None:
     if isinstance(value, CallV) and value.callee.startswith("keras.") and _last(value.callee) in _DIRECTORY_DATASETS:
-        mode = value.kwarg("label_mode")
-        mode_text = "int" if mode is None else (mode.value if isinstance(mode, Const) else None)
-        kind = _LABEL_MODES.get(mode_text) if isinstance(mode_text, str) else None
-        if kind is None:
-            return None
-        names = value.kwarg("class_names")
-        classes = len(names.items) if isinstance(names, Seq) else None
-        return LabelFact(kind, classes, f"label_mode={mode_text!r}")
+        return _mode_labels(value, "label_mode", "int", _LABEL_MODES, "class_names")
     if (
         isinstance(value, MethodV)
         and value.method in ("flow_from_directory", "flow_from_dataframe")
@@ -109,12 +102,17 @@ def _dataset_labels(value: Value) -> LabelFact | None:
         and value.receiver.callee.startswith("keras.")
         and _last(value.receiver.callee) == "ImageDataGenerator"
     ):
-        mode = value.kwarg("class_mode")
-        mode_text = "categorical" if mode is None else (mode.value if isinstance(mode, Const) else None)
-        kind = _CLASS_MODES.get(mode_text) if isinstance(mode_text, str) else None
-        if kind is None:
-            return None
-        names = value.kwarg("classes")
-        classes = len(names.items) if isinstance(names, Seq) else None
-        return LabelFact(kind, classes, f"class_mode={mode_text!r}")
+        return _mode_labels(value, "class_mode", "categorical", _CLASS_MODES, "classes")
     return None
+
+
+def _mode_labels(call: CallV | MethodV, keyword: str, default: str, kinds: dict[str, str], names_keyword: str):
+    """Labels of a directory loader, from its label/class mode (default when not given)."""
+    mode = call.kwarg(keyword)
+    mode_text = default if mode is None else (mode.value if isinstance(mode, Const) else None)
+    kind = kinds.get(mode_text) if isinstance(mode_text, str) else None
+    if kind is None:
+        return None
+    names = call.kwarg(names_keyword)
+    classes = len(names.items) if isinstance(names, Seq) else None
+    return LabelFact(kind, classes, f"{keyword}={mode_text!r}")
