@@ -154,22 +154,30 @@ def check_python(path: str, filename: str | None, data: bytes, options: Options)
     if options.fix or options.diff:
         from keraslint import fixer
 
-        settings = options.settings
-        fixed = fixer.fix_source(text, filename=filename, settings=settings,
-                                 keep=fixer.default_keep(settings, filename), unsafe=options.unsafe)
-        if fixed.error:
-            outcome.errors.append(FileError(path, fixed.error))
-        if fixed.text != text:
-            outcome.fixed = len(fixed.fixed)
-            if options.diff:
-                outcome.diff = fixer.unified_diff(text, fixed.text, path)
-                return outcome
-            outcome.new_data = fixed.text.encode(encoding)
-            text = fixed.text
-        elif options.diff:
+        text = _apply_fixes(outcome, path, filename, text, options, fixer.fix_source, fixer.unified_diff, encoding)
+        if text is None:
             return outcome
     outcome.results = [_result(path, d) for d in _diagnose(text, filename, options.settings)]
     return outcome
+
+
+def _apply_fixes(outcome: Outcome, path: str, filename, text: str, options: Options, fix, diff, encoding: str):
+    """Fix `text` (or record the diff). The text to check afterwards, or None when only diffing."""
+    from keraslint import fixer
+
+    settings = options.settings
+    fixed = fix(text, filename=filename, settings=settings, keep=fixer.default_keep(settings, filename),
+                unsafe=options.unsafe)
+    if fixed.error:
+        outcome.errors.append(FileError(path, fixed.error))
+    if fixed.text == text:
+        return None if options.diff else text
+    outcome.fixed = len(fixed.fixed)
+    if options.diff:
+        outcome.diff = diff(text, fixed.text, path)
+        return None
+    outcome.new_data = fixed.text.encode(encoding)
+    return fixed.text
 
 
 def _syntax_error(text: str) -> SyntaxError | None:
@@ -210,20 +218,11 @@ def check_notebook(path: str, filename: str | None, text: str, options: Options)
     if options.fix or options.diff:
         from keraslint import fixer
 
-        settings = options.settings
-        fixed = fixer.fix_notebook(text, filename=filename, settings=settings,
-                                   keep=fixer.default_keep(settings, filename), unsafe=options.unsafe)
-        if fixed.error:
-            outcome.errors.append(FileError(path, fixed.error))
-        if fixed.text != text:
-            outcome.fixed = len(fixed.fixed)
-            if options.diff:
-                outcome.diff = fixer.notebook_diff(text, fixed.text, path)
-                return outcome
-            outcome.new_data = fixed.text.encode("utf-8")
-            notebook = Notebook(fixed.text)
-        elif options.diff:
+        fixed_text = _apply_fixes(outcome, path, filename, text, options, fixer.fix_notebook, fixer.notebook_diff, "utf-8")
+        if fixed_text is None:
             return outcome
+        if fixed_text != text:
+            notebook = Notebook(fixed_text)
     diagnostics = _diagnose(notebook.joined, filename, options.settings)
     outcome.results = [_result(path, d, notebook.locate) for d in diagnostics]
     return outcome
