@@ -377,3 +377,17 @@ def test_label_facts(labels: str, expected) -> None:
     )
     facts = [(fact.kind, fact.classes) for fact in site.labels()]
     assert facts == ([] if expected is None else [expected])
+
+
+def test_compile_in_a_method_of_a_nested_class_is_a_site() -> None:
+    (site,) = sites(
+        """
+        import keras
+        class Outer:
+            class Trainer:
+                def run(self):
+                    model = keras.Sequential([keras.layers.Dense(3, activation="softmax")])
+                    model.compile(loss="mse")
+        """
+    )
+    assert (site.output.width, site.output.activation) == (3, "softmax")

@@ -167,6 +167,9 @@ class Evaluator:
             env.vars[statement.name.value] = ClassV(statement, methods, self._top) if is_model else UNKNOWN
             for inner in methods.values():
                 self._pending_functions.append((inner, env, self._top))
+            for inner in _body_statements(statement.body):
+                if isinstance(inner, cst.ClassDef):
+                    self.walk_statement(inner, Env(env))  # nested classes: their methods are checked too
         elif isinstance(statement, cst.Match):
             self._walk_branches([_body_statements(case.body) for case in statement.cases], env, exhaustive=False)
         else:
