@@ -58,6 +58,10 @@ def relevant_source(source: str, tree: ast.Module) -> tuple[str, list[int], list
     for ranges in selection.kept:
         starts.append(len(line_map) + 1)
         for first, last in ranges:
+            if isinstance(last, str):  # a synthetic line standing for the statement at line `first`
+                reduced.append(last)
+                line_map.append(first)
+                continue
             for number in range(first, last + 1):
                 text = lines[number - 1] if number - 1 < len(lines) else "\n"
                 if not text.endswith(("\n", "\r")):
@@ -109,6 +113,9 @@ def _select(statements: list[ast.stmt], lines: list[str], in_function: bool) -> 
             if training is not None:
                 # fit(x, y): the model matters, and the labels' origin; not how x was built.
                 inherent, (reads, label_reads) = True, training
+                synthetic = _labels_only_call(members, lines[first - 1])
+                if synthetic is not None:
+                    ranges = [(first, synthetic)]
             elif any(isinstance(member, (ast.For, ast.While, ast.With, ast.If)) for member in members):
                 inherent = True  # a training loop: kept whole
         if len(members) == 1 and isinstance(members[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -207,6 +214,60 @@ _LABEL_WORDS = frozenset(
         "cache", "prefetch", "shuffle", "batch", "repeat", "take", "skip", "unbatch", "astype", "values",
     }
 )
+
+
+def _labels_only_call(members: list[ast.stmt], first_line: str) -> str | None:
+    """A one-line stand-in for `model.fit(x, y, ...)` that keeps only what the facts read (the
+    model and the labels), so LibCST does not parse the rest of a long call. None when the call
+    is not that simple: then the statement is kept as written."""
+    if len(members) != 1:
+        return None
+    statement = members[0]
+    value = statement.value if isinstance(statement, (ast.Expr, ast.Assign)) else None
+    if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Attribute):
+        return None
+    receiver = _dotted_name(value.func.value)
+    if receiver is None or any(isinstance(arg, ast.Starred) for arg in value.args):
+        return None
+    arguments = []
+    if len(value.args) >= 2:
+        labels = _dotted_name(value.args[1])
+        if labels is None:
+            return None
+        arguments += ["None", labels]
+    elif len(value.args) == 1:
+        data = _dotted_name(value.args[0])
+        if data is None:
+            return None
+        arguments.append(data)
+    for keyword in value.keywords:
+        if keyword.arg is None:
+            return None  # **kwargs may carry x, y or validation_data
+        if keyword.arg in ("x", "y"):
+            name = _dotted_name(keyword.value)
+            if name is None:
+                return None
+            arguments.append(f"{keyword.arg}={name}")
+        elif keyword.arg == "validation_data":
+            parts = keyword.value.elts if isinstance(keyword.value, ast.Tuple) else [keyword.value]
+            names = [_dotted_name(part) for part in parts]
+            if None in names:
+                return None
+            text = ", ".join(names) + ("," if len(names) == 1 and isinstance(keyword.value, ast.Tuple) else "")
+            arguments.append(f"validation_data=({text})" if isinstance(keyword.value, ast.Tuple) else f"validation_data={text}")
+    indent = first_line[: len(first_line) - len(first_line.lstrip(" \t"))]
+    return f"{indent}{receiver}.{value.func.attr}({', '.join(arguments)})\n"
+
+
+def _dotted_name(node: ast.expr) -> str | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 def _training_call_names(members: list[ast.stmt]) -> tuple[set[str], set[str]] | None:
