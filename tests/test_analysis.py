@@ -419,3 +419,32 @@ def test_long_fit_calls_reach_libcst_as_a_labels_only_line() -> None:
     assert line_map[-1] == 6  # the stand-in line maps to where the call starts
     (site,) = sites(source)
     assert [(fact.kind, fact.classes) for fact in site.labels()] == [("one-hot", 4), ("one-hot", 4)]
+
+
+def test_a_model_attribute_bound_by_one_method_is_seen_by_the_others() -> None:
+    (site,) = sites(
+        """
+        import keras
+        class Agent:
+            def create_model(self):
+                self.model = keras.Sequential([keras.layers.Dense(32), keras.layers.Dense(4, activation="softmax")])
+            def train(self, x, y):
+                self.model.compile(loss="categorical_crossentropy")
+        """
+    )
+    assert (site.output.width, site.output.activation) == (4, "softmax")
+
+
+def test_a_model_attribute_bound_by_two_methods_stays_unknown() -> None:
+    assert sites(
+        """
+        import keras
+        class Agent:
+            def small(self):
+                self.model = keras.Sequential([keras.layers.Dense(1)])
+            def large(self):
+                self.model = keras.Sequential([keras.layers.Dense(4, activation="softmax")])
+            def train(self):
+                self.model.compile(loss="categorical_crossentropy")
+        """
+    ) == []

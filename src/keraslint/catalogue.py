@@ -245,7 +245,7 @@ COMPILE_KEYWORDS_L5 = frozenset(
 # Method calls that never change what a model outputs or how it was compiled.
 READ_ONLY_METHODS = frozenset(
     {
-        "fit", "evaluate", "predict", "summary", "save", "save_weights", "load_weights", "fit_generator",
+        "compile", "fit", "evaluate", "predict", "summary", "save", "save_weights", "load_weights", "fit_generator",
         "evaluate_generator", "predict_generator", "train_on_batch", "test_on_batch", "predict_on_batch",
         "to_json", "get_config", "count_params", "plot", "show", "print", "savefig", "figure",
         "title", "xlabel", "ylabel", "legend", "head", "describe", "info",

@@ -91,6 +91,7 @@ class Evaluator:
         self._record = True
         self._returns: list[list[Value]] = []
         self._pending_functions: list[tuple[cst.FunctionDef, Env]] = []
+        self._classes: list[list] = []  # each class's methods, for attributes shared between them
         self._seen_compile_calls: set[int] = set()
         self.layer_activations: list[tuple[str, cst.CSTNode]] = []
         self._activations_checked = 0
@@ -114,20 +115,58 @@ class Evaluator:
             self.walk_statement(statement, env)
         # Function and method bodies are checked on their own, with parameters unknown.
         walked: set[int] = set()
+        ends: dict[int, dict[str, Value]] = {}
         while self._pending_functions:
             function, outer, self._top = self._pending_functions.pop(0)
             if id(function) in walked:
                 continue
             walked.add(id(function))
-            local = Env(outer)
-            for name in _parameter_names(function):
-                local.vars[name] = UNKNOWN
-            saved = self._depth
-            self._depth = 0
-            self._returns.append([])
-            self.walk_block(_body_statements(function.body), local)
-            self._returns.pop()
-            self._depth = saved
+            ends[id(function)] = self._walk_unknown_parameters(function, outer, {})
+        for methods in self._classes:
+            self._share_model_attributes(methods, ends)
+
+    def _walk_unknown_parameters(self, function: cst.FunctionDef, outer: Env, attributes: dict[str, Value]):
+        local = Env(outer)
+        for name in _parameter_names(function):
+            local.vars[name] = UNKNOWN
+        local.vars.update(attributes)
+        saved = self._depth
+        self._depth = 0
+        self._returns.append([])
+        self.walk_block(_body_statements(function.body), local)
+        self._returns.pop()
+        self._depth = saved
+        return local.vars
+
+    def _share_model_attributes(self, methods, ends: dict[int, dict[str, Value]]) -> None:
+        """`self.model = <model>` bound by one method of a class (once, not under a branch) is that
+        model in the class's other methods: they are walked again with it, e.g. a compile() in train()."""
+        bound_by: dict[str, list] = {}
+        for function, _outer, _top in methods:
+            self_name = _self_name(function)
+            if self_name is None:
+                return
+            for key in _bound_names(_body_statements(function.body)):
+                if key.startswith(self_name + "."):
+                    bound_by.setdefault(key.replace(self_name, "self", 1), []).append(function)
+        shared: dict[str, Value] = {}
+        for key, binders in bound_by.items():
+            if len(binders) != 1:
+                continue
+            value = ends.get(id(binders[0]), {}).get(key.replace("self", _self_name(binders[0]) or "self", 1))
+            if isinstance(value, ModelV) and not value.poisoned:
+                shared[key] = value
+        if not shared:
+            return
+        for function, outer, top in methods:
+            self_name = _self_name(function)
+            own = {key for key, binders in bound_by.items() if function in binders}
+            attributes = {
+                key.replace("self", self_name, 1): value for key, value in shared.items() if key not in own
+            }
+            if attributes:
+                self._top = top
+                self._walk_unknown_parameters(function, outer, attributes)
 
     # --- statements --------------------------------------------------------------------------
 
@@ -167,6 +206,7 @@ class Evaluator:
             env.vars[statement.name.value] = ClassV(statement, methods, self._top) if is_model else UNKNOWN
             for inner in methods.values():
                 self._pending_functions.append((inner, env, self._top))
+            self._classes.append([(inner, env, self._top) for inner in methods.values()])
             for inner in _body_statements(statement.body):
                 if isinstance(inner, cst.ClassDef):
                     self.walk_statement(inner, Env(env))  # nested classes: their methods are checked too
@@ -871,6 +911,11 @@ def _bound_names(statements: Sequence[cst.BaseStatement]) -> set[str]:
 
     block(statements)
     return names
+
+
+def _self_name(function: cst.FunctionDef) -> str | None:
+    params = function.params.params
+    return params[0].name.value if params else None
 
 
 def _child_blocks(statement: cst.BaseStatement) -> list[Sequence[cst.BaseStatement]]:
