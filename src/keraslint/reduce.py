@@ -272,15 +272,8 @@ def _dotted_name(node: ast.expr) -> str | None:
 
 def _training_call_names(members: list[ast.stmt]) -> tuple[set[str], set[str]] | None:
     """(model names, label names) a `model.fit(...)` statement reads, or None when it is none."""
-    models, words = _training_label_words(members)
-    if models is None:
-        return None
-    return models, words
-
-
-def _training_label_words(members: list[ast.stmt]):
-    models: set[str] | None = None
-    words: set[str] = set()
+    models: set[str] = set()
+    labels: set[str] = set()
     found = False
     for statement in members:
         value = statement.value if isinstance(statement, (ast.Expr, ast.Assign, ast.AnnAssign)) else None
@@ -289,12 +282,15 @@ def _training_label_words(members: list[ast.stmt]):
         if value.func.attr not in _TRAINING_METHODS:
             continue
         found = True
-        models = (models or set()) | _base_names(value.func.value)
+        models |= _base_names(value.func.value)
         label_args = value.args[1:2] if len(value.args) > 1 else value.args[:1]
-        label_args += [kw.value for kw in value.keywords if kw.arg in ("y", "validation_data") or (kw.arg == "x" and len(value.args) < 2)]
+        label_args += [
+            kw.value for kw in value.keywords
+            if kw.arg in ("y", "validation_data") or (kw.arg == "x" and len(value.args) < 2)
+        ]
         for argument in label_args:
-            words |= {node.id for node in ast.walk(argument) if isinstance(node, ast.Name)}
-    return (models, words) if found else (None, set())
+            labels |= {node.id for node in ast.walk(argument) if isinstance(node, ast.Name)}
+    return (models, labels) if found else None
 
 
 def _reduce_function(function: ast.FunctionDef | ast.AsyncFunctionDef, first: int, lines: list[str]):

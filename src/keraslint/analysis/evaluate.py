@@ -53,8 +53,6 @@ class RawCompile:
     layer_activations: list[tuple[str, cst.CSTNode]]
     # Label values passed to fit()/evaluate()/train_on_batch() on this model after this compile.
     labels: list[Value] = dataclasses.field(default_factory=list)
-    # The compile call was reached through a call of a function of the module (a builder).
-    via_call: bool = False
 
 
 class Env:
@@ -707,7 +705,7 @@ class Evaluator:
         activations = self.layer_activations[self._activations_checked :]
         self._activations_checked = len(self.layer_activations)
         record = RawCompile(node, model, models.model_output(model), positional, keywords, keyword_nodes, double_star,
-                            activations, via_call=self._call_depth > 0)
+                            activations)
         model.compiles.append(record)
         if not self._record:
             self.call_compiles.append(record)
