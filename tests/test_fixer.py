@@ -246,7 +246,7 @@ class _UnsafeJit(Rule):
 
     def check(self, site, context):
         call = site.call
-        if any(arg.keyword is not None and arg.keyword.value == "jit_compile" for arg in call.args):
+        if any(keyword.arg == "jit_compile" for keyword in call.keywords):
             return
 
         def replace(old: cst.Call) -> cst.Call:

@@ -6,20 +6,25 @@ import dataclasses
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:  # pragma: no cover
+    import ast
+
     import libcst as cst
 
 
 @dataclasses.dataclass(frozen=True)
 class Fix:
-    """A LibCST node replacement. `safe` follows rules.md's fix safety column."""
+    """A replacement of one node. `safe` follows rules.md's fix safety column. `node` is the `ast`
+    node; `replace` gets the LibCST node at its position (the fixer finds it) and returns the new
+    LibCST node, or None when that node is not what the fix expects."""
 
     description: str
     safe: bool
-    # Called with the original node; returns the replacement node.
-    replace: Callable[["cst.CSTNode"], "cst.CSTNode"] = dataclasses.field(compare=False, repr=False)
-    node: "cst.CSTNode | None" = dataclasses.field(default=None, compare=False, repr=False)
+    replace: Callable[["cst.CSTNode"], "cst.CSTNode | None"] = dataclasses.field(compare=False, repr=False)
+    node: "ast.AST | None" = dataclasses.field(default=None, compare=False, repr=False)
     # Extra import needed by the replacement, e.g. ("keras.metrics", "CategoricalAccuracy").
     needs_import: tuple[str, str] | None = None
+    # The fix replaces the call argument whose value is `node` (e.g. to add a keyword).
+    argument: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,11 +1,11 @@
-"""The engine: facts once per file, every selected rule over every compile site, one list of
-diagnostics. It is the single place where an internal failure becomes KER001."""
+"""The engine: facts once per file (on flake8's `ast`; LibCST is not needed to report), every
+selected rule over every compile site, one list of diagnostics. It is the single place where an
+internal failure becomes KER001."""
 
 from __future__ import annotations
 
 import ast
 import logging
-import threading
 import time
 from typing import Sequence
 
@@ -19,89 +19,36 @@ LOG = logging.getLogger("keraslint")
 INTERNAL_ERROR = "KER001"
 
 
-def _libcst():
-    import libcst  # imported only for files that pass the gate
-
-    return libcst
-
-
 class FileFacts:
-    """Everything the rules need about one file."""
+    """Everything the rules need about one file: its `ast`, and the evaluator's facts."""
 
-    def __init__(self, module, line_map: list[int], statement_starts: list[int], evaluator) -> None:
-        self.module = module
-        self.line_map = line_map
+    def __init__(self, source: str, tree: ast.Module, evaluator) -> None:
+        self.source = source
+        self.tree = tree
         self.evaluator = evaluator
-        self._statement_start = {id(statement): start for statement, start in zip(module.body, statement_starts)}
-        self._positions: dict[int, object] = {}  # per module-level statement
+        self._lines: list[str] | None = None
 
     def position(self, node) -> tuple[int, int, int, int]:
-        """(line, column, end line, end column) of a node in the original source."""
-        from libcst.metadata import MetadataWrapper, PositionProvider
+        """(line, column, end line, end column) of a node; columns count characters (`ast` counts
+        UTF-8 bytes)."""
+        line, column = node.lineno, node.col_offset
+        end_line = node.end_lineno or line
+        end_column = node.end_col_offset if node.end_col_offset is not None else column
+        return line, self._characters(line, column), end_line, self._characters(end_line, end_column)
 
-        top = self.evaluator.tops.get(id(node))
-        if top is None or id(top) not in self._statement_start:
-            top = None
-        key = id(top)
-        if key not in self._positions:
-            if top is None:
-                module = self.module
-            else:
-                # Only the statement that holds the node, with the module's indentation and newlines.
-                bare = top.with_changes(leading_lines=()) if hasattr(top, "leading_lines") else top
-                module = self.module.with_changes(body=[bare], header=(), footer=())
-            wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-            self._positions[key] = wrapper.resolve(PositionProvider)
-        code_range = self._positions[key][node]
-        offset = 0 if top is None else self._statement_start[id(top)] - 1
-        last = len(self.line_map)
-        start_line = self.line_map[min(code_range.start.line + offset, last) - 1]
-        end_line = self.line_map[min(code_range.end.line + offset, last) - 1]
-        return start_line, code_range.start.column, end_line, code_range.end.column
-
-
-_PARSER_STACK_BYTES = 512 * 1024 * 1024
-# Past this much relevant code (generated files, data literals), LibCST's parse time and native
-# stack grow beyond what an editor or pre-commit tolerates: the file is not analysed.
-_MAX_REDUCED_CHARACTERS = 2_000_000
-
-
-def parse_reduced(reduced: str):
-    """LibCST's module for the relevant statements, or None when LibCST cannot parse them.
-
-    LibCST's native parser recurses once per operand of a long `a and b and ...` chain that `ast`
-    accepts, and overflowing the C stack would kill the host process: the parse runs in a thread
-    with a large stack (only the pages it touches are committed).
-    """
-    cst = _libcst()
-    outcome: dict[str, object] = {}
-
-    def parse() -> None:
-        try:
-            outcome["module"] = cst.parse_module(reduced)
-        except Exception as error:  # ParserSyntaxError, RecursionError, TypeError on odd valid code
-            outcome["error"] = error
-
-    previous = threading.stack_size()
-    try:
-        threading.stack_size(_PARSER_STACK_BYTES)  # applies to threads started from now on
-        worker = threading.Thread(target=parse, name="keraslint-parse", daemon=True)
-        worker.start()
-    except (ValueError, RuntimeError, MemoryError):  # no such thread here: parse in this one
-        worker = None
-    finally:
-        threading.stack_size(previous)
-    if worker is None:
-        parse()
-    else:
-        worker.join()
-    if "error" in outcome:
-        LOG.debug("LibCST cannot parse the relevant statements: %r", outcome["error"])
-    return outcome.get("module")
+    def _characters(self, line: int, offset: int) -> int:
+        if self._lines is None:
+            self._lines = reduce.split_lines(self.source)
+        if not 0 < line <= len(self._lines):
+            return offset
+        text = self._lines[line - 1]
+        if text.isascii():
+            return offset
+        return len(text.encode("utf-8", "surrogatepass")[:offset].decode("utf-8", "replace"))
 
 
 def extract_facts(source: str, tree: ast.Module | None = None) -> FileFacts | None:
-    """None when the file has nothing to check (or LibCST cannot parse what `ast` accepted)."""
+    """None when the file has nothing to check."""
     if source.startswith("\ufeff"):
         source = source[1:]  # a BOM is not code (flake8 strips it too)
     if not reduce.might_be_keras(source):
@@ -111,23 +58,14 @@ def extract_facts(source: str, tree: ast.Module | None = None) -> FileFacts | No
             tree = ast.parse(source)
         except (SyntaxError, ValueError, MemoryError, RecursionError):
             return None
-    selected = reduce.relevant_source(source, tree)
-    if selected is None:
+    skipped = reduce.irrelevant_statements(source, tree)
+    if skipped is None:
         return None
-    reduced, line_map, starts = selected
-    if len(reduced) > _MAX_REDUCED_CHARACTERS:
-        LOG.debug("keraslint: %d characters of relevant code: not analysed", len(reduced))
-        return None
-    module = parse_reduced(reduced)
-    if module is None:
-        return None
-    if len(module.body) != len(starts):
-        starts = []  # grouping disagreed with LibCST: fall back to whole-module positions
     from keraslint.analysis.evaluate import Evaluator
 
-    evaluator = Evaluator()
-    evaluator.run(module)
-    return FileFacts(module, line_map, starts, evaluator)
+    evaluator = Evaluator(skipped)
+    evaluator.run(tree)
+    return FileFacts(source, tree, evaluator)
 
 
 def target_lines(facts: FileFacts, filename: str | None, settings: Settings) -> frozenset[Line]:
@@ -280,27 +218,22 @@ def _same_facts(left, right) -> bool:
 
 
 def profile_stages(source: str, filename: str | None = None) -> dict[str, float]:
-    """Seconds per stage for one file (benchmarks): gate, parse, facts, rules."""
-    timings = {"gate": 0.0, "parse": 0.0, "facts": 0.0, "rules": 0.0}
-    start = time.perf_counter()
+    """Seconds per stage for one file (benchmarks): gate (text test and statement choice), facts,
+    rules. The `ast` parse is flake8's and is not counted."""
+    timings = {"gate": 0.0, "facts": 0.0, "rules": 0.0}
     tree = ast.parse(source)
-    passes = reduce.might_be_keras(source)
-    selected = reduce.relevant_source(source, tree) if passes else None
-    timings["gate"] = time.perf_counter() - start
-    if selected is None:
-        return timings
-    reduced, line_map, starts = selected
     start = time.perf_counter()
-    module = parse_reduced(reduced)
-    timings["parse"] = time.perf_counter() - start
-    if module is None:
+    passes = reduce.might_be_keras(source)
+    skipped = reduce.irrelevant_statements(source, tree) if passes else None
+    timings["gate"] = time.perf_counter() - start
+    if skipped is None:
         return timings
     from keraslint.analysis.evaluate import Evaluator
 
     start = time.perf_counter()
-    evaluator = Evaluator()
-    evaluator.run(module)
-    facts = FileFacts(module, line_map, starts if len(starts) == len(module.body) else [], evaluator)
+    evaluator = Evaluator(skipped)
+    evaluator.run(tree)
+    facts = FileFacts(source, tree, evaluator)
     timings["facts"] = time.perf_counter() - start
     start = time.perf_counter()
     run_rules(facts, filename, DEFAULT_SETTINGS, None, None)

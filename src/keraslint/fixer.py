@@ -1,12 +1,12 @@
 """Applies the engine's fixes (LibCST node replacements) to the original text.
 
-The engine parses a reduced module (only the relevant top-level statements), so a fix's node is
-located through that module and spliced into the original text by span:
+The engine's facts are computed on `ast`; fixing parses the file with LibCST once per round:
 
-1. the replacement text is `module.code_for_node(fix.replace(fix.node))`; the node's own text is
-   `module.code_for_node(fix.node)`, found at its whitespace-inclusive position;
-2. only the part that differs (common prefix and suffix trimmed) is replaced, after checking that
-   the original text really holds the old characters there;
+1. a fix's `ast` node is matched to the LibCST node with the same position and kind (or, for a
+   fix on a call argument, the argument whose value that node is); the replacement is rendered
+   inside the whole module, so nested nodes keep the indentation of their blocks;
+2. only the part that differs (common prefix and suffix trimmed) is replaced, and only when that
+   part lies inside the node;
 3. fixes whose spans overlap: the first (in report order) is applied, the others wait for the
    next round; rounds repeat (re-analysing the new text) until nothing is left to fix;
 4. a fix that needs a name (`needs_import=("metrics", "CategoricalAccuracy")`) gets one import
@@ -26,6 +26,7 @@ import bisect
 import dataclasses
 import difflib
 import logging
+import threading
 import warnings
 from typing import Callable, Sequence
 
@@ -173,33 +174,116 @@ def plan(
     return result
 
 
+_PARSER_STACK_BYTES = 512 * 1024 * 1024
+# Past this size LibCST's parse time and native stack grow beyond what a fix run tolerates.
+_MAX_FIXED_CHARACTERS = 2_000_000
+
+
+def parse_with_libcst(text: str):
+    """LibCST's module for the text, or None when LibCST cannot parse it.
+
+    LibCST's native parser recurses once per operand of a long `a and b and ...` chain that `ast`
+    accepts, and overflowing the C stack would kill the process: the parse runs in a thread with
+    a large stack (only the pages it touches are committed).
+    """
+    import libcst as cst
+
+    if len(text) > _MAX_FIXED_CHARACTERS:
+        return None
+    outcome: dict[str, object] = {}
+
+    def parse() -> None:
+        try:
+            outcome["module"] = cst.parse_module(text)
+        except Exception as error:  # ParserSyntaxError, RecursionError, TypeError on odd valid code
+            outcome["error"] = error
+
+    previous = threading.stack_size()
+    try:
+        threading.stack_size(_PARSER_STACK_BYTES)  # applies to threads started from now on
+        worker = threading.Thread(target=parse, name="keraslint-parse", daemon=True)
+        worker.start()
+    except (ValueError, RuntimeError, MemoryError):  # no such thread here: parse in this one
+        worker = None
+    finally:
+        threading.stack_size(previous)
+    if worker is None:
+        parse()
+    else:
+        worker.join()
+    if "error" in outcome:
+        LOG.debug("keraslint: LibCST cannot parse the file, no fixes: %r", outcome["error"])
+    return outcome.get("module")
+
+
+def _libcst_kinds():
+    import libcst as cst
+
+    return {
+        ast.Constant: (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Name),
+        ast.Call: (cst.Call,),
+        ast.keyword: (cst.Arg,),
+        ast.List: (cst.List,),
+        ast.Tuple: (cst.Tuple,),
+        ast.Dict: (cst.Dict,),
+        ast.Name: (cst.Name,),
+        ast.Attribute: (cst.Attribute,),
+    }
+
+
 class _Locator:
-    """Maps fix nodes of the reduced LibCST module to spans of the original text."""
+    """Finds the LibCST node at a fix's `ast` node position, and turns the fix into a text edit."""
 
     def __init__(self, facts, text: str, lines: list[str]) -> None:
-        from libcst.metadata import MetadataWrapper, WhitespaceInclusivePositionProvider
+        from libcst.metadata import MetadataWrapper, PositionProvider
 
         self.facts = facts
-        self.module = facts.module
         self.text = text
         self.starts = _line_starts(lines)
-        self.reduced = self.module.code
-        self.reduced_starts = _line_starts(split_lines(self.reduced))
-        wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-        self.positions = wrapper.resolve(WhitespaceInclusivePositionProvider)
+        self.module = parse_with_libcst(text)
+        self.by_range: dict[tuple[int, int, int, int], list] = {}
+        self.argument_of: dict[int, object] = {}
+        if self.module is None or self.module.code != text:
+            self.module = None
+            return
+        import libcst as cst
 
-    def _reduced_offset(self, line: int, column: int) -> int:
-        return self.reduced_starts[line - 1] + column
+        positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        self.ranges = positions
+        for node, code_range in positions.items():
+            key = (code_range.start.line, code_range.start.column, code_range.end.line, code_range.end.column)
+            self.by_range.setdefault(key, []).append(node)
+            if isinstance(node, cst.Arg):
+                self.argument_of[id(node.value)] = node
+        self.kinds = _libcst_kinds()
 
-    def _original_offset(self, reduced_offset: int) -> int | None:
-        # The reduced module copies whole original lines: same column, mapped line.
-        index = bisect.bisect_right(self.reduced_starts, reduced_offset) - 1
-        index = min(index, len(self.facts.line_map) - 1)
-        column = reduced_offset - self.reduced_starts[index]
-        original_line = self.facts.line_map[index]
-        if original_line - 1 >= len(self.starts) - 1 and column > 0:
+    def _offset(self, line: int, column: int) -> int:
+        return self.starts[min(line - 1, len(self.starts) - 1)] + column
+
+    def find(self, fix):
+        """The LibCST node the fix replaces, or None when no node is exactly there."""
+        if self.module is None:
             return None
-        return self.starts[min(original_line - 1, len(self.starts) - 1)] + column
+        line, column, end_line, end_column = self.facts.position(fix.node)
+        candidates = list(self.by_range.get((line, column, end_line, end_column), []))
+        if isinstance(fix.node, ast.Tuple):
+            # `ast` counts a tuple's parentheses as part of it, LibCST does not.
+            candidates += self.by_range.get((line, column + 1, end_line, end_column - 1), [])
+        if fix.argument:
+            import libcst as cst
+
+            for candidate in candidates:
+                argument = candidate if isinstance(candidate, cst.Arg) else self.argument_of.get(id(candidate))
+                if argument is not None:
+                    return argument
+            return None
+        import libcst as cst
+
+        kinds = self.kinds.get(type(fix.node), (cst.BaseExpression,))
+        for candidate in candidates:
+            if isinstance(candidate, kinds):
+                return candidate
+        return None
 
     def edit(self, fix) -> tuple[Edit, tuple[int, int]] | None:
         """The minimal edit for the fix, and the span of the whole node (for overlap checks).
@@ -207,12 +291,18 @@ class _Locator:
         The replacement is rendered inside the whole module, not on its own: a nested node that
         spans lines takes its indentation from the blocks around it.
         """
-        node = fix.node
-        replaced = self.module.deep_replace(node, fix.replace(node))
-        new_code = replaced.code if hasattr(replaced, "code") else None
-        if new_code is None or new_code == self.reduced:
+        node = self.find(fix)
+        if node is None:
+            LOG.debug("keraslint: fix %r: no LibCST node at its position", fix.description)
             return None
-        old_code = self.reduced
+        replacement = fix.replace(node)
+        if replacement is None:
+            return None
+        replaced = self.module.deep_replace(node, replacement)
+        new_code = replaced.code if hasattr(replaced, "code") else None
+        old_code = self.text
+        if new_code is None or new_code == old_code:
+            return None
         prefix = 0
         limit = min(len(old_code), len(new_code))
         while prefix < limit and old_code[prefix] == new_code[prefix]:
@@ -222,24 +312,13 @@ class _Locator:
             suffix += 1
         old_part = old_code[prefix : len(old_code) - suffix]
         new_part = new_code[prefix : len(new_code) - suffix]
-        code_range = self.positions[node]
-        node_start = self._reduced_offset(code_range.start.line, code_range.start.column)
-        node_end = self._reduced_offset(code_range.end.line, code_range.end.column)
+        code_range = self.ranges[node]
+        node_start = self._offset(code_range.start.line, code_range.start.column)
+        node_end = self._offset(code_range.end.line, code_range.end.column)
         if not (node_start <= prefix and prefix + len(old_part) <= node_end):
             LOG.debug("keraslint: fix %r: the change leaves its node", fix.description)
             return None
-        begin = self._original_offset(prefix)
-        if begin is None:
-            return None
-        end = begin + len(old_part)
-        # The changed characters lie on lines the reduction copied whole: check they are the same.
-        if self.text[begin:end] != old_part:
-            LOG.debug("keraslint: fix %r: original text differs from the reduced module", fix.description)
-            return None
-        original_node_start = self._original_offset(node_start)
-        if original_node_start is None:
-            return None
-        return Edit(begin, end, new_part), (original_node_start, original_node_start + max(node_end - node_start, 1))
+        return Edit(prefix, prefix + len(old_part), new_part), (node_start, max(node_end, node_start + 1))
 
 
 # --- imports --------------------------------------------------------------------------------------

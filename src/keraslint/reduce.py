@@ -1,8 +1,9 @@
-"""Choose the top-level statements the facts need, using flake8's `ast` (already parsed).
+"""Choose the statements the facts need, using flake8's `ast` (already parsed).
 
-LibCST then parses only those statements. A statement is kept when it contains a compile()
+The evaluator then walks only those statements. A statement is kept when it contains a compile()
 call or an import, or binds a name that a kept statement reads; statements that rebind or mutate
-a needed name are kept too, so dropping a statement never changes a fact.
+a needed name are kept too, so dropping a statement never changes a fact. Module-level statements
+and the body statements of module-level functions are chosen this way.
 """
 
 from __future__ import annotations
@@ -42,38 +43,21 @@ def _imports_keras(statement: ast.stmt) -> bool:
     return False
 
 
-def relevant_source(source: str, tree: ast.Module) -> tuple[str, list[int], list[int]] | None:
-    """(reduced source, original line number of each reduced line, reduced line where each kept
-    top-level statement starts), or None when nothing is relevant. Each kept group of statements
-    that share lines is one LibCST top-level statement."""
-    lines = split_lines(source)
+def irrelevant_statements(source: str, tree: ast.Module) -> set[int] | None:
+    """ids of the statements the facts do not need, or None when nothing in the file is relevant
+    (no model compile() call, or no Keras import or mention)."""
     if not tree.body:
         return None
-    selection = _select(tree.body, lines, in_function=False)
+    selection = _select(tree.body, split_lines(source), in_function=False)
     if not selection.has_compile or not (selection.has_keras_import or "keras" in source):
         return None
-    reduced: list[str] = []
-    line_map: list[int] = []
-    starts: list[int] = []
-    for ranges in selection.kept:
-        starts.append(len(line_map) + 1)
-        for first, last in ranges:
-            if isinstance(last, str):  # a synthetic line standing for the statement at line `first`
-                reduced.append(last)
-                line_map.append(first)
-                continue
-            for number in range(first, last + 1):
-                text = lines[number - 1] if number - 1 < len(lines) else "\n"
-                if not text.endswith(("\n", "\r")):
-                    text += "\n"
-                reduced.append(text)
-                line_map.append(number)
-    return "".join(reduced), line_map, starts
+    return selection.dropped
 
 
 class _Selection:
     def __init__(self) -> None:
-        self.kept: list[list[tuple[int, int]]] = []  # per kept group: the line ranges to keep
+        self.dropped: set[int] = set()  # ids of statements not needed, nested ones included
+        self.kept_any = False
         self.words: set[str] = set()  # names the kept statements mention
         self.has_compile = False
         self.has_keras_import = False
@@ -92,7 +76,7 @@ def _select(statements: list[ast.stmt], lines: list[str], in_function: bool) -> 
         words = set(_WORD.findall(text))
         inherent = False
         stores: set[str] = set()
-        ranges = [(first, last)]
+        dropped_inside: set[int] = set()
         for statement in members:
             if isinstance(statement, (ast.Import, ast.ImportFrom)) or (
                 isinstance(statement, ast.Try)
@@ -113,29 +97,26 @@ def _select(statements: list[ast.stmt], lines: list[str], in_function: bool) -> 
             if training is not None:
                 # fit(x, y): the model matters, and the labels' origin; not how x was built.
                 inherent, (reads, label_reads) = True, training
-                synthetic = _labels_only_call(members, lines[first - 1])
-                if synthetic is not None:
-                    ranges = [(first, synthetic)]
             elif any(isinstance(member, (ast.For, ast.While, ast.With, ast.If)) for member in members):
                 inherent = True  # a training loop: kept whole
         if len(members) == 1 and isinstance(members[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
             reduced_function = _reduce_function(members[0], first, lines)
             if reduced_function is not None:
-                ranges, words = reduced_function
+                dropped_inside, words = reduced_function
                 reads = words
-        infos.append((ranges, inherent, stores, reads, label_reads, words))
+        infos.append((members, inherent, stores, reads, label_reads, words, dropped_inside))
     # Callers of a function that compiles give that compile() its facts: keep them too, transitively.
     compiling = {
         member.name
-        for (_first, _last, members), info in zip(_groups(statements), infos)
-        for member in members
+        for info in infos
+        for member in info[0]
         if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and "compile" in info[5]
     }
     while compiling:
         grown = set(compiling)
-        for index, (ranges, inherent, stores, reads, label_reads, words) in enumerate(infos):
+        for index, (members, inherent, stores, reads, label_reads, words, inside) in enumerate(infos):
             if not inherent and reads & compiling and not stores <= compiling:
-                infos[index] = (ranges, True, stores, reads, label_reads, words)
+                infos[index] = (members, True, stores, reads, label_reads, words, inside)
                 grown |= stores
         if grown == compiling:
             break
@@ -147,7 +128,7 @@ def _select(statements: list[ast.stmt], lines: list[str], in_function: bool) -> 
     weak: set[str] = set()
     keep = [False] * len(infos)
     for index in range(len(infos) - 1, -1, -1):
-        ranges, inherent, stores, reads, label_reads, words = infos[index]
+        _members, inherent, stores, reads, label_reads, words, _inside = infos[index]
         if inherent or stores & needed:
             keep[index] = True
             needed |= reads
@@ -157,7 +138,12 @@ def _select(statements: list[ast.stmt], lines: list[str], in_function: bool) -> 
             if words & _LABEL_WORDS:
                 needed |= reads
     selection.words = needed | weak
-    selection.kept = [info[0] for info, kept in zip(infos, keep) if kept]
+    for info, kept in zip(infos, keep):
+        if kept:
+            selection.kept_any = True
+            selection.dropped |= info[6]
+        else:
+            selection.dropped.update(id(member) for member in info[0])
     return selection
 
 
@@ -216,49 +202,6 @@ _LABEL_WORDS = frozenset(
 )
 
 
-def _labels_only_call(members: list[ast.stmt], first_line: str) -> str | None:
-    """A one-line stand-in for `model.fit(x, y, ...)` that keeps only what the facts read (the
-    model and the labels), so LibCST does not parse the rest of a long call. None when the call
-    is not that simple: then the statement is kept as written."""
-    if len(members) != 1:
-        return None
-    statement = members[0]
-    value = statement.value if isinstance(statement, (ast.Expr, ast.Assign)) else None
-    if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Attribute):
-        return None
-    receiver = _dotted_name(value.func.value)
-    if receiver is None or any(isinstance(arg, ast.Starred) for arg in value.args):
-        return None
-    arguments = []
-    if len(value.args) >= 2:
-        labels = _dotted_name(value.args[1])
-        if labels is None:
-            return None
-        arguments += ["None", labels]
-    elif len(value.args) == 1:
-        data = _dotted_name(value.args[0])
-        if data is None:
-            return None
-        arguments.append(data)
-    for keyword in value.keywords:
-        if keyword.arg is None:
-            return None  # **kwargs may carry x, y or validation_data
-        if keyword.arg in ("x", "y"):
-            name = _dotted_name(keyword.value)
-            if name is None:
-                return None
-            arguments.append(f"{keyword.arg}={name}")
-        elif keyword.arg == "validation_data":
-            parts = keyword.value.elts if isinstance(keyword.value, ast.Tuple) else [keyword.value]
-            names = [_dotted_name(part) for part in parts]
-            if None in names:
-                return None
-            text = ", ".join(names) + ("," if len(names) == 1 and isinstance(keyword.value, ast.Tuple) else "")
-            arguments.append(f"validation_data=({text})" if isinstance(keyword.value, ast.Tuple) else f"validation_data={text}")
-    indent = first_line[: len(first_line) - len(first_line.lstrip(" \t"))]
-    return f"{indent}{receiver}.{value.func.attr}({', '.join(arguments)})\n"
-
-
 def _dotted_name(node: ast.expr) -> str | None:
     parts = []
     while isinstance(node, ast.Attribute):
@@ -294,18 +237,18 @@ def _training_call_names(members: list[ast.stmt]) -> tuple[set[str], set[str]] |
 
 
 def _reduce_function(function: ast.FunctionDef | ast.AsyncFunctionDef, first: int, lines: list[str]):
-    """(line ranges, words) of a function whose body keeps only what its results depend on."""
+    """(ids of body statements not needed, words) of a function whose body keeps only what its
+    results depend on; None when the function is kept whole."""
     body_start = function.body[0].lineno
     if body_start <= function.lineno or any(
         isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for statement in function.body
     ):
         return None  # one-line or nested definitions: keep whole
     inner = _select(function.body, lines, in_function=True)
-    if not inner.kept:
+    if not inner.kept_any:
         return None
-    header = (first, body_start - 1)
     words = set(_WORD.findall("".join(lines[first - 1 : body_start - 1]))) | inner.words
-    return [header] + [span for ranges in inner.kept for span in ranges], words
+    return inner.dropped, words
 
 
 def _groups(statements: list[ast.stmt]) -> list[tuple[int, int, list[ast.stmt]]]:

@@ -1,16 +1,17 @@
-"""One pass over a module's statements: binds names to abstract values, follows models, and
-records every compile() call with the facts established at that point.
+"""One pass over a module's statements (Python's `ast`, the tree flake8 already parsed): binds
+names to abstract values, follows models, and records every compile() call with the facts
+established at that point.
 
 Straight-line code is followed in order; a branch or loop merges what its paths agree on and
-turns the rest into UNKNOWN. A model mutated under a branch or loop becomes UNKNOWN.
+turns the rest into UNKNOWN. A model mutated under a branch or loop becomes UNKNOWN. Statements
+the reduction found irrelevant (reduce.irrelevant_statements) are not walked.
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 from typing import Iterable, Sequence
-
-import libcst as cst
 
 from keraslint import catalogue
 from keraslint.analysis import models
@@ -36,21 +37,24 @@ _MAX_CALL_DEPTH = 6
 _MAX_FOLLOWED_CALLS = 400
 _SEQUENCE_MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "reverse", "sort", "update"})
 _L5_EVIDENCE_PREFIXES = ("keras.ops", "keras.random", "keras.tree")
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+# Constants that are facts; bytes, complex numbers and Ellipsis are not.
+_CONSTANT_TYPES = (str, int, float, type(None))
 
 
 @dataclasses.dataclass
 class RawCompile:
     """A compile() call as written, with argument values evaluated where it stands."""
 
-    call: cst.Call
+    call: ast.Call
     model: ModelV
     output: Output | type(UNKNOWN)  # type: ignore[valid-type]
-    positional: list[tuple[Value, cst.BaseExpression]]
-    keywords: dict[str, tuple[Value, cst.BaseExpression]]
-    keyword_nodes: dict[str, cst.CSTNode]
+    positional: list[tuple[Value, ast.expr]]
+    keywords: dict[str, tuple[Value, ast.expr]]
+    keyword_nodes: dict[str, ast.keyword]
     double_star: bool  # an unresolved **kwargs: other keywords may be present
     # Every (activation string, its node) given to a Keras layer in the file so far.
-    layer_activations: list[tuple[str, cst.CSTNode]]
+    layer_activations: list[tuple[str, ast.AST]]
     # Label values passed to fit()/evaluate()/train_on_batch() on this model after this compile.
     labels: list[Value] = dataclasses.field(default_factory=list)
 
@@ -78,44 +82,40 @@ _BUILTINS = frozenset({"len", "int", "float", "str", "list", "tuple", "dict", "p
 
 
 class Evaluator:
-    def __init__(self) -> None:
+    def __init__(self, skipped: frozenset[int] | set[int] = frozenset()) -> None:
         self.compiles: list[RawCompile] = []
         self.apis: set[str] = set()
         self.keras3_evidence = False
         self.graph_mode = False
+        # ids of statements the facts do not need (module level and function bodies)
+        self._skipped = skipped
         self._depth = 0  # branch depth
         self._call_depth = 0
         self._expr_depth = 0
         self._record = True
         self._returns: list[list[Value]] = []
-        self._pending_functions: list[tuple[cst.FunctionDef, Env]] = []
+        self._pending_functions: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, Env]] = []
         self._classes: list[list] = []  # each class's methods, for attributes shared between them
         self._seen_compile_calls: set[int] = set()
-        self.layer_activations: list[tuple[str, cst.CSTNode]] = []
+        self.layer_activations: list[tuple[str, ast.AST]] = []
         self._activations_checked = 0
         # compile() calls met while following a call of a module function (a builder that compiles).
         self.call_compiles: list[RawCompile] = []
         # Following calls of module functions is bounded: per file, and never into recursion.
         self._calls_left = _MAX_FOLLOWED_CALLS
-        self._active_functions: list[cst.FunctionDef] = []
-        # Module-level statement being walked, and for every evaluated node the statement holding
-        # it: positions are then computed for that one statement, not the whole module.
-        self._top: cst.CSTNode | None = None
-        self.tops: dict[int, cst.CSTNode] = {}
+        self._active_functions: list[ast.AST] = []
 
     # --- entry -------------------------------------------------------------------------------
 
-    def run(self, module: cst.Module) -> None:
+    def run(self, module: ast.Module) -> None:
         env = Env()
         self._root_env = env
-        for statement in module.body:
-            self._top = statement
-            self.walk_statement(statement, env)
+        self.walk_block(module.body, env)
         # Function and method bodies are checked on their own, with parameters unknown.
         walked: set[int] = set()
         ends: dict[int, dict[str, Value]] = {}
         while self._pending_functions:
-            function, outer, self._top = self._pending_functions.pop(0)
+            function, outer = self._pending_functions.pop(0)
             if id(function) in walked:
                 continue
             walked.add(id(function))
@@ -123,7 +123,7 @@ class Evaluator:
         for methods in self._classes:
             self._share_model_attributes(methods, ends)
 
-    def _walk_unknown_parameters(self, function: cst.FunctionDef, outer: Env, attributes: dict[str, Value]):
+    def _walk_unknown_parameters(self, function, outer: Env, attributes: dict[str, Value]):
         local = Env(outer)
         for name in _parameter_names(function):
             local.vars[name] = UNKNOWN
@@ -131,7 +131,7 @@ class Evaluator:
         saved = self._depth
         self._depth = 0
         self._returns.append([])
-        self.walk_block(_body_statements(function.body), local)
+        self.walk_block(function.body, local)
         self._returns.pop()
         self._depth = saved
         return local.vars
@@ -140,11 +140,11 @@ class Evaluator:
         """`self.model = <model>` bound by one method of a class (once, not under a branch) is that
         model in the class's other methods: they are walked again with it, e.g. a compile() in train()."""
         bound_by: dict[str, list] = {}
-        for function, _outer, _top in methods:
+        for function, _outer in methods:
             self_name = _self_name(function)
             if self_name is None:
                 return
-            for key in _bound_names(_body_statements(function.body)):
+            for key in _bound_names(function.body):
                 if key.startswith(self_name + "."):
                     bound_by.setdefault(key.replace(self_name, "self", 1), []).append(function)
         shared: dict[str, Value] = {}
@@ -156,130 +156,117 @@ class Evaluator:
                 shared[key] = value
         if not shared:
             return
-        for function, outer, top in methods:
+        for function, outer in methods:
             self_name = _self_name(function)
             own = {key for key, binders in bound_by.items() if function in binders}
             attributes = {
                 key.replace("self", self_name, 1): value for key, value in shared.items() if key not in own
             }
             if attributes:
-                self._top = top
                 self._walk_unknown_parameters(function, outer, attributes)
 
     # --- statements --------------------------------------------------------------------------
 
-    def walk_block(self, statements: Sequence[cst.BaseStatement], env: Env) -> None:
+    def walk_block(self, statements: Sequence[ast.stmt], env: Env) -> None:
+        skipped = self._skipped
         for statement in statements:
-            self.walk_statement(statement, env)
+            if id(statement) not in skipped:
+                self.walk_statement(statement, env)
 
-    def walk_statement(self, statement: cst.BaseStatement, env: Env) -> None:
-        if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                self.walk_small(small, env)
-        elif isinstance(statement, cst.If):
-            self._walk_if(statement, env)
-        elif isinstance(statement, (cst.For, cst.While)):
-            self._walk_loop(statement, env)
-        elif isinstance(statement, (cst.Try, cst.TryStar)):
-            self._walk_try(statement, env)
-        elif isinstance(statement, cst.With):
-            for item in statement.items:
-                self.eval(item.item, env)
-                if item.asname is not None:
-                    self.bind(item.asname.name, UNKNOWN, env)
-            self.walk_block(_body_statements(statement.body), env)
-        elif isinstance(statement, cst.FunctionDef):
-            defaults: dict[str, Value] = {}
-            for param in (*statement.params.params, *statement.params.kwonly_params):
-                if param.default is not None:
-                    defaults[param.name.value] = self.eval(param.default, env)
-            env.vars[statement.name.value] = FuncV(statement, defaults, self._top)
-            self._pending_functions.append((statement, env, self._top))
-        elif isinstance(statement, cst.ClassDef):
-            methods = {
-                inner.name.value: inner for inner in _body_statements(statement.body) if isinstance(inner, cst.FunctionDef)
-            }
-            bases = [self.eval(base.value, env) for base in statement.bases if base.keyword is None]
-            is_model = any(isinstance(base, Ref) and base.name == "keras.Model" for base in bases)
-            env.vars[statement.name.value] = ClassV(statement, methods, self._top) if is_model else UNKNOWN
-            for inner in methods.values():
-                self._pending_functions.append((inner, env, self._top))
-            self._classes.append([(inner, env, self._top) for inner in methods.values()])
-            for inner in _body_statements(statement.body):
-                if isinstance(inner, cst.ClassDef):
-                    self.walk_statement(inner, Env(env))  # nested classes: their methods are checked too
-        elif isinstance(statement, cst.Match):
-            self._walk_branches([_body_statements(case.body) for case in statement.cases], env, exhaustive=False)
-        else:
-            pass
-
-    def walk_small(self, small: cst.BaseSmallStatement, env: Env) -> None:
-        if isinstance(small, cst.Assign):
-            value = self.eval(small.value, env)
-            for target in small.targets:
-                self.bind(target.target, value, env)
-        elif isinstance(small, cst.AnnAssign):
-            if small.value is not None:
-                self.bind(small.target, self.eval(small.value, env), env)
-        elif isinstance(small, cst.AugAssign):
-            self.eval(small.value, env)
-            self.bind(small.target, UNKNOWN, env)
-        elif isinstance(small, cst.Expr):
-            self.eval(small.value, env)
-        elif isinstance(small, cst.Import):
-            for alias in small.names:
-                dotted = _dotted(alias.name)
-                if dotted is None:
-                    continue
+    def walk_statement(self, statement: ast.stmt, env: Env) -> None:
+        if isinstance(statement, ast.Assign):
+            value = self.eval(statement.value, env)
+            for target in statement.targets:
+                self.bind(target, value, env)
+        elif isinstance(statement, ast.Expr):
+            self.eval(statement.value, env)
+        elif isinstance(statement, ast.AnnAssign):
+            if statement.value is not None:
+                self.bind(statement.target, self.eval(statement.value, env), env)
+        elif isinstance(statement, ast.AugAssign):
+            self.eval(statement.value, env)
+            self.bind(statement.target, UNKNOWN, env)
+        elif isinstance(statement, ast.Import):
+            for alias in statement.names:
                 if alias.asname is not None:
-                    self.bind(alias.asname.name, self.ref(dotted, imported=True), env)
+                    env.vars[alias.asname] = self.ref(alias.name, imported=True)
                 else:
-                    root = dotted.split(".")[0]
-                    self.ref(dotted, imported=True)
+                    root = alias.name.split(".")[0]
+                    self.ref(alias.name, imported=True)
                     env.vars[root] = self.ref(root)
-        elif isinstance(small, cst.ImportFrom):
-            self._walk_import_from(small, env)
-        elif isinstance(small, cst.Return):
-            value = self.eval(small.value, env) if small.value is not None else Const(None)
+        elif isinstance(statement, ast.ImportFrom):
+            self._walk_import_from(statement, env)
+        elif isinstance(statement, ast.Return):
+            value = self.eval(statement.value, env) if statement.value is not None else Const(None)
             if self._returns:
                 self._returns[-1].append(value if self._depth == 0 else UNKNOWN)
-        elif isinstance(small, cst.Del):
-            self._delete(small.target, env)
+        elif isinstance(statement, ast.Delete):
+            for target in statement.targets:
+                self._delete(target, env)
+        elif isinstance(statement, ast.If):
+            self._walk_if(statement, env)
+        elif isinstance(statement, (ast.For, ast.AsyncFor, ast.While)):
+            self._walk_loop(statement, env)
+        elif isinstance(statement, _TRY_TYPES):
+            self._walk_try(statement, env)
+        elif isinstance(statement, (ast.With, ast.AsyncWith)):
+            for item in statement.items:
+                self.eval(item.context_expr, env)
+                if item.optional_vars is not None:
+                    self.bind(item.optional_vars, UNKNOWN, env)
+            self.walk_block(statement.body, env)
+        elif isinstance(statement, _FUNCTIONS):
+            arguments = statement.args
+            defaults: dict[str, Value] = {}
+            positional = [*arguments.posonlyargs, *arguments.args]
+            for param, default in zip(positional[len(positional) - len(arguments.defaults) :], arguments.defaults):
+                defaults[param.arg] = self.eval(default, env)
+            for param, default in zip(arguments.kwonlyargs, arguments.kw_defaults):
+                if default is not None:
+                    defaults[param.arg] = self.eval(default, env)
+            env.vars[statement.name] = FuncV(statement, defaults)
+            self._pending_functions.append((statement, env))
+        elif isinstance(statement, ast.ClassDef):
+            methods = {inner.name: inner for inner in statement.body if isinstance(inner, _FUNCTIONS)}
+            bases = [self.eval(base, env) for base in statement.bases]
+            is_model = any(isinstance(base, Ref) and base.name == "keras.Model" for base in bases)
+            env.vars[statement.name] = ClassV(statement, methods) if is_model else UNKNOWN
+            for inner in methods.values():
+                self._pending_functions.append((inner, env))
+            self._classes.append([(inner, env) for inner in methods.values()])
+            for inner in statement.body:
+                if isinstance(inner, ast.ClassDef):
+                    self.walk_statement(inner, Env(env))  # nested classes: their methods are checked too
+        elif isinstance(statement, ast.Match):
+            self.eval(statement.subject, env)
+            self._walk_branches([case.body for case in statement.cases], env, exhaustive=False)
 
-    def _walk_import_from(self, small: cst.ImportFrom, env: Env) -> None:
-        if small.relative or small.module is None:
-            if not isinstance(small.names, cst.ImportStar):
-                for alias in small.names:
-                    self.bind(alias.asname.name if alias.asname else alias.name, UNKNOWN, env)
+    def _walk_import_from(self, statement: ast.ImportFrom, env: Env) -> None:
+        star = any(alias.name == "*" for alias in statement.names)
+        if statement.level or statement.module is None:
+            if not star:
+                for alias in statement.names:
+                    env.vars[alias.asname or alias.name] = UNKNOWN
             return
-        module = _dotted(small.module)
-        if module is None:
-            return
-        if isinstance(small.names, cst.ImportStar):
+        module = statement.module
+        if star:
             self.ref(module, imported=True)
             env.star_module = module if env.star_module is None else "<several>"
             return
-        for alias in small.names:
-            name = _dotted(alias.name)
-            if name is None:
-                continue
-            target = alias.asname.name if alias.asname is not None else alias.name
-            self.bind(target, self.ref(f"{module}.{name}", imported=True), env)
+        for alias in statement.names:
+            env.vars[alias.asname or alias.name] = self.ref(f"{module}.{alias.name}", imported=True)
 
-    def _walk_if(self, statement: cst.If, env: Env) -> None:
+    def _walk_if(self, statement: ast.If, env: Env) -> None:
         self.eval(statement.test, env)
         if _is_main_guard(statement.test):
-            self.walk_block(_body_statements(statement.body), env)
+            self.walk_block(statement.body, env)
             return
-        branches = [_body_statements(statement.body)]
-        orelse = statement.orelse
-        if isinstance(orelse, cst.If):
-            branches.append([orelse])
-        elif isinstance(orelse, cst.Else):
-            branches.append(_body_statements(orelse.body))
-        self._walk_branches(branches, env, exhaustive=orelse is not None)
+        branches = [statement.body]
+        if statement.orelse:
+            branches.append(statement.orelse)
+        self._walk_branches(branches, env, exhaustive=bool(statement.orelse))
 
-    def _walk_branches(self, branches: list[Sequence[cst.BaseStatement]], env: Env, exhaustive: bool) -> None:
+    def _walk_branches(self, branches: list[Sequence[ast.stmt]], env: Env, exhaustive: bool) -> None:
         before = dict(env.vars)
         outcomes = []
         self._depth += 1
@@ -292,12 +279,10 @@ class Evaluator:
             outcomes.append(before)
         env.vars = _merge(outcomes)
 
-    def _walk_loop(self, statement: cst.For | cst.While, env: Env) -> None:
-        if isinstance(statement, cst.For):
-            self.eval(statement.iter, env)
-        else:
-            self.eval(statement.test, env)
-        body = _body_statements(statement.body)
+    def _walk_loop(self, statement: ast.For | ast.AsyncFor | ast.While, env: Env) -> None:
+        is_for = isinstance(statement, (ast.For, ast.AsyncFor))
+        self.eval(statement.iter if is_for else statement.test, env)
+        body = statement.body
         before = dict(env.vars)
         # What the body rebinds is unknown on entry to a later iteration: found syntactically, so
         # that nested loops are walked once each, not 2**depth times.
@@ -305,58 +290,55 @@ class Evaluator:
         for name in changed:
             env.vars[name] = UNKNOWN
         self._depth += 1
-        if isinstance(statement, cst.For):
+        if is_for:
             self.bind(statement.target, UNKNOWN, env)
         self.walk_block(body, env)
         self._depth -= 1
         for name in set(env.vars) | changed:
             if before.get(name, None) is not env.vars.get(name):
                 env.vars[name] = UNKNOWN
-        if statement.orelse is not None:
-            self.walk_block(_body_statements(statement.orelse.body), env)
+        self.walk_block(statement.orelse, env)
 
-    def _walk_try(self, statement: cst.Try | cst.TryStar, env: Env) -> None:
+    def _walk_try(self, statement, env: Env) -> None:
         before = dict(env.vars)
-        self.walk_block(_body_statements(statement.body), env)
-        if statement.orelse is not None:
-            self.walk_block(_body_statements(statement.orelse.body), env)
+        self.walk_block(statement.body, env)
+        self.walk_block(statement.orelse, env)
         outcomes = [env.vars]
         self._depth += 1
         for handler in statement.handlers:
             env.vars = dict(before)
-            self.walk_block(_body_statements(handler.body), env)
+            self.walk_block(handler.body, env)
             outcomes.append(env.vars)
         self._depth -= 1
         env.vars = _merge(outcomes)
-        if statement.finalbody is not None:
-            self.walk_block(_body_statements(statement.finalbody.body), env)
+        self.walk_block(statement.finalbody, env)
 
     # --- binding -----------------------------------------------------------------------------
 
-    def bind(self, target: cst.BaseExpression, value: Value, env: Env) -> None:
-        if isinstance(target, cst.Name):
-            env.vars[target.value] = value
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            elements = target.elements
+    def bind(self, target: ast.expr, value: Value, env: Env) -> None:
+        if isinstance(target, ast.Name):
+            env.vars[target.id] = value
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            elements = target.elts
             if isinstance(value, Seq) and len(value.items) == len(elements) and not any(
-                isinstance(element, cst.StarredElement) for element in elements
+                isinstance(element, ast.Starred) for element in elements
             ):
                 for element, item in zip(elements, value.items):
-                    self.bind(element.value, item, env)
+                    self.bind(element, item, env)
             else:
                 for element in elements:
-                    self.bind(element.value, UNKNOWN, env)
-        elif isinstance(target, cst.Attribute):
+                    self.bind(element, UNKNOWN, env)
+        elif isinstance(target, ast.Attribute):
             key = _dotted(target)
             if key is not None:
                 env.vars[key] = value
             self._invalidate_base(target.value, env)
-        elif isinstance(target, cst.Subscript):
+        elif isinstance(target, ast.Subscript):
             self._invalidate_base(target.value, env)
-        elif isinstance(target, cst.StarredElement):
+        elif isinstance(target, ast.Starred):
             self.bind(target.value, UNKNOWN, env)
 
-    def _invalidate_base(self, base: cst.BaseExpression, env: Env) -> None:
+    def _invalidate_base(self, base: ast.expr, env: Env) -> None:
         """`x[0] = ...` / `x.attr = ...` may change what x is: forget facts about x."""
         key = _dotted(base)
         if key is None:
@@ -367,15 +349,15 @@ class Evaluator:
         elif isinstance(value, (Seq, DictV)):
             env.vars[key] = UNKNOWN
 
-    def _delete(self, target: cst.BaseExpression, env: Env) -> None:
-        if isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._delete(element.value, env)
+    def _delete(self, target: ast.expr, env: Env) -> None:
+        if isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self._delete(element, env)
         else:
             key = _dotted(target)
             if key is not None:
                 env.vars[key] = UNKNOWN
-            elif isinstance(target, (cst.Subscript, cst.Attribute)):
+            elif isinstance(target, (ast.Subscript, ast.Attribute)):
                 self._invalidate_base(target.value, env)
 
     def ref(self, dotted: str, imported: bool = False) -> Ref:
@@ -392,71 +374,56 @@ class Evaluator:
 
     # --- expressions -------------------------------------------------------------------------
 
-    def eval(self, node: cst.BaseExpression | None, env: Env) -> Value:
+    def eval(self, node: ast.expr | None, env: Env) -> Value:
         if node is None:
             return UNKNOWN
         if self._expr_depth > _MAX_EXPRESSION_DEPTH:
             return UNKNOWN
-        self.tops[id(node)] = self._top
         self._expr_depth += 1
         try:
             return self._eval(node, env)
         finally:
             self._expr_depth -= 1
 
-    def _eval(self, node: cst.BaseExpression, env: Env) -> Value:
-        if isinstance(node, cst.Name):
-            if node.value in ("None", "True", "False"):
-                return Const({"None": None, "True": True, "False": False}[node.value], node)
-            return env.lookup(node.value)
-        if isinstance(node, cst.Attribute):
+    def _eval(self, node: ast.expr, env: Env) -> Value:
+        if isinstance(node, ast.Name):
+            return env.lookup(node.id)
+        if isinstance(node, ast.Attribute):
             return self._eval_attribute(node, env)
-        if isinstance(node, cst.Call):
+        if isinstance(node, ast.Call):
             return self._eval_call(node, env)
-        if isinstance(node, (cst.Integer, cst.Float)):
-            try:
-                return Const(node.evaluated_value, node)
-            except (ValueError, SyntaxError):
-                return UNKNOWN
-        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-            try:
-                value = node.evaluated_value
-            except Exception:  # odd prefixes or escapes: no fact
-                return UNKNOWN
-            return Const(value, node) if isinstance(value, str) else UNKNOWN
-        if isinstance(node, (cst.List, cst.Tuple)):
+        if isinstance(node, ast.Constant):
+            return Const(node.value, node) if isinstance(node.value, _CONSTANT_TYPES) else UNKNOWN
+        if isinstance(node, (ast.List, ast.Tuple)):
             items = []
-            nodes = []
-            for element in node.elements:
-                if isinstance(element, cst.StarredElement):
+            for element in node.elts:
+                if isinstance(element, ast.Starred):
                     self.eval(element.value, env)
                     return UNKNOWN
-                items.append(self.eval(element.value, env))
-                nodes.append(element.value)
-            return Seq(tuple(items), node, tuple(nodes))
-        if isinstance(node, cst.Dict):
+                items.append(self.eval(element, env))
+            return Seq(tuple(items), node, tuple(node.elts))
+        if isinstance(node, ast.Dict):
             return self._eval_dict(node, env)
-        if isinstance(node, cst.BinaryOperation):
+        if isinstance(node, ast.BinOp):
             return _binary(node, self.eval(node.left, env), self.eval(node.right, env))
-        if isinstance(node, cst.UnaryOperation):
-            operand = self.eval(node.expression, env)
-            if isinstance(node.operator, cst.Minus) and isinstance(operand, Const) and _is_number(operand.value):
+        if isinstance(node, ast.UnaryOp):
+            operand = self.eval(node.operand, env)
+            if isinstance(node.op, ast.USub) and isinstance(operand, Const) and _is_number(operand.value):
                 return Const(-operand.value, node)
             return UNKNOWN
-        if isinstance(node, cst.Subscript):
+        if isinstance(node, ast.Subscript):
             return self._eval_subscript(node, env)
-        # Anything else (lambda, comprehension, f-string, ...) establishes nothing, but calls inside
-        # it are still visited for compile() sites only when they are plain statements.
+        # Anything else (lambda, comprehension, f-string, ...) establishes nothing.
         return UNKNOWN
 
-    def _eval_attribute(self, node: cst.Attribute, env: Env) -> Value:
+    def _eval_attribute(self, node: ast.Attribute, env: Env) -> Value:
         key = _dotted(node)
-        if key is not None and "." in key:
+        if key is not None:
             bound = env.lookup(key)
             if bound is not UNKNOWN:
                 return bound
         base = self.eval(node.value, env)
-        attr = node.attr.value
+        attr = node.attr
         if isinstance(base, Ref):
             return self.ref(f"{base.name}.{attr}")
         if isinstance(base, ModelV):
@@ -467,28 +434,32 @@ class Evaluator:
             return base  # pandas .values keeps what the frame holds
         return UNKNOWN
 
-    def _eval_dict(self, node: cst.Dict, env: Env) -> Value:
+    def _eval_dict(self, node: ast.Dict, env: Env) -> Value:
         items = []
-        nodes = []
-        for element in node.elements:
-            if not isinstance(element, cst.DictElement):
-                self.eval(element.value, env)
+        for key_node, value_node in zip(node.keys, node.values):
+            if key_node is None:  # {**other}
+                self.eval(value_node, env)
                 return UNKNOWN
-            key = self.eval(element.key, env)
-            value = self.eval(element.value, env)
+            key = self.eval(key_node, env)
+            value = self.eval(value_node, env)
             if not isinstance(key, Const):
                 return UNKNOWN
             items.append((key.value, value))
-            nodes.append(element.value)
-        return DictV(tuple(items), node, tuple(nodes))
+        return DictV(tuple(items), node, tuple(node.values))
 
-    def _eval_subscript(self, node: cst.Subscript, env: Env) -> Value:
+    def _eval_subscript(self, node: ast.Subscript, env: Env) -> Value:
         base = self.eval(node.value, env)
+        index_node = node.slice
         if isinstance(base, (CallV, MethodV)):
-            return self._eval_getitem(base, node, env)
-        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+            if isinstance(index_node, ast.Slice):
+                return base  # rows of the labels are labels of the same kind (not `y[:, 0]`)
+            if isinstance(base, CallV) and not isinstance(index_node, ast.Tuple):
+                # `np.eye(n)[y]` and similar: a label transformation rules may recognise.
+                return MethodV(base, "__getitem__", (self.eval(index_node, env),), ())
             return UNKNOWN
-        index = self.eval(node.slice[0].slice.value, env)
+        if isinstance(index_node, (ast.Slice, ast.Tuple)):
+            return UNKNOWN
+        index = self.eval(index_node, env)
         if not isinstance(index, Const):
             return UNKNOWN
         if isinstance(base, Seq) and isinstance(index.value, int) and not isinstance(index.value, bool):
@@ -499,25 +470,17 @@ class Evaluator:
             return base.get(index.value)
         return UNKNOWN
 
-    def _eval_getitem(self, base: Value, node: cst.Subscript, env: Env) -> Value:
-        """`np.eye(n)[y]` and similar: a label transformation rules may recognise."""
-        if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Slice):
-            return base  # rows of the labels are labels of the same kind (not `y[:, 0]`)
-        if isinstance(base, CallV) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
-            return MethodV(base, "__getitem__", (self.eval(node.slice[0].slice.value, env),), ())
-        return UNKNOWN
-
-    def _eval_call(self, node: cst.Call, env: Env) -> Value:
+    def _eval_call(self, node: ast.Call, env: Env) -> Value:
         func = node.func
         bound = UNKNOWN
-        if isinstance(func, cst.Attribute):
+        if isinstance(func, ast.Attribute):
             key = _dotted(func)
             bound = env.lookup(key) if key is not None else UNKNOWN  # e.g. self.head bound in __init__
         if bound is not UNKNOWN:
             callee = bound
-        elif isinstance(func, cst.Attribute):
+        elif isinstance(func, ast.Attribute):
             receiver = self.eval(func.value, env)
-            method = func.attr.value
+            method = func.attr
             if isinstance(receiver, ModelV):
                 return self._model_method(receiver, method, node, env)
             if isinstance(receiver, (Seq, DictV)) and method in _SEQUENCE_MUTATORS:
@@ -550,29 +513,31 @@ class Evaluator:
             return self._instantiate(callee, args, kwargs, has_star)
         return UNKNOWN
 
-    def _eval_arguments(self, node: cst.Call, env: Env):
+    def _eval_arguments(self, node: ast.Call, env: Env):
         args: list[Value] = []
         kwargs: list[tuple[str, Value]] = []
         has_star = False
         for arg in node.args:
-            value = self.eval(arg.value, env)
-            if arg.star == "**":
-                if isinstance(value, DictV) and all(isinstance(key, str) for key, _ in value.items):
-                    kwargs.extend(value.items)
-                else:
-                    has_star = True
-            elif arg.star == "*":
+            if isinstance(arg, ast.Starred):
+                value = self.eval(arg.value, env)
                 if isinstance(value, Seq):
                     args.extend(value.items)
                 else:
                     has_star = True
-            elif arg.keyword is not None:
-                kwargs.append((arg.keyword.value, value))
             else:
-                args.append(value)
+                args.append(self.eval(arg, env))
+        for keyword in node.keywords:
+            value = self.eval(keyword.value, env)
+            if keyword.arg is None:
+                if isinstance(value, DictV) and all(isinstance(key, str) for key, _ in value.items):
+                    kwargs.extend(value.items)
+                else:
+                    has_star = True
+            else:
+                kwargs.append((keyword.arg, value))
         return tuple(args), tuple(kwargs), has_star
 
-    def _call_ref(self, callee: Ref, args, kwargs, has_star: bool, node: cst.Call) -> Value:
+    def _call_ref(self, callee: Ref, args, kwargs, has_star: bool, node: ast.Call) -> Value:
         name = callee.name
         if name == "tensorflow.compat.v1.disable_eager_execution":
             self.graph_mode = True
@@ -610,7 +575,7 @@ class Evaluator:
         if isinstance(given, Const) and isinstance(given.value, str) and given.node is not None:
             self.layer_activations.append((given.value, given.node))
 
-    def _construct_model(self, name: str, args, kwargs, has_star: bool, node: cst.Call) -> Value:
+    def _construct_model(self, name: str, args, kwargs, has_star: bool, node: ast.Call) -> Value:
         if has_star:
             return UNKNOWN
         given = dict(kwargs)
@@ -637,7 +602,7 @@ class Evaluator:
             return ModelV(None, UNKNOWN, depth=self._depth, node=node, outputs=facts, output_keys=keys)
         return ModelV(None, UNKNOWN, depth=self._depth, node=node)
 
-    def _construct_application(self, args, kwargs, has_star: bool, node: cst.Call) -> Value:
+    def _construct_application(self, args, kwargs, has_star: bool, node: ast.Call) -> Value:
         """keras.applications.X(...): a classifier head unless include_top=False."""
         if has_star or args:
             return UNKNOWN  # positional parameters differ between applications
@@ -649,15 +614,16 @@ class Evaluator:
         width = classes.value if isinstance(classes, Const) and type(classes.value) is int else None
         activation_value = given.get("classifier_activation", Const("softmax"))
         activation, origin = models.activation_of(activation_value)
-        value_node = _keyword_value(node, "classifier_activation")
-        output = Output(width, activation, "Dense", origin, value_node or node, value_node, None, _keyword_value(node, "classes"))
+        value_node = keyword_value(node, "classifier_activation")
+        output = Output(width, activation, "Dense", origin, value_node or node, value_node, None,
+                        keyword_value(node, "classes"))
         return ModelV(None, output, depth=self._depth, node=node)
 
-    def _model_method(self, model: ModelV, method: str, node: cst.Call, env: Env) -> Value:
+    def _model_method(self, model: ModelV, method: str, node: ast.Call, env: Env) -> Value:
         if method == "compile":
             self._record_compile(model, node, env)
             return Const(None, node)
-        args, _, has_star = self._eval_arguments(node, env)
+        args, kwargs, has_star = self._eval_arguments(node, env)
         if method == "add":
             if model.layers is None or has_star or len(args) != 1 or self._depth > model.depth:
                 model.poisoned = True
@@ -667,40 +633,32 @@ class Evaluator:
         if method in ("pop", "build_from_config", "set_weights_and_layers"):
             model.poisoned = True
         if method in _TRAINING_METHODS and model.compiles:
-            labels = _labels_of(args, dict(self._keywords_of(node, env)))
-            if labels is not None:
-                model.compiles[-1].labels.extend(labels)
+            model.compiles[-1].labels.extend(_labels_of(args, dict(kwargs)))
         return UNKNOWN
 
-    def _keywords_of(self, node: cst.Call, env: Env):
-        for arg in node.args:
-            if arg.keyword is not None:
-                yield arg.keyword.value, self.eval(arg.value, env)
-
-    def _record_compile(self, model: ModelV, node: cst.Call, env: Env) -> None:
-        positional: list[tuple[Value, cst.BaseExpression]] = []
-        keywords: dict[str, tuple[Value, cst.BaseExpression]] = {}
-        keyword_nodes: dict[str, cst.CSTNode] = {}
+    def _record_compile(self, model: ModelV, node: ast.Call, env: Env) -> None:
+        positional: list[tuple[Value, ast.expr]] = []
+        keywords: dict[str, tuple[Value, ast.expr]] = {}
+        keyword_nodes: dict[str, ast.keyword] = {}
         double_star = False
         for arg in node.args:
-            value = self.eval(arg.value, env)
-            if arg.star == "**":
+            if isinstance(arg, ast.Starred):
+                self.eval(arg.value, env)
+                return  # positions unknown: nothing established
+            positional.append((self.eval(arg, env), arg))
+        for keyword in node.keywords:
+            value = self.eval(keyword.value, env)
+            if keyword.arg is None:
                 if isinstance(value, DictV) and all(isinstance(key, str) for key, _ in value.items):
                     # Reported where the call is written (`**cfg`), the line a person annotates.
                     for key, item in value.items:
-                        keywords[key] = (item, arg.value)
-                        keyword_nodes[key] = arg
-                    self.tops[id(arg)] = self._top
+                        keywords[key] = (item, keyword.value)
+                        keyword_nodes[key] = keyword
                 else:
                     double_star = True
-            elif arg.star == "*":
-                return  # positions unknown: nothing established
-            elif arg.keyword is not None:
-                keywords[arg.keyword.value] = (value, arg.value)
-                keyword_nodes[arg.keyword.value] = arg
-                self.tops[id(arg)] = self._top
             else:
-                positional.append((value, arg.value))
+                keywords[keyword.arg] = (value, keyword.value)
+                keyword_nodes[keyword.arg] = keyword
         # Each layer activation string is checked with the first compile() after it, once per file.
         activations = self.layer_activations[self._activations_checked :]
         self._activations_checked = len(self.layer_activations)
@@ -723,12 +681,12 @@ class Evaluator:
         attributes: dict[str, Value] = {}
         init = cls.methods.get("__init__")
         if init is not None:
-            ran = self._run_method(init, args, kwargs, {}, cls.top)
+            ran = self._run_method(init, args, kwargs, {})
             if ran is None:
                 return UNKNOWN
             _, local = ran
             attributes = {key: value for key, value in local.vars.items() if key.startswith("self.")}
-        ran = self._run_method(call, (TensorV(Output(None, None)),), (), attributes, cls.top)
+        ran = self._run_method(call, (TensorV(Output(None, None)),), (), attributes)
         if ran is None:
             return UNKNOWN
         returns, _ = ran
@@ -736,31 +694,35 @@ class Evaluator:
             return ModelV(None, returns[0].output, depth=self._depth)
         return ModelV(None, UNKNOWN, depth=self._depth)
 
-    def _run_method(self, method: cst.FunctionDef, args, kwargs, attributes: dict[str, Value], top):
+    def _run_method(self, method, args, kwargs, attributes: dict[str, Value]):
         """Run a method body with `self` and the given arguments; (returns, local env) or None."""
-        if not method.params.params:
+        arguments = method.args
+        if not arguments.args or arguments.posonlyargs:
             return None
-        defaults = {
-            param.name.value: self.eval(param.default, self._root_env)
-            for param in (*method.params.params[1:], *method.params.kwonly_params)
-            if param.default is not None
-        }
-        local = self._bind_arguments(method.params, args, kwargs, defaults, skip_self=True)
+        defaults: dict[str, Value] = {}
+        positional = arguments.args
+        for param, default in zip(positional[len(positional) - len(arguments.defaults) :], arguments.defaults):
+            if param is not positional[0]:
+                defaults[param.arg] = self.eval(default, self._root_env)
+        for param, default in zip(arguments.kwonlyargs, arguments.kw_defaults):
+            if default is not None:
+                defaults[param.arg] = self.eval(default, self._root_env)
+        local = self._bind_arguments(arguments, args, kwargs, defaults, skip_self=True)
         if local is None:
             return None
         local.vars.update(attributes)
-        return self._run_body(method, local, top), local
+        return self._run_body(method, local), local
 
-    def _bind_arguments(self, params: cst.Parameters, args, kwargs, defaults: dict[str, Value], skip_self: bool):
+    def _bind_arguments(self, arguments: ast.arguments, args, kwargs, defaults: dict[str, Value], skip_self: bool):
         """A local scope with the parameters bound as a call binds them; None when that is unclear."""
-        if params.posonly_params:
+        if arguments.posonlyargs:
             return None
-        positional = list(params.params[1:] if skip_self else params.params)
-        names = [param.name.value for param in positional]
-        if len(args) > len(names) and not isinstance(params.star_arg, cst.Param):
+        positional = list(arguments.args[1:] if skip_self else arguments.args)
+        names = [param.arg for param in positional]
+        if len(args) > len(names) and arguments.vararg is None:
             return None
-        declared = set(names) | {param.name.value for param in params.kwonly_params}
-        if params.star_kwarg is None and any(key not in declared for key, _ in kwargs):
+        declared = set(names) | {param.arg for param in arguments.kwonlyargs}
+        if arguments.kwarg is None and any(key not in declared for key, _ in kwargs):
             return None
         bound = dict(defaults)
         bound.update(zip(names, args))
@@ -768,27 +730,27 @@ class Evaluator:
         local = Env(self._root_env)
         for name in declared:
             local.vars[name] = bound.get(name, UNKNOWN)
-        for extra in (params.star_arg, params.star_kwarg):
-            if isinstance(extra, cst.Param):
-                local.vars[extra.name.value] = UNKNOWN
+        for extra in (arguments.vararg, arguments.kwarg):
+            if extra is not None:
+                local.vars[extra.arg] = UNKNOWN
         if skip_self:
-            local.vars[params.params[0].name.value] = UNKNOWN
+            local.vars[arguments.args[0].arg] = UNKNOWN
         return local
 
-    def _run_body(self, function: cst.FunctionDef, local: Env, top) -> list[Value]:
-        saved = (self._depth, self._record, self._top)
-        self._depth, self._record, self._top = 0, False, top
+    def _run_body(self, function, local: Env) -> list[Value]:
+        saved = (self._depth, self._record)
+        self._depth, self._record = 0, False
         self._call_depth += 1
         self._active_functions.append(function)
         self._returns.append([])
         try:
-            self.walk_block(_body_statements(function.body), local)
+            self.walk_block(function.body, local)
             return self._returns[-1]
         finally:
             self._returns.pop()
             self._active_functions.pop()
             self._call_depth -= 1
-            self._depth, self._record, self._top = saved
+            self._depth, self._record = saved
 
     def _call_function(self, function: FuncV, args, kwargs, has_star: bool, env: Env) -> Value:
         if has_star or self._call_depth >= _MAX_CALL_DEPTH or self._calls_left <= 0:
@@ -796,10 +758,10 @@ class Evaluator:
         if function.node in self._active_functions:
             return UNKNOWN  # recursion: the result is not established
         self._calls_left -= 1
-        local = self._bind_arguments(function.node.params, args, kwargs, function.defaults, skip_self=False)
+        local = self._bind_arguments(function.node.args, args, kwargs, function.defaults, skip_self=False)
         if local is None:
             return UNKNOWN
-        returns = self._run_body(function.node, local, function.top)
+        returns = self._run_body(function.node, local)
         if len(returns) == 1:
             result = returns[0]
             if isinstance(result, ModelV):
@@ -810,6 +772,7 @@ class Evaluator:
 
 # --- helpers ---------------------------------------------------------------------------------
 
+_TRY_TYPES = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 _APPLICATIONS = "keras.applications."
 # Methods whose result kind does not depend on the receiver (`anything.argmax(axis=1)` is class ids).
 _KIND_FIXING_METHODS = frozenset({"argmax"})
@@ -818,7 +781,7 @@ _TRAINING_METHODS = frozenset(
 )
 
 
-def _labels_of(args, keywords: dict[str, Value]) -> list[Value] | None:
+def _labels_of(args, keywords: dict[str, Value]) -> list[Value]:
     """The label values a training call passes: y (positional or keyword), validation_data's y,
     or the dataset itself when no y is given (it then carries the labels)."""
     labels: list[Value] = []
@@ -843,24 +806,24 @@ class DatasetLabels:
     source: Value
 
 
-def _keyword_value(node: cst.Call, keyword: str) -> cst.BaseExpression | None:
-    for arg in node.args:
-        if arg.keyword is not None and arg.keyword.value == keyword:
-            return arg.value
+def keyword_value(node: ast.Call, keyword: str) -> ast.expr | None:
+    for given in node.keywords:
+        if given.arg == keyword:
+            return given.value
     return None
 
 
-def _bound_names(statements: Sequence[cst.BaseStatement]) -> set[str]:
+def _bound_names(statements: Sequence[ast.stmt]) -> set[str]:
     """Names (and dotted keys like self.model) a block may bind, found without evaluating it."""
     names: set[str] = set()
 
-    def targets(node: cst.CSTNode) -> None:
-        if isinstance(node, (cst.Tuple, cst.List)):
-            for element in node.elements:
-                targets(element.value)
-        elif isinstance(node, cst.StarredElement):
+    def targets(node: ast.expr) -> None:
+        if isinstance(node, (ast.Tuple, ast.List)):
+            for element in node.elts:
+                targets(element)
+        elif isinstance(node, ast.Starred):
             targets(node.value)
-        elif isinstance(node, (cst.Subscript, cst.Attribute)):
+        elif isinstance(node, (ast.Subscript, ast.Attribute)):
             key = _dotted(node)
             if key is not None:
                 names.add(key)
@@ -872,38 +835,36 @@ def _bound_names(statements: Sequence[cst.BaseStatement]) -> set[str]:
             if key is not None:
                 names.add(key)
 
-    def block(body: Sequence[cst.BaseStatement]) -> None:
+    def block(body: Sequence[ast.stmt]) -> None:
         for statement in body:
-            if isinstance(statement, cst.SimpleStatementLine):
-                for small in statement.body:
-                    if isinstance(small, cst.Assign):
-                        for target in small.targets:
-                            targets(target.target)
-                    elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
-                        targets(small.target)
-                    elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
-                        for alias in small.names:
-                            bound = alias.asname.name if alias.asname is not None else alias.name
-                            key = _dotted(bound)
-                            if key is not None:
-                                names.add(key.split(".")[0])
-                    elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
-                        func = small.value.func
-                        if isinstance(func, cst.Attribute) and func.attr.value not in catalogue.READ_ONLY_METHODS:
-                            receiver = _dotted(func.value)
-                            if receiver is not None:
-                                names.add(receiver)  # a method call may change its receiver
-                    elif isinstance(small, cst.Del):
-                        targets(small.target)
-            elif isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-                names.add(statement.name.value)
+            if isinstance(statement, ast.Assign):
+                for target in statement.targets:
+                    targets(target)
+            elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
+                targets(statement.target)
+            elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+                for alias in statement.names:
+                    if alias.name != "*":
+                        names.add((alias.asname or alias.name).split(".")[0])
+            elif isinstance(statement, ast.Expr):
+                value = statement.value
+                if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+                    if value.func.attr not in catalogue.READ_ONLY_METHODS:
+                        receiver = _dotted(value.func.value)
+                        if receiver is not None:
+                            names.add(receiver)  # a method call may change its receiver
+            elif isinstance(statement, ast.Delete):
+                for target in statement.targets:
+                    targets(target)
+            elif isinstance(statement, (*_FUNCTIONS, ast.ClassDef)):
+                names.add(statement.name)
             else:
-                if isinstance(statement, cst.For):
+                if isinstance(statement, (ast.For, ast.AsyncFor)):
                     targets(statement.target)
-                if isinstance(statement, cst.With):
+                if isinstance(statement, (ast.With, ast.AsyncWith)):
                     for item in statement.items:
-                        if item.asname is not None:
-                            targets(item.asname.name)
+                        if item.optional_vars is not None:
+                            targets(item.optional_vars)
                 for child in _child_blocks(statement):
                     block(child)
 
@@ -911,28 +872,21 @@ def _bound_names(statements: Sequence[cst.BaseStatement]) -> set[str]:
     return names
 
 
-def _self_name(function: cst.FunctionDef) -> str | None:
-    params = function.params.params
-    return params[0].name.value if params else None
+def _self_name(function) -> str | None:
+    params = function.args.args
+    return params[0].arg if params else None
 
 
-def _child_blocks(statement: cst.BaseStatement) -> list[Sequence[cst.BaseStatement]]:
+def _child_blocks(statement: ast.stmt) -> list[Sequence[ast.stmt]]:
     blocks = []
-    body = getattr(statement, "body", None)
-    if isinstance(body, cst.BaseSuite):
-        blocks.append(_body_statements(body))
-    orelse = getattr(statement, "orelse", None)
-    if isinstance(orelse, cst.If):
-        blocks.append([orelse])
-    elif orelse is not None and hasattr(orelse, "body"):
-        blocks.append(_body_statements(orelse.body))
+    for field in ("body", "orelse", "finalbody"):
+        block = getattr(statement, field, None)
+        if isinstance(block, list):
+            blocks.append(block)
     for handler in getattr(statement, "handlers", ()) or ():
-        blocks.append(_body_statements(handler.body))
-    final = getattr(statement, "finalbody", None)
-    if final is not None:
-        blocks.append(_body_statements(final.body))
+        blocks.append(handler.body)
     for case in getattr(statement, "cases", ()) or ():
-        blocks.append(_body_statements(case.body))
+        blocks.append(case.body)
     return blocks
 
 
@@ -955,29 +909,29 @@ def _same(left: Value, right: Value) -> bool:
     return left is right
 
 
-def _binary(node: cst.BinaryOperation, left: Value, right: Value) -> Value:
-    if isinstance(left, Seq) and isinstance(right, Seq) and isinstance(node.operator, cst.Add):
+def _binary(node: ast.BinOp, left: Value, right: Value) -> Value:
+    if isinstance(left, Seq) and isinstance(right, Seq) and isinstance(node.op, ast.Add):
         return Seq(left.items + right.items, node, left.item_nodes + right.item_nodes)
     if not (isinstance(left, Const) and isinstance(right, Const)):
         return UNKNOWN
     a, b = left.value, right.value
     if not (_is_number(a) and _is_number(b)):
         return UNKNOWN
-    operator = node.operator
+    operator = node.op
     try:
-        if isinstance(operator, cst.Add):
+        if isinstance(operator, ast.Add):
             return Const(a + b, node)
-        if isinstance(operator, cst.Subtract):
+        if isinstance(operator, ast.Sub):
             return Const(a - b, node)
-        if isinstance(operator, cst.Multiply):
+        if isinstance(operator, ast.Mult):
             return Const(a * b, node)
-        if isinstance(operator, cst.FloorDivide):
+        if isinstance(operator, ast.FloorDiv):
             return Const(a // b, node)
-        if isinstance(operator, cst.Divide):
+        if isinstance(operator, ast.Div):
             return Const(a / b, node)
-        if isinstance(operator, cst.Modulo):
+        if isinstance(operator, ast.Mod):
             return Const(a % b, node)
-        if isinstance(operator, cst.Power) and abs(b) <= 64:
+        if isinstance(operator, ast.Pow) and abs(b) <= 64:
             return Const(a**b, node)
     except (ArithmeticError, ValueError):
         return UNKNOWN
@@ -988,42 +942,33 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _dotted(node: cst.CSTNode) -> str | None:
+def _dotted(node: ast.AST) -> str | None:
     parts = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
         node = node.value
-    if not isinstance(node, cst.Name):
+    if not isinstance(node, ast.Name):
         return None
-    parts.append(node.value)
+    parts.append(node.id)
     return ".".join(reversed(parts))
 
 
-def _body_statements(body: cst.BaseSuite) -> Sequence[cst.BaseStatement]:
-    if isinstance(body, cst.IndentedBlock):
-        return body.body
-    if isinstance(body, cst.SimpleStatementSuite):
-        return [cst.SimpleStatementLine(body=body.body)]
-    return ()
+def _parameter_names(function) -> Iterable[str]:
+    arguments = function.args
+    for param in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs):
+        yield param.arg
+    for extra in (arguments.vararg, arguments.kwarg):
+        if extra is not None:
+            yield extra.arg
 
 
-def _parameter_names(function: cst.FunctionDef) -> Iterable[str]:
-    params = function.params
-    for param in (*params.posonly_params, *params.params, *params.kwonly_params):
-        yield param.name.value
-    if isinstance(params.star_arg, cst.Param):
-        yield params.star_arg.name.value
-    if params.star_kwarg is not None:
-        yield params.star_kwarg.name.value
-
-
-def _is_main_guard(test: cst.BaseExpression) -> bool:
-    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+def _is_main_guard(test: ast.expr) -> bool:
+    if not isinstance(test, ast.Compare) or len(test.comparators) != 1 or not isinstance(test.ops[0], ast.Eq):
         return False
-    target = test.comparisons[0].comparator
+    target = test.comparators[0]
     return (
-        isinstance(test.left, cst.Name)
-        and test.left.value == "__name__"
-        and isinstance(target, cst.SimpleString)
-        and target.evaluated_value == "__main__"
+        isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and isinstance(target, ast.Constant)
+        and target.value == "__main__"
     )

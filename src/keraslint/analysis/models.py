@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-import libcst as cst
+import ast
 
 from keraslint import catalogue
 from keraslint.analysis.values import (
@@ -60,7 +60,7 @@ def _param(layer: CallV, position: int | None, keyword: str) -> Value | None:
 
 
 def with_activation(
-    incoming: Output | _Unknown, activation: str | None, origin: str | None, node: cst.CSTNode, value_node,
+    incoming: Output | _Unknown, activation: str | None, origin: str | None, node: ast.AST, value_node,
     name: str | None = None,
 ) -> Output:
     if isinstance(incoming, Output):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Iterator
 if TYPE_CHECKING:  # pragma: no cover
     from keraslint.analysis.labels import LabelFact
 
-import libcst as cst
+import ast
 
 from keraslint import catalogue
 from keraslint.analysis.evaluate import RawCompile
@@ -31,8 +31,8 @@ class LossFact:
     form: str  # "string", "instance", "class", "function"
     identifier: str | None  # the string, when given as a string
     valid_on: frozenset[Line]  # lines where this spelling exists
-    report_node: cst.CSTNode = dataclasses.field(compare=False, repr=False)
-    value_node: cst.CSTNode | None = dataclasses.field(compare=False, repr=False)  # the loss expression itself
+    report_node: ast.AST = dataclasses.field(compare=False, repr=False)
+    value_node: ast.AST | None = dataclasses.field(compare=False, repr=False)  # the loss expression itself
     call: CallV | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
@@ -40,8 +40,8 @@ class LossFact:
 class MetricFact:
     form: str  # "string", "instance", "class", "function"
     name: str  # the string, or the class / function name
-    report_node: cst.CSTNode = dataclasses.field(compare=False, repr=False)
-    value_node: cst.CSTNode | None = dataclasses.field(compare=False, repr=False)
+    report_node: ast.AST = dataclasses.field(compare=False, repr=False)
+    value_node: ast.AST | None = dataclasses.field(compare=False, repr=False)
     threshold: float | None = None  # BinaryAccuracy threshold when given
     threshold_known: bool = True  # False when a threshold is passed but not established
     call: CallV | None = dataclasses.field(default=None, compare=False, repr=False)
@@ -53,7 +53,7 @@ class MetricsArgument:
     lines: frozenset[Line]  # lines on which this argument is the metrics parameter
     metrics: tuple[MetricFact, ...]  # established elements only
     bare_string: MetricFact | None  # metrics="accuracy" (not a list)
-    node: cst.CSTNode
+    node: ast.AST
 
 
 @dataclasses.dataclass
@@ -78,7 +78,7 @@ class CompileSite:
         return facts
 
     @property
-    def call(self) -> cst.Call:
+    def call(self) -> ast.Call:
         return self.raw.call
 
     @property
@@ -86,7 +86,7 @@ class CompileSite:
         output = self.raw.output
         return output if isinstance(output, Output) else None
 
-    def argument(self, keyword: str, position: int | None) -> tuple[Value, cst.BaseExpression] | None:
+    def argument(self, keyword: str, position: int | None) -> tuple[Value, ast.expr] | None:
         if keyword in self.raw.keywords:
             return self.raw.keywords[keyword]
         if position is not None and position < len(self.raw.positional):
@@ -161,7 +161,7 @@ def _keywords_for_output(raw: RawCompile, index: int, key, count: int):
     return keywords if changed else None
 
 
-def _pick_by_key(value: DictV, key) -> tuple[Value, cst.CSTNode] | None:
+def _pick_by_key(value: DictV, key) -> tuple[Value, ast.AST] | None:
     if key is None:
         return None
     for (item_key, item), item_node in zip(value.items, value.value_nodes or (None,) * len(value.items)):
@@ -170,7 +170,7 @@ def _pick_by_key(value: DictV, key) -> tuple[Value, cst.CSTNode] | None:
     return None
 
 
-def loss_fact(value: Value, report_node: cst.CSTNode) -> LossFact | None:
+def loss_fact(value: Value, report_node: ast.AST) -> LossFact | None:
     if isinstance(value, Seq) and len(value.items) == 1:
         return loss_fact(value.items[0], report_node)
     value_node = getattr(value, "node", None)
@@ -216,13 +216,12 @@ def _from_logits(call: CallV, name: str) -> bool | None:
     return None
 
 
-def _metrics_argument(keyword: str, lines: frozenset[Line], value: Value, node: cst.CSTNode) -> MetricsArgument:
+def _metrics_argument(keyword: str, lines: frozenset[Line], value: Value, node: ast.AST) -> MetricsArgument:
     if isinstance(value, Const) and isinstance(value.value, str):
         bare = metric_fact(value, node)
         return MetricsArgument(keyword, lines, (bare,) if bare else (), bare, node)
     facts: list[MetricFact] = []
     if isinstance(value, Seq):
-        inline = isinstance(node, (cst.List, cst.Tuple))
         for item, item_node in zip(value.items, value.item_nodes or (None,) * len(value.items)):
             report = item_node if item_node is not None else node
             fact = metric_fact(item, report)
@@ -231,7 +230,7 @@ def _metrics_argument(keyword: str, lines: frozenset[Line], value: Value, node: 
     return MetricsArgument(keyword, lines, tuple(facts), None, node)
 
 
-def metric_fact(value: Value, report_node: cst.CSTNode) -> MetricFact | None:
+def metric_fact(value: Value, report_node: ast.AST) -> MetricFact | None:
     value_node = getattr(value, "node", None)
     if isinstance(value, Const) and isinstance(value.value, str):
         return MetricFact("string", value.value, report_node, value_node)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Union
 
-import libcst as cst
+import ast
 
 
 class _Unknown:
@@ -29,22 +29,22 @@ UNKNOWN = _Unknown()
 @dataclasses.dataclass(frozen=True)
 class Const:
     value: Any
-    node: cst.CSTNode | None = dataclasses.field(default=None, compare=False, repr=False)
+    node: ast.AST | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
 @dataclasses.dataclass(frozen=True)
 class Seq:
     items: tuple["Value", ...]
-    node: cst.CSTNode | None = dataclasses.field(default=None, compare=False, repr=False)
+    node: ast.AST | None = dataclasses.field(default=None, compare=False, repr=False)
     # Nodes of the elements, parallel to items, when the sequence is a literal.
-    item_nodes: tuple[cst.CSTNode | None, ...] = dataclasses.field(default=(), compare=False, repr=False)
+    item_nodes: tuple[ast.AST | None, ...] = dataclasses.field(default=(), compare=False, repr=False)
 
 
 @dataclasses.dataclass(frozen=True)
 class DictV:
     items: tuple[tuple[Any, "Value"], ...]  # keys are plain Python constants
-    node: cst.CSTNode | None = dataclasses.field(default=None, compare=False, repr=False)
-    value_nodes: tuple[cst.CSTNode | None, ...] = dataclasses.field(default=(), compare=False, repr=False)
+    node: ast.AST | None = dataclasses.field(default=None, compare=False, repr=False)
+    value_nodes: tuple[ast.AST | None, ...] = dataclasses.field(default=(), compare=False, repr=False)
 
     def get(self, key: Any) -> "Value":
         for item_key, value in self.items:
@@ -67,7 +67,7 @@ class CallV:
     callee: str
     args: tuple["Value", ...]
     kwargs: tuple[tuple[str, "Value"], ...]
-    node: cst.Call = dataclasses.field(compare=False, repr=False)
+    node: ast.Call = dataclasses.field(compare=False, repr=False)
     has_star: bool = False
 
     def kwarg(self, name: str) -> "Value | None":
@@ -76,17 +76,18 @@ class CallV:
                 return value
         return None
 
-    def arg_node(self, position: int | None, keyword: str) -> cst.BaseExpression | None:
+    def arg_node(self, position: int | None, keyword: str) -> ast.expr | None:
         """The expression node given for a parameter, by keyword or by position."""
+        for given in self.node.keywords:
+            if given.arg == keyword:
+                return given.value
         index = 0
         for arg in self.node.args:
-            if arg.keyword is not None:
-                if arg.keyword.value == keyword:
-                    return arg.value
-            elif not arg.star:
-                if index == position:
-                    return arg.value
-                index += 1
+            if isinstance(arg, ast.Starred):
+                continue
+            if index == position:
+                return arg
+            index += 1
         return None
 
 
@@ -100,10 +101,10 @@ class Output:
     # "keras" when a Keras activation applied it (it records the logits the TensorFlow backend
     # recovers), "raw" for tf.nn / tf.math functions, None when not established.
     origin: str | None = None
-    activation_node: cst.CSTNode | None = dataclasses.field(default=None, compare=False, repr=False)
-    activation_value: cst.CSTNode | None = dataclasses.field(default=None, compare=False, repr=False)
+    activation_node: ast.AST | None = dataclasses.field(default=None, compare=False, repr=False)
+    activation_value: ast.AST | None = dataclasses.field(default=None, compare=False, repr=False)
     name: str | None = None  # `name=` of the last layer applied: how dict losses and metrics address it
-    width_node: cst.CSTNode | None = dataclasses.field(default=None, compare=False, repr=False)
+    width_node: ast.AST | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def describe(self) -> str:
         width = f"{self.width}-unit " if self.width is not None else ""
@@ -122,7 +123,7 @@ class ModelV:
     functional_output: Output | _Unknown = UNKNOWN
     poisoned: bool = False
     depth: int = 0  # branch depth at creation: a mutation deeper than this makes it unknown
-    node: cst.CSTNode | None = None
+    node: ast.AST | None = None
     # A model with several outputs: their facts, and the dict keys when outputs were given as a dict.
     outputs: tuple["Output | _Unknown", ...] | None = None
     output_keys: tuple[Any, ...] | None = None
@@ -133,9 +134,8 @@ class ModelV:
 class ClassV:
     """A keras.Model subclass defined in the module."""
 
-    node: cst.ClassDef
-    methods: dict[str, cst.FunctionDef]
-    top: cst.CSTNode | None = None
+    node: ast.ClassDef
+    methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]
 
 
 @dataclasses.dataclass(eq=False)
@@ -157,9 +157,8 @@ class MethodV:
 
 @dataclasses.dataclass(eq=False)
 class FuncV:
-    node: cst.FunctionDef
+    node: ast.FunctionDef | ast.AsyncFunctionDef
     defaults: dict[str, "Value"]
-    top: cst.CSTNode | None = None  # the module-level statement that contains the definition
 
 
 Value = Union[_Unknown, Const, Seq, DictV, Ref, CallV, TensorV, ModelV, FuncV, ClassV, MethodV]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 from typing import ClassVar, Iterable
-
-import libcst as cst
 
 from keraslint.analysis.sites import CompileSite
 from keraslint.diagnostics import Fix
@@ -35,7 +34,7 @@ class RuleContext:
 
 @dataclasses.dataclass(frozen=True)
 class Finding:
-    node: cst.CSTNode  # where the finding starts (the line a person annotates with noqa)
+    node: ast.AST  # where the finding starts (the line a person annotates with noqa)
     message: str
     fix: Fix | None = None
 
@@ -69,14 +68,3 @@ class Rule:
 
 def on(lines: frozenset[Line]) -> str:
     return describe(lines)
-
-
-def quoted_like(original: cst.CSTNode | None, text: str) -> cst.SimpleString | None:
-    """A string literal with the same quote style as `original`, or None when original is no plain string."""
-    if not isinstance(original, cst.SimpleString):
-        return None
-    prefix = original.prefix
-    if "b" in prefix.lower() or "f" in prefix.lower():
-        return None
-    quote = original.quote
-    return cst.SimpleString(f"{prefix}{quote}{text}{quote}")

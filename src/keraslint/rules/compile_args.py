@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Iterable
 
-import libcst as cst
-
 from keraslint import catalogue
 from keraslint.analysis.sites import CompileSite
 from keraslint.analysis.values import CallV, Const, Ref, Seq
 from keraslint.diagnostics import Fix
+from keraslint.fixes import pass_by_keyword_fix, string_fix, wrap_in_list_fix
 from keraslint.lines import ALL_LINES, Line
 from keraslint.rules.base import Finding, Rule, RuleContext, on
 
@@ -58,7 +57,7 @@ model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
             return
         fix = None
         if len(positional) == 3:
-            fix = Fix("pass metrics= by keyword", True, _keyword_arg_fix("metrics"), _arg_of(site.call, node))
+            fix = pass_by_keyword_fix(node, "metrics")
         yield Finding(node, "third positional compile() argument is loss_weights on Keras 3, not metrics: fails at fit() (crash)", fix)
 
 
@@ -72,24 +71,6 @@ def _looks_like_metrics(value) -> bool:
         if isinstance(item, Ref) and item.name.startswith("keras.metrics."):
             return True
     return False
-
-
-def _arg_of(call: cst.Call, value_node: cst.CSTNode) -> cst.Arg | None:
-    for arg in call.args:
-        if arg.value is value_node:
-            return arg
-    return None
-
-
-def _keyword_arg_fix(keyword: str):
-    def replace(arg: cst.CSTNode) -> cst.CSTNode:
-        assert isinstance(arg, cst.Arg)
-        return arg.with_changes(
-            keyword=cst.Name(keyword),
-            equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
-        )
-
-    return replace
 
 
 class UnknownIdentifier(Rule):
@@ -151,7 +132,7 @@ model.compile(optimizer="adam", loss="log_cosh")
             if argument.bare_string is not None and newest == L5:
                 yield Finding(argument.bare_string.report_node,
                               f"metrics={argument.bare_string.name!r} is not a list: Keras 3 rejects it at compile()",
-                              _list_fix(argument.bare_string.value_node))
+                              wrap_in_list_fix(argument.bare_string.value_node))
                 continue
             for metric in argument.metrics:
                 if metric.form != "string":
@@ -184,17 +165,6 @@ model.compile(optimizer="adam", loss="log_cosh")
 
 
 def _string_fix(node, suggestion: str | None) -> Fix | None:
-    from keraslint.rules.base import quoted_like
-
     if suggestion is None or " " in suggestion:
         return None
-    replacement = quoted_like(node, suggestion)
-    if replacement is None:
-        return None
-    return Fix(f"use '{suggestion}'", True, lambda _old: replacement, node)
-
-
-def _list_fix(node) -> Fix | None:
-    if not isinstance(node, cst.SimpleString):
-        return None
-    return Fix("wrap in a list", True, lambda old: cst.List([cst.Element(old)]), node)
+    return string_fix(f"use '{suggestion}'", True, node, suggestion)

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from typing import Iterable
 
-import libcst as cst
 
 from keraslint import catalogue
 from keraslint.analysis.sites import CompileSite
-from keraslint.diagnostics import Fix
 from keraslint.lines import ALL_LINES, Line
-from keraslint.rules.base import Finding, Rule, RuleContext, on, quoted_like
+from keraslint.fixes import keyword_fix, string_fix
+from keraslint.rules.base import Finding, Rule, RuleContext, on
 
 L1, L2, L3, L4, L5 = Line.L1, Line.L2, Line.L3, Line.L4, Line.L5
-
-
-def _replace_with(new: cst.CSTNode):
-    return lambda _old: new
 
 
 class BinaryCrossentropyOnSoftmax(Rule):
@@ -67,11 +62,8 @@ model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accur
             return  # a raw tf.nn.softmax records no logits: BCE then reads the probabilities as given
         bad = self.true_on & context.lines
         if bad:
-            replacement = quoted_like(loss.value_node if loss.form == "string" else None, catalogue.CCE)
-            fix = None
-            if replacement is not None:
-                fix = Fix("use categorical_crossentropy (needs one-hot labels)", False,
-                          _replace_with(replacement), loss.value_node)
+            fix = string_fix("use categorical_crossentropy (needs one-hot labels)", False,
+                             loss.value_node if loss.form == "string" else None, catalogue.CCE)
             yield Finding(
                 loss.report_node,
                 f"{loss.spelling} on a {output.width}-unit softmax trains {output.width} separate sigmoids "
@@ -173,9 +165,8 @@ model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"]
         node = output.activation_node or site.call
         fix = None
         loss = site.loss()
-        replacement = quoted_like(output.activation_value, catalogue.SIGMOID)
-        if replacement is not None and loss is not None and loss.kind == catalogue.BCE:
-            fix = Fix("use a sigmoid", True, _replace_with(replacement), output.activation_value)
+        if loss is not None and loss.kind == catalogue.BCE:
+            fix = string_fix("use a sigmoid", True, output.activation_value, catalogue.SIGMOID)
         yield Finding(node, "softmax on a 1-unit output always returns 1.0: the model cannot learn (broken)", fix)
 
 
@@ -224,9 +215,9 @@ model.compile(optimizer="adam", loss=keras.losses.CategoricalCrossentropy(from_l
         bad = self.true_on & context.lines
         if bad:
             fix = None
-            if isinstance(loss.value_node, cst.Call) and loss.form == "instance":
-                fix = Fix("drop from_logits (the output keeps its activation)", False,
-                          set_keyword("from_logits", cst.Name("False")), loss.value_node)
+            if loss.form == "instance":
+                fix = keyword_fix("drop from_logits (the output keeps its activation)", False,
+                                  loss.value_node, "from_logits", "False")
             yield Finding(
                 loss.report_node,
                 f"from_logits=True on a {output.activation} output squashes twice on {on(bad)} (degraded)",
@@ -288,8 +279,8 @@ model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(
         severity = "degraded" if loss.kind in catalogue.BINARY_KINDS else "broken"
         width = f"{output.width}-unit " if output.width is not None else ""
         fix = None
-        if loss.form == "instance" and loss.call is not None and isinstance(loss.value_node, cst.Call):
-            fix = Fix("pass from_logits=True", True, set_keyword("from_logits", cst.Name("True")), loss.value_node)
+        if loss.form == "instance" and loss.call is not None:
+            fix = keyword_fix("pass from_logits=True", True, loss.value_node, "from_logits", "True")
         yield Finding(
             loss.report_node,
             f"{loss.spelling} on a linear {width}output reads logits as probabilities ({severity})",
@@ -341,39 +332,9 @@ model.compile(loss="categorical_crossentropy", optimizer="sgd")
             return
         if output.activation != catalogue.SIGMOID or output.width is None or output.width < 2:
             return
-        fix = None
-        replacement = quoted_like(output.activation_value, catalogue.SOFTMAX)
-        if replacement is not None:
-            fix = Fix("use a softmax", True, _replace_with(replacement), output.activation_value)
+        fix = string_fix("use a softmax", True, output.activation_value, catalogue.SOFTMAX)
         yield Finding(
             loss.report_node,
             f"{loss.spelling} on a {output.width}-unit sigmoid: outputs are not a class distribution (style)",
             fix,
         )
-
-
-def set_keyword(keyword: str, value: cst.BaseExpression):
-    """A replacement function that sets `keyword=value` on a call, keeping the other arguments."""
-
-    def replace(call: cst.CSTNode) -> cst.CSTNode:
-        assert isinstance(call, cst.Call)
-        args = list(call.args)
-        for index, arg in enumerate(args):
-            if arg.keyword is not None and arg.keyword.value == keyword:
-                args[index] = arg.with_changes(value=value)
-                return call.with_changes(args=args)
-        new_arg = cst.Arg(value=value, keyword=cst.Name(keyword), equal=cst.AssignEqual(
-            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")))
-        if args:
-            last = args[-1]
-            if last.comma is cst.MaybeSentinel.DEFAULT:
-                args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-            else:
-                # keep a trailing comma style: insert before the closing paren
-                new_arg = new_arg.with_changes(comma=last.comma)
-                args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-        args.append(new_arg)
-        return call.with_changes(args=args)
-
-    return replace
-

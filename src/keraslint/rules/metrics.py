@@ -108,7 +108,7 @@ model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accur
 
 
 def _named_metric_fix(metric: MetricFact, metric_class: str):
-    from keraslint.fixes import metric_object_fix  # fixes build LibCST nodes; kept out of rule logic
+    from keraslint.fixes import metric_object_fix
 
     return metric_object_fix(metric, metric_class, (("name", "accuracy"),))
 
@@ -166,24 +166,14 @@ model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=[keras.
 
 def _accuracy_class_fix(metric: MetricFact, output):
     """Unsafe: CategoricalAccuracy for a softmax, BinaryAccuracy for a sigmoid (labels decide)."""
-    import libcst as cst
-
-    from keraslint.diagnostics import Fix
+    from keraslint.fixes import rename_class_fix
 
     replacement_class = {catalogue.SOFTMAX: "CategoricalAccuracy", catalogue.SIGMOID: "BinaryAccuracy"}.get(
         output.activation or ""
     )
-    call = metric.value_node
-    if replacement_class is None or metric.form != "instance" or not isinstance(call, cst.Call):
+    if replacement_class is None or metric.form != "instance":
         return None
-    func = call.func
-    if isinstance(func, cst.Attribute):
-        new_func = func.with_changes(attr=cst.Name(replacement_class))
-    elif isinstance(func, cst.Name) and func.value == "Accuracy":
-        return None  # a bare imported name: the fix would need a new import
-    else:
-        return None
-    return Fix(f"use {replacement_class}", False, lambda old: old.with_changes(func=new_func), call)
+    return rename_class_fix(metric.value_node, replacement_class)
 
 
 def _is_score_output(output) -> bool:
@@ -248,15 +238,11 @@ model.compile(optimizer="adam", loss="mse", metrics=["mae"])
 
 
 def _regression_metric_fix(metric: MetricFact):
-    from keraslint.diagnostics import Fix
-    from keraslint.rules.base import quoted_like
+    from keraslint.fixes import string_fix
 
     if metric.form != "string" or metric.value_node is not metric.report_node:
         return None
-    replacement = quoted_like(metric.value_node, "mae")
-    if replacement is None:
-        return None
-    return Fix("report mean absolute error instead", False, lambda _old: replacement, metric.value_node)
+    return string_fix("report mean absolute error instead", False, metric.value_node, "mae")
 
 
 def _accuracy_lines(metric: MetricFact, output) -> frozenset[Line]:
