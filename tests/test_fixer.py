@@ -317,3 +317,14 @@ def test_unified_diff_marks_missing_newline() -> None:
     assert diff.startswith("--- f.py\n+++ f.py\n")
     assert "-b\n\\ No newline at end of file\n+c\n\\ No newline at end of file\n" in diff
     assert fixer.unified_diff("same", "same", "f.py") == ""
+
+
+def test_fix_lands_at_the_right_characters_after_non_ascii_text() -> None:
+    source = (
+        "import keras\n"
+        'titre = "données"; model = keras.Sequential([keras.layers.Dense(10, activation="sigmoid")]); '
+        'model.compile(loss="binary_crossentropy", metrics=["accuracy"])\n'
+    )
+    result = fixer.fix_source(source, settings=KERAS3)
+    assert 'titre = "données"; model' in result.text
+    assert 'metrics=[BinaryAccuracy(name="accuracy")])\n' in result.text

@@ -167,3 +167,37 @@ def test_plugin_prints_nothing_itself(tmp_path: Path, capsys: pytest.CaptureFixt
     captured = capsys.readouterr()
     assert results and captured.out == "" and captured.err == ""
     assert all(message.startswith("KER") and "\n" not in message for _, _, message, _ in results)
+
+
+NON_ASCII = (
+    "import keras\n"
+    'titre = "données à classer"; model = keras.Sequential([keras.layers.Dense(10, activation="softmax")]); '
+    'model.compile(loss="binary_crossentropy", metrics=["accuracy"])\n'
+)
+
+
+def test_columns_count_characters_after_non_ascii_text(tmp_path: Path) -> None:
+    """`ast` columns are UTF-8 byte offsets; flake8 users see character columns."""
+    (tmp_path / "train.py").write_text(NON_ASCII, encoding="utf-8")
+    result = flake8("--keras-version", "2.0.4", "train.py", cwd=tmp_path)
+    (line,) = result.stdout.splitlines()
+    assert line.split(":")[3].split()[0] == "KER201"
+    assert int(line.split(":")[2]) == NON_ASCII.splitlines()[1].index('"accuracy"') + 1
+
+
+def test_reporting_does_not_import_libcst(tmp_path: Path) -> None:
+    """Facts come from flake8's `ast`: an editor lint pays no LibCST import (LibCST is for --fix)."""
+    script = textwrap.dedent(
+        """
+        import ast, sys
+        from keraslint.flake8_plugin import KerasLintPlugin
+        source = open(sys.argv[1], encoding="utf-8").read()
+        plugin = KerasLintPlugin(ast.parse(source), source.splitlines(keepends=True), sys.argv[1])
+        codes = [message.split()[0] for _, _, message, _ in plugin.run()]
+        print(codes, "libcst" in sys.modules)
+        """
+    )
+    (tmp_path / "mnist_cnn.py").write_text(MNIST)
+    result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "mnist_cnn.py")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "['KER101', 'KER201'] False", result.stderr
