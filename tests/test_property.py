@@ -70,7 +70,7 @@ KERAS_HEADER = "import keras\nmodel.compile()\n"
 
 def _gate_opened(code: str, placement: str) -> str:
     """Make a generated program pass the gate. `wrap` puts it inside `def compile():`, so that the
-    whole program is a statement the reducer keeps and LibCST, the evaluator and the rules see it."""
+    whole program is a statement the reducer keeps and the evaluator and the rules see it."""
     if placement == "prepend":
         return KERAS_HEADER + code
     if placement == "append":

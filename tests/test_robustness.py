@@ -187,7 +187,7 @@ def _run_over_stdlib(header: str, budget: int):
 def test_standard_library_through_the_plugin_as_flake8_calls_it():
     """Every parseable stdlib module, read by flake8's FileProcessor: nothing escapes, no KER001.
 
-    ~10 s on 2 cores (reading and ast.parse dominate): the text gate sends no stdlib module to LibCST.
+    ~10 s on 2 cores (reading and ast.parse dominate): the text gate sends no stdlib module to the evaluator.
     """
     count, problems, _opened = _run_over_stdlib("", budget=30)
     assert problems == [], problems[:20]
@@ -196,7 +196,7 @@ def test_standard_library_through_the_plugin_as_flake8_calls_it():
 
 def test_standard_library_with_the_gate_forced_open():
     """The same modules with `import keras` prepended, so that every module mentioning `compile`
-    passes the gate and its relevant statements go through LibCST, the evaluator and every rule.
+    passes the gate and its relevant statements go through the evaluator and every rule.
 
     ~20 s on 2 cores. A module taking more than 20 s fails the test: in an editor that is a hang.
     (re/_compiler.py once took more than 15 minutes here: loop bodies were walked twice per level.)"""
@@ -417,8 +417,7 @@ DEEP_FORMS = {
 @pytest.mark.parametrize("form", sorted(DEEP_FORMS))
 def test_two_thousand_level_expression(form):
     expression = DEEP_FORMS[form](2000)
-    # Once per file: LibCST's parse time grows quadratically with such chains (2,000 subscripts
-    # take it ~2.5 s), so this stays a robustness test, not a benchmark.
+    # Once per file: a robustness test, not a benchmark.
     source = (
         "import keras\n"
         "model = keras.Sequential([keras.layers.Dense(10, activation='softmax')])\n"
@@ -513,6 +512,23 @@ def test_code_libcst_rejects_is_not_an_internal_error():
     """Regression: LibCST's TypeError on this valid code escaped the parse step and became KER001."""
     assert_clean(analyse(LIBCST_REJECTS))
     assert_clean(plugin_results(keep_ends(LIBCST_REJECTS)))
+
+
+def test_code_libcst_rejects_is_reported_but_not_fixed():
+    """Facts come from `ast`, so the finding is there; the fixer needs LibCST and leaves the file as is."""
+    from keraslint import fixer
+    from keraslint.settings import Settings
+
+    source = (
+        "import keras\n"
+        "model = keras.Sequential([keras.layers.Dense(10, activation='sigmoid')])\n"
+        "model.compile(loss='binary_crossentropy', metrics=['accuracy'])\n"
+        "odd = () if 0 else(lambda:())\n"
+    )
+    settings = Settings(keras_version="3")
+    assert [d.code for d in analyse(source, settings=settings)] == ["KER201"]
+    result = fixer.fix_source(source, settings=settings)
+    assert result.text == source and result.fixed == []
 
 
 @pytest.mark.skipif(sys.version_info < (3, 12), reason="PEP 695 syntax needs Python 3.12")
