@@ -465,8 +465,9 @@ def memprobe(mode: str, path: str) -> int:
             print(json.dumps({"error": why}))
             return 0
         fn(WARMUP_SNIPPET, "warmup.py")
+        tree = ast.parse(src)  # flake8's tree, made before keraslint runs: not keraslint's memory
         tracemalloc.start()
-        fn(src, path)
+        fn(src, path, tree)
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     else:

@@ -217,11 +217,12 @@ def _same_facts(left, right) -> bool:
         return False
 
 
-def profile_stages(source: str, filename: str | None = None) -> dict[str, float]:
+def profile_stages(source: str, filename: str | None = None, tree: ast.Module | None = None) -> dict[str, float]:
     """Seconds per stage for one file (benchmarks): gate (text test and statement choice), facts,
-    rules. The `ast` parse is flake8's and is not counted."""
+    rules. The `ast` parse is flake8's and is not counted (pass `tree` to leave it out entirely)."""
     timings = {"gate": 0.0, "facts": 0.0, "rules": 0.0}
-    tree = ast.parse(source)
+    if tree is None:
+        tree = ast.parse(source)
     start = time.perf_counter()
     passes = reduce.might_be_keras(source)
     skipped = reduce.irrelevant_statements(source, tree) if passes else None
