@@ -454,6 +454,26 @@ def test_very_long_boolean_chain_does_not_kill_the_process():
     assert completed.stdout.strip() == "[]"
 
 
+def test_fixing_next_to_a_very_long_boolean_chain_does_not_kill_the_process():
+    """The fixer is the one place LibCST parses a whole file: its parse runs on a large stack."""
+    source = (
+        "import keras\n"
+        "model = keras.Sequential([keras.layers.Dense(10, activation='sigmoid')])\n"
+        "model.compile(loss='binary_crossentropy', metrics=['accuracy'])\n"
+        "flag = " + " and ".join(["x"] * 20_000) + "\n"
+    )
+    code = (
+        "import sys\n"
+        "from keraslint import fixer\n"
+        "from keraslint.settings import Settings\n"
+        "result = fixer.fix_source(sys.stdin.read(), settings=Settings('3'))\n"
+        "print([d.code for d in result.fixed])\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], input=source, capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert completed.stdout.strip() == "['KER201']"
+
+
 def test_recursive_helper_called_in_a_loop_is_analysed_quickly():
     """Regression: following calls 6 deep with loop bodies walked twice made this 7-line module
     take ~60 s (and re/_compiler.py with `import keras` more than 15 minutes)."""
@@ -514,21 +534,22 @@ def test_code_libcst_rejects_is_not_an_internal_error():
     assert_clean(plugin_results(keep_ends(LIBCST_REJECTS)))
 
 
-def test_code_libcst_rejects_is_reported_but_not_fixed():
-    """Facts come from `ast`, so the finding is there; the fixer needs LibCST and leaves the file as is."""
+def test_code_libcst_rejects_is_reported_and_fixed_only_where_libcst_parses():
+    """Facts come from `ast`, so the finding is always there; the fixer parses with LibCST only the
+    statement it edits: odd code elsewhere does not stop the fix, odd code in that statement does."""
     from keraslint import fixer
     from keraslint.settings import Settings
 
-    source = (
-        "import keras\n"
-        "model = keras.Sequential([keras.layers.Dense(10, activation='sigmoid')])\n"
-        "model.compile(loss='binary_crossentropy', metrics=['accuracy'])\n"
-        "odd = () if 0 else(lambda:())\n"
-    )
+    build = "import keras\nmodel = keras.Sequential([keras.layers.Dense(10, activation='sigmoid')])\n"
     settings = Settings(keras_version="3")
-    assert [d.code for d in analyse(source, settings=settings)] == ["KER201"]
-    result = fixer.fix_source(source, settings=settings)
-    assert result.text == source and result.fixed == []
+    elsewhere = build + "model.compile(loss='binary_crossentropy', metrics=['accuracy'])\nodd = () if 0 else(lambda:())\n"
+    inside = build + "model.compile(loss='binary_crossentropy', metrics=['accuracy'], run_eagerly=() if 0 else(lambda:()))\n"
+    for source in (elsewhere, inside):
+        assert [d.code for d in analyse(source, settings=settings)] == ["KER201"]
+    fixed = fixer.fix_source(elsewhere, settings=settings)
+    assert [d.code for d in fixed.fixed] == ["KER201"] and "BinaryAccuracy(name='accuracy')" in fixed.text
+    untouched = fixer.fix_source(inside, settings=settings)
+    assert untouched.text == inside and untouched.fixed == []
 
 
 @pytest.mark.skipif(sys.version_info < (3, 12), reason="PEP 695 syntax needs Python 3.12")

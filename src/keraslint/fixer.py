@@ -232,76 +232,100 @@ def _libcst_kinds():
 
 
 class _Locator:
-    """Finds the LibCST node at a fix's `ast` node position, and turns the fix into a text edit."""
+    """Finds the LibCST node at a fix's `ast` node position, and turns the fix into a text edit.
+
+    LibCST parses only the top-level statements that hold the fix (whole lines, so indentation and
+    comments are as written): an unrelated huge expression elsewhere in the file costs nothing and
+    cannot exhaust LibCST's recursion.
+    """
 
     def __init__(self, facts, text: str, lines: list[str]) -> None:
-        from libcst.metadata import MetadataWrapper, PositionProvider
-
         self.facts = facts
         self.text = text
+        self.lines = lines
         self.starts = _line_starts(lines)
-        self.module = parse_with_libcst(text)
-        self.by_range: dict[tuple[int, int, int, int], list] = {}
-        self.argument_of: dict[int, object] = {}
-        if self.module is None or self.module.code != text:
-            self.module = None
-            return
-        import libcst as cst
-
-        positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
-        self.ranges = positions
-        for node, code_range in positions.items():
-            key = (code_range.start.line, code_range.start.column, code_range.end.line, code_range.end.column)
-            self.by_range.setdefault(key, []).append(node)
-            if isinstance(node, cst.Arg):
-                self.argument_of[id(node.value)] = node
-        self.kinds = _libcst_kinds()
+        self.groups = _statement_groups(facts.tree)
+        self.group_starts = [first for first, _ in self.groups]
+        self._parsed: dict[int, object] = {}
 
     def _offset(self, line: int, column: int) -> int:
         return self.starts[min(line - 1, len(self.starts) - 1)] + column
 
-    def find(self, fix):
-        """The LibCST node the fix replaces, or None when no node is exactly there."""
-        if self.module is None:
+    def _segment(self, line: int):
+        """(first line, LibCST module of the statement group holding `line`, positions, arguments)
+        or None when LibCST cannot parse it."""
+        index = bisect.bisect_right(self.group_starts, line) - 1
+        if index < 0 or line > self.groups[index][1]:
             return None
-        line, column, end_line, end_column = self.facts.position(fix.node)
-        candidates = list(self.by_range.get((line, column, end_line, end_column), []))
-        if isinstance(fix.node, ast.Tuple):
-            # `ast` counts a tuple's parentheses as part of it, LibCST does not.
-            candidates += self.by_range.get((line, column + 1, end_line, end_column - 1), [])
-        if fix.argument:
-            import libcst as cst
+        if index not in self._parsed:
+            self._parsed[index] = self._parse_group(*self.groups[index])
+        return self._parsed[index]
 
-            for candidate in candidates:
-                argument = candidate if isinstance(candidate, cst.Arg) else self.argument_of.get(id(candidate))
-                if argument is not None:
-                    return argument
-            return None
+    def _parse_group(self, first: int, last: int):
+        from libcst.metadata import MetadataWrapper, PositionProvider
+
         import libcst as cst
 
-        kinds = self.kinds.get(type(fix.node), (cst.BaseExpression,))
+        segment = "".join(self.lines[first - 1 : last])
+        if first == 1 and segment.startswith("\ufeff"):
+            return None  # the `ast` columns of line 1 do not count the BOM: no fixes there
+        module = parse_with_libcst(segment)
+        if module is None or module.code != segment:
+            return None
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        by_range: dict[tuple[int, int, int, int], list] = {}
+        argument_of: dict[int, object] = {}
+        offset = first - 1
+        for node, code_range in positions.items():
+            key = (code_range.start.line + offset, code_range.start.column,
+                   code_range.end.line + offset, code_range.end.column)
+            by_range.setdefault(key, []).append(node)
+            if isinstance(node, cst.Arg):
+                argument_of[id(node.value)] = node
+        return first, module, positions, by_range, argument_of
+
+    def find(self, fix):
+        """(the LibCST node the fix replaces, its group) or None when no node is exactly there."""
+        import libcst as cst
+
+        line, column, end_line, end_column = self.facts.position(fix.node)
+        group = self._segment(line)
+        if group is None:
+            return None
+        by_range, argument_of = group[3], group[4]
+        candidates = list(by_range.get((line, column, end_line, end_column), []))
+        if isinstance(fix.node, ast.Tuple):
+            # `ast` counts a tuple's parentheses as part of it, LibCST does not.
+            candidates += by_range.get((line, column + 1, end_line, end_column - 1), [])
+        if fix.argument:
+            for candidate in candidates:
+                argument = candidate if isinstance(candidate, cst.Arg) else argument_of.get(id(candidate))
+                if argument is not None:
+                    return argument, group
+            return None
+        kinds = _libcst_kinds().get(type(fix.node), (cst.BaseExpression,))
         for candidate in candidates:
             if isinstance(candidate, kinds):
-                return candidate
+                return candidate, group
         return None
 
     def edit(self, fix) -> tuple[Edit, tuple[int, int]] | None:
         """The minimal edit for the fix, and the span of the whole node (for overlap checks).
 
-        The replacement is rendered inside the whole module, not on its own: a nested node that
-        spans lines takes its indentation from the blocks around it.
+        The replacement is rendered inside its statement, not on its own: a nested node that spans
+        lines takes its indentation from the blocks around it.
         """
-        node = self.find(fix)
-        if node is None:
+        found = self.find(fix)
+        if found is None:
             LOG.debug("keraslint: fix %r: no LibCST node at its position", fix.description)
             return None
+        node, (first, module, positions, _, _) = found
         replacement = fix.replace(node)
         if replacement is None:
             return None
-        replaced = self.module.deep_replace(node, replacement)
-        new_code = replaced.code if hasattr(replaced, "code") else None
-        old_code = self.text
-        if new_code is None or new_code == old_code:
+        new_code = module.deep_replace(node, replacement).code
+        old_code = module.code
+        if new_code == old_code:
             return None
         prefix = 0
         limit = min(len(old_code), len(new_code))
@@ -312,13 +336,28 @@ class _Locator:
             suffix += 1
         old_part = old_code[prefix : len(old_code) - suffix]
         new_part = new_code[prefix : len(new_code) - suffix]
-        code_range = self.ranges[node]
-        node_start = self._offset(code_range.start.line, code_range.start.column)
-        node_end = self._offset(code_range.end.line, code_range.end.column)
-        if not (node_start <= prefix and prefix + len(old_part) <= node_end):
+        code_range = positions[node]
+        node_start = self._offset(first - 1 + code_range.start.line, code_range.start.column)
+        node_end = self._offset(first - 1 + code_range.end.line, code_range.end.column)
+        begin = self.starts[first - 1] + prefix  # the module's code is the group's lines as written
+        if not (node_start <= begin and begin + len(old_part) <= node_end):
             LOG.debug("keraslint: fix %r: the change leaves its node", fix.description)
             return None
-        return Edit(prefix, prefix + len(old_part), new_part), (node_start, max(node_end, node_start + 1))
+        return Edit(begin, begin + len(old_part), new_part), (node_start, max(node_end, node_start + 1))
+
+
+def _statement_groups(tree: ast.Module) -> list[tuple[int, int]]:
+    """(first line, last line) of the top-level statements, decorators included; statements that
+    share a line form one group."""
+    groups: list[tuple[int, int]] = []
+    for statement in tree.body:
+        first = min([statement.lineno, *(decorator.lineno for decorator in getattr(statement, "decorator_list", ()))])
+        last = statement.end_lineno or statement.lineno
+        if groups and first <= groups[-1][1]:
+            groups[-1] = (groups[-1][0], max(groups[-1][1], last))
+        else:
+            groups.append((first, last))
+    return groups
 
 
 # --- imports --------------------------------------------------------------------------------------
