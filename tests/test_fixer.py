@@ -328,3 +328,27 @@ def test_fix_lands_at_the_right_characters_after_non_ascii_text() -> None:
     result = fixer.fix_source(source, settings=KERAS3)
     assert 'titre = "données"; model' in result.text
     assert 'metrics=[BinaryAccuracy(name="accuracy")])\n' in result.text
+
+
+SOFTMAX_BCE_ACCURACY = textwrap.dedent(
+    """\
+    import keras
+    from keras.layers import Dense
+
+    model = keras.models.Sequential([Dense(64, activation="relu", input_shape=(20,)), Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    """
+)
+
+
+def test_ambiguous_accuracy_fix_uses_no_metric_class_where_keras_2_0_to_2_2_may_run() -> None:
+    """keras-semantics: metric classes exist from Keras 2.3 on; 2.0-2.2 only have the functions."""
+    old_keras = Settings("2.0.4")
+    assert fixer.fix_source(SOFTMAX_BCE_ACCURACY, settings=old_keras).text == SOFTMAX_BCE_ACCURACY  # unsafe only
+    fixed = fixer.fix_source(SOFTMAX_BCE_ACCURACY, settings=old_keras, unsafe=True).text
+    assert 'metrics=["categorical_accuracy"]' in fixed and "import CategoricalAccuracy" not in fixed
+    unknown = fixer.fix_source(SOFTMAX_BCE_ACCURACY, settings=Settings(None), unsafe=True).text
+    assert 'metrics=["categorical_accuracy"]' in unknown  # `import keras` with no pin: 2.0 is possible
+    keras_2_3 = fixer.fix_source(SOFTMAX_BCE_ACCURACY, settings=Settings("2.3.1")).text
+    assert "from keras.metrics import CategoricalAccuracy\n" in keras_2_3
+    assert 'metrics=[CategoricalAccuracy(name="accuracy")]' in keras_2_3

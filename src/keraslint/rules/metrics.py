@@ -54,6 +54,9 @@ class AmbiguousAccuracy(Rule):
     Naming the metric keeps the history key `accuracy`:
     `keras.metrics.CategoricalAccuracy(name="accuracy")` for a softmax (single-label) output,
     `keras.metrics.BinaryAccuracy(name="accuracy")` for a sigmoid (multi-label) output. Safe, applied.
+    When the project may run Keras 2.0-2.2, which has no metric classes (they arrived in 2.3), the
+    fix names the function instead, `"categorical_accuracy"` or `"binary_accuracy"`: that renames
+    the history key (`acc` becomes `categorical_accuracy`), so there it is unsafe.
     """
 
     code = "KER201"
@@ -88,12 +91,12 @@ model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accur
             # Keras <= 2.3 resolves from the loss: binary accuracy over every unit.
             wrong_on, picked = frozenset({L1, L2}), f"binary_accuracy with {loss.spelling}"
             consequence = f"inflated for a {output.width}-unit softmax"
-            metric_class = "CategoricalAccuracy"
+            metric_class, function = "CategoricalAccuracy", "categorical_accuracy"
         elif output.activation == catalogue.SIGMOID and output.width >= 2:
             # TF >= 2.2 and Keras 3 resolve from shapes only: argmax against argmax.
             wrong_on, picked = frozenset({L3, L4, L5}), "categorical_accuracy"
             consequence = f"wrong for this {output.width}-unit multi-label sigmoid"
-            metric_class = "BinaryAccuracy"
+            metric_class, function = "BinaryAccuracy", "binary_accuracy"
         else:
             return
         for argument in site.metrics_arguments():
@@ -103,13 +106,17 @@ model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accur
                     yield Finding(
                         metric.report_node,
                         f"'{metric.name}' is {picked} on {on(bad)}: {consequence}",
-                        _named_metric_fix(metric, metric_class),
+                        _named_metric_fix(metric, metric_class, function, L1 in context.lines),
                     )
 
 
-def _named_metric_fix(metric: MetricFact, metric_class: str):
-    from keraslint.fixes import metric_object_fix
+def _named_metric_fix(metric: MetricFact, metric_class: str, function: str, classless_line: bool):
+    from keraslint.fixes import metric_object_fix, string_fix
 
+    if classless_line:  # Keras 2.0-2.2 has no metric classes: the function, renaming the history key
+        if metric.form != "string" or metric.value_node is not metric.report_node:
+            return None
+        return string_fix(f"use '{function}' (renames the history key)", False, metric.value_node, function)
     return metric_object_fix(metric, metric_class, (("name", "accuracy"),))
 
 
