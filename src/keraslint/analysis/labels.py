@@ -53,7 +53,6 @@ def label_fact(value: Value, *, carried: bool = False) -> LabelFact | None:
     if carried:
         return _dataset_labels(value)
     if isinstance(value, CallV):
-        name = _last(value.callee)
         if value.callee in ("keras.utils.to_categorical",) and not value.has_star:
             classes = _int(_kwarg(value, "num_classes", 1))
             shown = f"to_categorical(y, {classes})" if classes is not None else "to_categorical"

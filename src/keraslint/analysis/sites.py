@@ -16,7 +16,7 @@ import ast
 
 from keraslint import catalogue
 from keraslint.analysis.evaluate import RawCompile
-from keraslint.analysis.values import UNKNOWN, CallV, Const, DictV, Output, Ref, Seq, Value
+from keraslint.analysis.values import CallV, Const, DictV, Output, Ref, Seq, Value
 from keraslint.lines import ALL_LINES, Line
 
 _LOSSES = "keras.losses."

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Iterable
 
-
 from keraslint import catalogue
 from keraslint.analysis.sites import CompileSite
-from keraslint.lines import ALL_LINES, Line
 from keraslint.fixes import keyword_fix, string_fix
+from keraslint.lines import ALL_LINES, Line
 from keraslint.rules.base import Finding, Rule, RuleContext, on
 
 L1, L2, L3, L4, L5 = Line.L1, Line.L2, Line.L3, Line.L4, Line.L5

@@ -6,6 +6,7 @@ from typing import Iterable
 
 from keraslint import catalogue
 from keraslint.analysis.sites import CompileSite, MetricFact
+from keraslint.fixes import metric_object_fix, rename_class_fix, string_fix, threshold_fix
 from keraslint.lines import ALL_LINES, Line
 from keraslint.targeting import API_KERAS
 from keraslint.rules.base import Finding, Rule, RuleContext, on
@@ -111,8 +112,6 @@ model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accur
 
 
 def _named_metric_fix(metric: MetricFact, metric_class: str, function: str, classless_line: bool):
-    from keraslint.fixes import metric_object_fix, string_fix
-
     if classless_line:  # Keras 2.0-2.2 has no metric classes: the function, renaming the history key
         if metric.form != "string" or metric.value_node is not metric.report_node:
             return None
@@ -173,8 +172,6 @@ model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=[keras.
 
 def _accuracy_class_fix(metric: MetricFact, output):
     """Unsafe: CategoricalAccuracy for a softmax, BinaryAccuracy for a sigmoid (labels decide)."""
-    from keraslint.fixes import rename_class_fix
-
     replacement_class = {catalogue.SOFTMAX: "CategoricalAccuracy", catalogue.SIGMOID: "BinaryAccuracy"}.get(
         output.activation or ""
     )
@@ -245,8 +242,6 @@ model.compile(optimizer="adam", loss="mse", metrics=["mae"])
 
 
 def _regression_metric_fix(metric: MetricFact):
-    from keraslint.fixes import string_fix
-
     if metric.form != "string" or metric.value_node is not metric.report_node:
         return None
     return string_fix("report mean absolute error instead", False, metric.value_node, "mae")
@@ -344,8 +339,6 @@ model.compile(
 
 
 def _threshold_fix(metric: MetricFact):
-    from keraslint.fixes import metric_object_fix, threshold_fix
-
     if metric.form == "instance":
         return threshold_fix(metric)
     if metric.form == "string":
