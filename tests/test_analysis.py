@@ -364,6 +364,7 @@ def test_files_without_keras_are_not_parsed() -> None:
         ("a, b, y, c = train_test_split(x, keras.utils.to_categorical(raw, 3))", ("one-hot", 3)),
         ("y = keras.utils.to_categorical(raw, 7)[:, 0]", None),
         ("y = load_labels()", None),
+        ("y = keras.utils.normalize(raw)", None),  # a Keras call that says nothing about the labels
         ("y = LabelBinarizer().fit(['a', 'b']).transform(names)", None),
         ("y = OneHotEncoder(drop='if_binary').fit_transform(names)", None),
     ],

@@ -61,7 +61,6 @@ def label_fact(value: Value, *, carried: bool = False) -> LabelFact | None:
             return LabelFact(ONE_HOT, None, "pd.get_dummies")
         if value.callee == "numpy.argmax" and _int(_kwarg(value, "axis", 1)) in (1, -1):
             return LabelFact(INTEGER, None, "np.argmax(..., axis=1)")
-        del name
         return None
     if isinstance(value, MethodV):
         receiver = value.receiver
