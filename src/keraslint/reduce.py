@@ -202,17 +202,6 @@ _LABEL_WORDS = frozenset(
 )
 
 
-def _dotted_name(node: ast.expr) -> str | None:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
-
-
 def _training_call_names(members: list[ast.stmt]) -> tuple[set[str], set[str]] | None:
     """(model names, label names) a `model.fit(...)` statement reads, or None when it is none."""
     models: set[str] = set()
