@@ -133,7 +133,7 @@ def plan(
     if not candidates:
         return Plan()
     locator = _Locator(facts, text, lines)
-    tree = None
+    tree = facts.tree  # the engine's parse of this same text
     style = None
     result = Plan()
     taken: list[tuple[int, int]] = []
@@ -152,8 +152,7 @@ def plan(
         if any(span[0] < end and start < span[1] for start, end in taken):
             continue  # the node overlaps one fixed in this round: the next round sees it again
         if fix.needs_import is not None:
-            if tree is None:
-                tree = ast.parse(text)
+            if style is None:
                 style = keras_package(tree)
             category, name = fix.needs_import
             status = _name_status(tree, name)
@@ -167,7 +166,7 @@ def plan(
         result.edits.append(edit)
         result.fixed.append(diagnostic)
     if imports:
-        assert tree is not None and first_import_use is not None
+        assert style is not None and first_import_use is not None
         line, after = _import_position(tree, first_import_use)
         for module in sorted(imports):
             result.insertions.append(Insertion(line, after, f"from {module} import {', '.join(sorted(imports[module]))}"))
