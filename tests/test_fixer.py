@@ -13,6 +13,7 @@ import pytest
 
 from keraslint import fixer
 from keraslint.diagnostics import Fix
+from keraslint import targeting
 from keraslint.engine import analyse, extract_facts, run_rules
 from keraslint.rules import Finding, Rule
 from keraslint.settings import Settings
@@ -44,7 +45,7 @@ def fix_spans(source: str, settings: Settings, filename: str, unsafe: bool) -> l
         return []
     lines = source.splitlines(keepends=True)
     spans = []
-    for diagnostic in fixable(run_rules(facts, filename, settings, None, None), unsafe):
+    for diagnostic in fixable(run_rules(facts, targeting.target_for(filename, settings.keras_version), None, None), unsafe):
         start_line, start_col, end_line, end_col = facts.position(diagnostic.fix.node)
         spans.append((offset(lines, start_line, start_col), offset(lines, end_line, end_col)))
     merged: list[tuple[int, int]] = []

@@ -12,7 +12,7 @@ from typing import Sequence
 from keraslint import reduce, targeting
 from keraslint.diagnostics import Diagnostic
 from keraslint.lines import ALL_LINES, Line
-from keraslint.settings import DEFAULT_SETTINGS, Settings
+from keraslint.settings import Settings
 
 LOG = logging.getLogger("keraslint")
 
@@ -68,11 +68,15 @@ def extract_facts(source: str, tree: ast.Module | None = None) -> FileFacts | No
     return FileFacts(source, tree, evaluator)
 
 
-def target_lines(facts: FileFacts, filename: str | None, settings: Settings) -> frozenset[Line]:
+def target_lines(facts: FileFacts, target: "targeting.Target") -> tuple[frozenset[Line], str]:
+    """The adapters' target refined by the file's own evidence: the one place lines are decided."""
     evaluator = facts.evaluator
     apis = frozenset(evaluator.apis)
-    lines, _reason = targeting.resolve_lines(filename, settings.keras_version, apis)
-    return refine_with_evidence(lines, apis, evaluator.keras3_evidence)
+    lines, reason = target.lines_for(apis)
+    refined = refine_with_evidence(lines, apis, evaluator.keras3_evidence)
+    if refined != lines:
+        reason += ", narrowed by the file's own imports and APIs"
+    return refined, reason
 
 
 def graph_mode(facts: FileFacts) -> bool:
@@ -105,14 +109,22 @@ def analyse(
     *,
     filename: str | None = None,
     tree: ast.Module | None = None,
-    settings: Settings = DEFAULT_SETTINGS,
+    target: "targeting.Target | None" = None,
+    settings: Settings | None = None,
     rules: Sequence | None = None,
     lines: frozenset[Line] | None = None,
     logger: logging.Logger = LOG,
 ) -> list[Diagnostic]:
-    """Diagnostics for one file. Never raises: an internal failure is one KER001 diagnostic."""
+    """Diagnostics for one file. Never raises: an internal failure is one KER001 diagnostic.
+
+    `target` comes from the adapter (targeting.target_for); `lines`, when given, replaces the
+    whole decision (tests, benchmarks). `settings` alone is the older form: its keras-version
+    is turned into a target here."""
+    if target is None:
+        setting = settings.keras_version if settings is not None else None
+        target = targeting.target_for(filename, setting) if lines is None else targeting.UNKNOWN_TARGET
     try:
-        return _analyse(source, filename, tree, settings, rules, lines)
+        return _analyse(source, tree, target, rules, lines)
     except targeting.ConfigError:
         raise
     except Exception as error:  # the host tool must survive any bug of ours
@@ -128,18 +140,18 @@ def internal_error(error: BaseException) -> Diagnostic:
     )
 
 
-def _analyse(source, filename, tree, settings, rules, lines) -> list[Diagnostic]:
+def _analyse(source, tree, target, rules, lines) -> list[Diagnostic]:
     facts = extract_facts(source, tree)
     if facts is None or not facts.evaluator.compiles:
         return []
-    return run_rules(facts, filename, settings, rules, lines)
+    return run_rules(facts, target, rules, lines)
 
 
-def run_rules(facts: FileFacts, filename, settings, rules, lines) -> list[Diagnostic]:
+def run_rules(facts: FileFacts, target, rules, lines) -> list[Diagnostic]:
     from keraslint.rules import ALL_RULES, RuleContext
 
     if lines is None:
-        lines = target_lines(facts, filename, settings)
+        lines, _reason = target_lines(facts, target)
     context = RuleContext(lines or ALL_LINES, graph_mode(facts), frozenset(facts.evaluator.apis))
     selected = ALL_RULES if rules is None else rules
     seen: set[tuple[int, int, str]] = set()
@@ -238,6 +250,24 @@ def profile_stages(source: str, filename: str | None = None, tree: ast.Module | 
     facts = FileFacts(source, tree, evaluator)
     timings["facts"] = time.perf_counter() - start
     start = time.perf_counter()
-    run_rules(facts, filename, DEFAULT_SETTINGS, None, None)
+    run_rules(facts, targeting.UNKNOWN_TARGET, None, None)
     timings["rules"] = time.perf_counter() - start
     return timings
+
+
+def explain(source: str, *, filename: str | None = None, tree: ast.Module | None = None,
+            target: "targeting.Target | None" = None) -> tuple[frozenset[Line], str, list[str]]:
+    """(target lines, why, one text line per compile() site with the facts established there):
+    what `keraslint explain` prints. Raises nothing but ConfigError."""
+    target = target or targeting.UNKNOWN_TARGET
+    try:
+        facts = extract_facts(source, tree)
+    except Exception:  # noqa: BLE001 - explaining must not fail where checking would not
+        facts = None
+    if facts is None:
+        lines, reason = target.lines_for(frozenset())
+        return lines, reason, []
+    lines, reason = target_lines(facts, target)
+    from keraslint.analysis.describe import describe_site
+
+    return lines, reason, [describe_site(site, lines) for site in compile_sites(facts)]

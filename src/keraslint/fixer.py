@@ -98,13 +98,16 @@ def _line_starts(lines: Sequence[str]) -> list[int]:
     return starts
 
 
-def _diagnose(text: str, filename: str | None, settings: Settings, rules):
+def _diagnose(text: str, filename: str | None, settings: Settings, rules, target=None):
+    from keraslint import targeting
     from keraslint.engine import extract_facts, run_rules
 
     facts = extract_facts(text)
     if facts is None or not facts.evaluator.compiles:
         return None, []
-    return facts, run_rules(facts, filename, settings, rules, None)
+    if target is None:
+        target = targeting.target_for(filename, settings.keras_version)
+    return facts, run_rules(facts, target, rules, None)
 
 
 def plan(
@@ -115,10 +118,11 @@ def plan(
     keep: Keep | None = None,
     unsafe: bool = False,
     rules=None,
+    target=None,
 ) -> Plan:
     """The edits of one round of fixes on `text`. Never raises for a bug in a rule or fix."""
     try:
-        facts, diagnostics = _diagnose(text, filename, settings, rules)
+        facts, diagnostics = _diagnose(text, filename, settings, rules, target)
     except Exception:  # the engine turns these into KER001; the fixer just fixes nothing
         LOG.warning("keraslint: internal error while fixing %s", filename or "<source>", exc_info=True)
         return Plan()

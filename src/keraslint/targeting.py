@@ -46,6 +46,9 @@ __all__ = [
     "lines_for",
     "parse_keras_version",
     "resolve_lines",
+    "Target",
+    "UNKNOWN_TARGET",
+    "target_for",
 ]
 
 
@@ -777,23 +780,46 @@ def lines_for(apis: frozenset[str], pins: Pins) -> frozenset[Line] | None:
 # --- resolution -------------------------------------------------------------------------------
 
 
-def resolve_lines(
-    filename: str | None, setting: str | None, apis: frozenset[str]
-) -> tuple[frozenset[Line], str]:
-    """The lines a file targets and why: (lines, reason).
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """What the adapters know about a file's Keras before reading its code: the explicit setting,
+    the nearest project's pins, the installed distributions. The engine asks `lines_for` with the
+    import styles the file uses and refines the answer with the file's own evidence."""
 
-    First match wins: the explicit setting ("keras-version setting"), the nearest project's
-    pins ("pins in <files>"), the installed distributions ("installed distributions"),
-    else every line ("unknown"). One refinement: when the pins allow several lines and the
-    installed versions allow a subset of them, the installed subset is used ("installed
-    distributions within pins in <files>"), since a loose or unpinned requirement says
-    less than what is actually installed. ConfigError from a bad setting propagates.
-    """
+    setting: frozenset[Line] | None = None  # parsed keras-version setting
+    project: Pins | None = None
+    installed: Pins | None = None
+    installed_first: bool = False  # a notebook kernel: what is installed is what runs
+
+    def lines_for(self, apis: frozenset[str]) -> tuple[frozenset[Line], str]:
+        """(lines, reason). First match wins: setting, project pins (narrowed to the installed
+        versions when those allow a strict subset), installed distributions, else every line."""
+        if self.setting is not None:
+            return self.setting, "keras-version setting"
+        installed_lines = lines_for(apis, self.installed) if self.installed is not None else None
+        if self.installed_first and installed_lines is not None:
+            return installed_lines, "installed distributions"
+        if self.project is not None:
+            project_lines = lines_for(apis, self.project)
+            if project_lines is not None:
+                if len(project_lines) > 1 and installed_lines is not None and installed_lines < project_lines:
+                    return installed_lines, f"installed distributions within pins in {self.project.source}"
+                return project_lines, f"pins in {self.project.source}"
+        if installed_lines is not None:
+            return installed_lines, "installed distributions"
+        return ALL_LINES, "unknown"
+
+
+UNKNOWN_TARGET = Target()
+
+
+def target_for(filename: str | None, setting: str | None) -> Target:
+    """The Target of a file: reads the project's pin files and the installed distributions
+    (cached). ConfigError from a bad setting propagates."""
     if setting is not None:
         explicit = parse_keras_version(setting)
         if explicit is not None:
-            return explicit, "keras-version setting"
-
+            return Target(setting=explicit)
     if filename is None or filename in ("stdin", "-"):
         try:
             directory = os.getcwd()
@@ -801,22 +827,11 @@ def resolve_lines(
             directory = os.curdir
     else:
         directory = os.path.dirname(os.path.abspath(filename))
+    return Target(project=find_project_pins(directory), installed=installed_pins())
 
-    installed = installed_pins()
-    installed_lines = lines_for(apis, installed) if installed is not None else None
 
-    pins = find_project_pins(directory)
-    if pins is not None:
-        project_lines = lines_for(apis, pins)
-        if project_lines is not None:
-            if (
-                len(project_lines) > 1
-                and installed_lines is not None
-                and installed_lines < project_lines
-            ):
-                return installed_lines, f"installed distributions within pins in {pins.source}"
-            return project_lines, f"pins in {pins.source}"
-
-    if installed_lines is not None:
-        return installed_lines, "installed distributions"
-    return ALL_LINES, "unknown"
+def resolve_lines(
+    filename: str | None, setting: str | None, apis: frozenset[str]
+) -> tuple[frozenset[Line], str]:
+    """The lines a file targets and why: (lines, reason); see Target.lines_for."""
+    return target_for(filename, setting).lines_for(apis)
