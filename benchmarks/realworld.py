@@ -289,8 +289,16 @@ def main(argv: list[str] | None = None) -> int:
           f"untriaged {verdicts['?']} (new {len(new)}), gone {len(gone)}")
     if site_count:
         print(f"false alarms   : {1000 * verdicts['false'] / site_count:.1f} per 1,000 compile sites"
-              f" (at most {1000 * (verdicts['false'] + verdicts['?']) / site_count:.1f} counting"
-              " untriaged)")
+              + (f" (at most {1000 * (verdicts['false'] + verdicts['?']) / site_count:.1f} counting"
+                 " untriaged)" if verdicts["?"] else ""))
+    if len(groups) > 1 and sites is not None:
+        # With 'era', the same figures per target.
+        for target, (_, group_files) in sorted(groups.items()):
+            keys = [k for k in reported if k.target == target]
+            false_here = sum(table.get(k, {}).get("verdict") == "false" for k in keys)
+            print(f"  {target:<12} : {len(group_files)} files, "
+                  f"{sum(sites[split_path(rel)] for rel in group_files)} sites, "
+                  f"{len(keys)} findings, {false_here} false")
     for line in stderr_lines:
         if "cannot parse" not in line:  # anything else on stderr deserves a look
             print(f"keraslint: {line}", file=sys.stderr)
