@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from keraslint.analysis.names import canonical
-from keraslint.analysis.sites import CompileSite
+from keraslint.analysis.records import CompileSite
 from keraslint.analysis.values import Output
 from keraslint.engine import extract_facts
 
@@ -15,7 +15,7 @@ from keraslint.engine import extract_facts
 def sites(source: str) -> list[CompileSite]:
     facts = extract_facts(textwrap.dedent(source))
     assert facts is not None
-    return [CompileSite(raw) for raw in facts.evaluator.compiles]
+    return list(facts.sites)
 
 
 def output_of(source: str) -> Output | None:
@@ -303,9 +303,9 @@ def test_compile_positional_and_keyword_arguments() -> None:
         model.compile("adam", "binary_crossentropy", ["accuracy"], weighted_metrics=["acc"])
         """
     )
-    loss = site.loss()
+    loss = site.loss
     assert loss is not None and loss.kind == "binary_crossentropy" and loss.from_logits is False
-    arguments = {(argument.keyword, tuple(m.name for m in argument.metrics)) for argument in site.metrics_arguments()}
+    arguments = {(argument.keyword, tuple(m.name for m in argument.metrics)) for argument in site.metrics_arguments}
     assert arguments == {("metrics", ("accuracy",)), ("weighted_metrics", ("acc",))}
 
 
@@ -319,7 +319,7 @@ def test_compile_with_a_literal_config_dict() -> None:
         model.compile(**config)
         """
     )
-    loss = site.loss()
+    loss = site.loss
     assert loss is not None and loss.kind == "categorical_crossentropy" and loss.from_logits is True
 
 
@@ -338,13 +338,13 @@ def test_loss_facts(loss: str, kind: str, from_logits) -> None:
     (site,) = sites(
         f"import keras\nFLAG = bool(1)\nLOSS = 'huber'\nmodel = keras.Sequential([keras.layers.Dense(2)])\nmodel.compile(loss={loss})\n"
     )
-    fact = site.loss()
+    fact = site.loss
     assert fact is not None and (fact.kind, fact.from_logits) == (kind, from_logits)
 
 
 def test_unknown_loss_is_no_fact() -> None:
     (site,) = sites("import keras\nmodel = keras.Sequential([keras.layers.Dense(2)])\nmodel.compile(loss=my_loss)\n")
-    assert site.loss() is None
+    assert site.loss is None
 
 
 def test_files_without_keras_are_not_parsed() -> None:
@@ -376,7 +376,7 @@ def test_label_facts(labels: str, expected) -> None:
         f"{labels}\nmodel = keras.Sequential([keras.layers.Dense(7, activation='softmax')])\n"
         "model.compile(loss='categorical_crossentropy')\nmodel.fit(x, y)\n"
     )
-    facts = [(fact.kind, fact.classes) for fact in site.labels()]
+    facts = [(fact.kind, fact.classes) for fact in site.labels]
     assert facts == ([] if expected is None else [expected])
 
 
@@ -420,7 +420,7 @@ def test_statements_the_facts_do_not_need_are_not_walked() -> None:
     skipped = irrelevant_statements(source, tree)
     assert sorted(statement.lineno for statement in tree.body if id(statement) in skipped) == [3, 4, 14]
     (site,) = sites(source)
-    assert [(fact.kind, fact.classes) for fact in site.labels()] == [("one-hot", 4), ("one-hot", 4)]
+    assert [(fact.kind, fact.classes) for fact in site.labels] == [("one-hot", 4), ("one-hot", 4)]
 
 
 def test_a_model_attribute_bound_by_one_method_is_seen_by_the_others() -> None:

@@ -168,7 +168,7 @@ def test_internal_error_is_a_ker001_finding(tmp_path, capsys, monkeypatch) -> No
     def explode(*args, **kwargs):
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(keraslint.engine, "_analyse", explode)
+    monkeypatch.setattr(keraslint.engine, "file_facts", explode)
     path = tmp_path / "m.py"
     path.write_text(SOURCE, encoding="utf-8")
     status, out, _ = run(capsys, "check", str(path))

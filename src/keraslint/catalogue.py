@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from keraslint.analysis.records import Activation, LossKind
 from keraslint.lines import ALL_LINES, Line
 
 L1, L2, L3, L4, L5 = Line.L1, Line.L2, Line.L3, Line.L4, Line.L5
@@ -17,13 +18,13 @@ def _lines(*members: Line) -> frozenset[Line]:
 
 
 # Loss kinds the rules reason about.
-BCE = "binary_crossentropy"
-CCE = "categorical_crossentropy"
-SCCE = "sparse_categorical_crossentropy"
-BFCE = "binary_focal_crossentropy"
-CFCE = "categorical_focal_crossentropy"
-REGRESSION = "regression"
-OTHER = "other"
+BCE = LossKind.BCE
+CCE = LossKind.CCE
+SCCE = LossKind.SCCE
+BFCE = LossKind.BFCE
+CFCE = LossKind.CFCE
+REGRESSION = LossKind.REGRESSION
+OTHER = LossKind.OTHER
 
 CROSSENTROPY_KINDS = frozenset({BCE, CCE, SCCE, BFCE, CFCE})
 CATEGORICAL_KINDS = frozenset({CCE, SCCE, CFCE})  # need a class axis of width >= 2
@@ -32,7 +33,7 @@ BINARY_KINDS = frozenset({BCE, BFCE})
 
 @dataclasses.dataclass(frozen=True)
 class LossSpelling:
-    kind: str
+    kind: LossKind
     valid_on: frozenset[Line]
     suggestion: str | None = None  # the spelling valid where this one is not
 
@@ -40,7 +41,7 @@ class LossSpelling:
 def _loss_table() -> dict[str, LossSpelling]:
     table: dict[str, LossSpelling] = {}
 
-    def add(names: str, kind: str, valid_on: frozenset[Line], suggestion: str | None = None) -> None:
+    def add(names: str, kind: LossKind, valid_on: frozenset[Line], suggestion: str | None = None) -> None:
         for name in names.split():
             table[name] = LossSpelling(kind, valid_on, suggestion)
 
@@ -79,7 +80,7 @@ def _loss_table() -> dict[str, LossSpelling]:
 
 
 # Loss classes (canonical keras.losses.<Name>) -> kind.
-LOSS_CLASSES: dict[str, str] = {
+LOSS_CLASSES: dict[str, LossKind] = {
     "BinaryCrossentropy": BCE,
     "CategoricalCrossentropy": CCE,
     "SparseCategoricalCrossentropy": SCCE,
@@ -102,7 +103,7 @@ LOSS_CLASSES: dict[str, str] = {
 LOSS_SPELLINGS: dict[str, LossSpelling] = _loss_table()
 
 # Loss functions reachable as keras.losses.<name> (and the loss aliases).
-LOSS_FUNCTIONS: dict[str, str] = {
+LOSS_FUNCTIONS: dict[str, LossKind] = {
     name: spelling.kind for name, spelling in LOSS_SPELLINGS.items() if name[0].islower() and spelling.valid_on
 }
 
@@ -163,9 +164,18 @@ BAD_METRIC_SPELLINGS: dict[str, BadMetricSpelling] = {
 
 # --- activations (section 3.4) -------------------------------------------------------------
 
-SOFTMAX = "softmax"
-SIGMOID = "sigmoid"
-LINEAR = "linear"
+SOFTMAX = Activation.SOFTMAX
+SIGMOID = Activation.SIGMOID
+LINEAR = Activation.LINEAR
+
+
+def activation_kind(text: str) -> Activation:
+    """The Activation of a spelling Keras accepts (ACTIVATION_SPELLINGS)."""
+    try:
+        return Activation(text)
+    except ValueError:
+        return Activation.OTHER
+
 
 _CORE_ACTIVATIONS = "elu hard_sigmoid linear relu sigmoid softmax softplus softsign tanh selu exponential"
 _L4_ACTIVATIONS = "gelu leaky_relu log_softmax mish relu6 silu swish"
@@ -183,14 +193,14 @@ for _name in _L5_ONLY_ACTIVATIONS.split():
     ACTIVATION_SPELLINGS[_name] = _lines(L5)
 
 # Canonical callables that apply an activation, by canonical dotted name.
-ACTIVATION_FUNCTIONS: dict[str, str] = {}
+ACTIVATION_FUNCTIONS: dict[str, Activation] = {}
 for _prefix in ("keras.activations", "keras.backend", "keras.ops", "tensorflow.nn", "tensorflow.math", "tensorflow"):
     ACTIVATION_FUNCTIONS[f"{_prefix}.softmax"] = SOFTMAX
     ACTIVATION_FUNCTIONS[f"{_prefix}.sigmoid"] = SIGMOID
 ACTIVATION_FUNCTIONS["keras.activations.linear"] = LINEAR
 for _name in ("relu", "tanh", "elu", "selu", "softplus"):
-    ACTIVATION_FUNCTIONS[f"keras.activations.{_name}"] = _name
-    ACTIVATION_FUNCTIONS[f"tensorflow.nn.{_name}"] = _name
+    ACTIVATION_FUNCTIONS[f"keras.activations.{_name}"] = Activation(_name)
+    ACTIVATION_FUNCTIONS[f"tensorflow.nn.{_name}"] = Activation(_name)
 del _name, _prefix
 
 
@@ -216,7 +226,7 @@ DENSE_LIKE: dict[str, int | None] = {
     "Convolution3D": None,
 }
 # Default activation when none is given.
-DEFAULT_ACTIVATION: dict[str, str] = {"SimpleRNN": "tanh", "LSTM": "tanh", "GRU": "tanh"}
+DEFAULT_ACTIVATION: dict[str, Activation] = {"SimpleRNN": Activation.TANH, "LSTM": Activation.TANH, "GRU": Activation.TANH}
 # Layers that keep width and activation of their input.
 TRANSPARENT_LAYERS = frozenset({"Dropout", "AlphaDropout", "GaussianDropout", "GaussianNoise", "ActivityRegularization"})
 MODEL_CLASSES = frozenset({"keras.Model", "keras.Sequential"})
@@ -249,5 +259,28 @@ READ_ONLY_METHODS = frozenset(
         "evaluate_generator", "predict_generator", "train_on_batch", "test_on_batch", "predict_on_batch",
         "to_json", "get_config", "count_params", "plot", "show", "print", "savefig", "figure",
         "title", "xlabel", "ylabel", "legend", "head", "describe", "info",
+    }
+)
+
+
+# --- training calls and labels (read by the evaluator and by the statement slicer) ----------
+
+# Model methods that train or evaluate on labels.
+TRAINING_METHODS = frozenset(
+    {"fit", "evaluate", "train_on_batch", "test_on_batch", "fit_generator", "evaluate_generator"}
+)
+# Methods whose result holds the same labels as their receiver (datasets, arrays, frames).
+LABEL_KEEPING_METHODS = frozenset(
+    {"cache", "prefetch", "shuffle", "batch", "repeat", "take", "skip", "unbatch", "astype", "copy"}
+)
+# Attributes that keep what a frame or array holds (`df.values`).
+LABEL_KEEPING_ATTRIBUTES = frozenset({"values"})
+# Calls and methods whose result says what labels are (analysis/labels.py).
+LABEL_MAKERS = frozenset(
+    {
+        "to_categorical", "eye", "identity", "get_dummies", "LabelEncoder", "LabelBinarizer", "OneHotEncoder",
+        "MultiLabelBinarizer", "argmax", "image_dataset_from_directory", "text_dataset_from_directory",
+        "audio_dataset_from_directory", "flow_from_directory", "flow_from_dataframe", "ImageDataGenerator",
+        "train_test_split", "fit_transform", "transform", "fit",
     }
 )

@@ -37,6 +37,7 @@ class Diagnostic:
     end_column: int = 0
     name: str = ""  # kebab-case rule name
     fix: Fix | None = dataclasses.field(default=None, compare=False)
+    severity: str = ""  # the rule's, or the finding's where the rule varies it by version line
 
     def sort_key(self) -> tuple[int, int, str]:
         return (self.line, self.column, self.code)

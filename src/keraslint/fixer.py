@@ -103,7 +103,7 @@ def _diagnose(text: str, filename: str | None, settings: Settings, rules, target
     from keraslint.engine import extract_facts, run_rules
 
     facts = extract_facts(text)
-    if facts is None or not facts.evaluator.compiles:
+    if facts is None or not facts.sites:
         return None, []
     if target is None:
         target = targeting.target_for(filename, settings.keras_version)

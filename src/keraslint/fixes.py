@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from typing import Callable
 
-from keraslint.analysis.sites import MetricFact
+from keraslint.analysis.records import MetricFact
 from keraslint.diagnostics import Fix
 
 

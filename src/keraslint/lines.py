@@ -27,6 +27,11 @@ LINE_LABELS = {
 
 ALL_LINES: frozenset[Line] = frozenset(Line)
 
+# How a file imports Keras (an "API"): each reaches only some lines.
+API_KERAS = "keras"  # `import keras` / `from keras...` (the standalone package)
+API_TF = "tensorflow"  # tf.keras / tensorflow.keras / tensorflow.python.keras
+API_TF_KERAS = "tf_keras"  # `import tf_keras`
+
 
 def describe(lines: frozenset[Line]) -> str:
     """A short human name for a set of lines, e.g. 'Keras 2.0-2.2, Keras 2.3/TF 2.0-2.1'."""

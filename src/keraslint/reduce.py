@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import re
 
+from keraslint import catalogue
 from keraslint.catalogue import READ_ONLY_METHODS
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -187,19 +188,9 @@ def _segment(lines: list[str], node: ast.expr) -> str | None:
     return first[node.col_offset :].decode("utf-8", "replace") + middle + last[:end_col].decode("utf-8", "replace")
 
 
-_TRAINING_METHODS = frozenset({"fit", "evaluate", "train_on_batch", "test_on_batch", "fit_generator", "evaluate_generator"})
-
-
-# Calls whose result says what labels are (analysis/labels.py), and dataset methods keeping them.
-_LABEL_WORDS = frozenset(
-    {
-        "to_categorical", "eye", "identity", "get_dummies", "LabelEncoder", "LabelBinarizer", "OneHotEncoder",
-        "argmax", "image_dataset_from_directory", "text_dataset_from_directory", "audio_dataset_from_directory",
-        "flow_from_directory", "flow_from_dataframe", "ImageDataGenerator", "train_test_split", "fit_transform",
-        "transform", "fit",
-        "cache", "prefetch", "shuffle", "batch", "repeat", "take", "skip", "unbatch", "astype", "values",
-    }
-)
+_TRAINING_METHODS = catalogue.TRAINING_METHODS
+# Calls whose result says what labels are, and methods keeping them: the evaluator's own tables.
+_LABEL_WORDS = catalogue.LABEL_MAKERS | catalogue.LABEL_KEEPING_METHODS | catalogue.LABEL_KEEPING_ATTRIBUTES
 
 
 def _training_call_names(members: list[ast.stmt]) -> tuple[set[str], set[str]] | None:

@@ -7,31 +7,52 @@ environment, then "unknown" (every line).
 
 Nothing here imports Keras or executes project code; project files are only
 read and parsed, and a file that cannot be read or parsed is skipped.
+
+Caches are checked against the files' modification times (and sizes) on every use, so a
+long-lived host (an editor's flake8 server) sees a changed requirements.txt or a newly installed
+Keras on its next lint. `packaging` is imported only when a version has to be compared.
 """
 
 from __future__ import annotations
 
 import ast
-import configparser
 import dataclasses
 import functools
 import os
 import re
 import sys
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
-
-from keraslint.lines import ALL_LINES, Line
+from keraslint.lines import ALL_LINES, API_KERAS, API_TF, API_TF_KERAS, Line
 from keraslint.settings import KERAS_VERSION_HELP  # noqa: F401  (re-exported)
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+if TYPE_CHECKING:  # pragma: no cover
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import Version
+
+
+def _toml_loads(text: str) -> dict:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+    return tomllib.loads(text)
+
+
+def _specifier_set(text: str) -> "SpecifierSet":
+    """packaging.specifiers.SpecifierSet(text), imported on first use; InvalidSpecifier propagates."""
+    from packaging.specifiers import SpecifierSet
+
+    return SpecifierSet(text)
+
+
+def _version(text: str) -> "Version | None":
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
 
 __all__ = [
     "API_KERAS",
@@ -56,16 +77,52 @@ class ConfigError(ValueError):
     """A bad keras-version setting; the message names the value and what is accepted."""
 
 
-API_KERAS = "keras"  # `import keras` / `from keras...` (the standalone package)
-API_TF = "tensorflow"  # tf.keras / tensorflow.keras / tensorflow.python.keras
-API_TF_KERAS = "tf_keras"  # `import tf_keras`
 _ALL_APIS = frozenset({API_KERAS, API_TF, API_TF_KERAS})
 
 
 _EXPECTED = (
     "expected a Keras version (2.2.4, 3), 'tensorflow==2.1', 'tf-keras==2.17', "
-    "a line L1..L5 (or several: 'L3,L4'), any, or auto"
+    "a range ('keras>=2.3,<3'), a line L1..L5 (or several: 'L3,L4'), any, or auto"
 )
+
+# The newest minor release of each package that keraslint knows of, and how many minor releases
+# after it a setting may name (releases that come out after this keraslint). Anything newer, such
+# as keras 2.99, 4 or tensorflow==2.99, does not exist and is rejected.
+LATEST = {"keras": (3, 15), "tensorflow": (2, 21), "tf-keras": (2, 21)}
+_HEADROOM = 2
+# Oldest minor release that a setting may name, per package (Keras 1 is not supported).
+_OLDEST = {"keras": (2, 0), "tensorflow": (1, 0), "tf-keras": (2, 14)}
+
+
+def _released(package: str, v: "Version") -> bool:
+    """Whether a release of `package` with this major.minor exists (or may, within the headroom)."""
+    major, minor = (v.release + (0,))[:2]
+    if (major, minor) < _OLDEST[package]:
+        return False
+    if package == "tensorflow" and major == 1:
+        return minor <= 15
+    if package == "keras" and major == 2:
+        # standalone 2.0-2.15; 2.16+ in a setting means tf-keras, which has its own releases
+        return minor <= 15 or _released("tf-keras", v)
+    latest_major, latest_minor = LATEST[package]
+    return major == latest_major and minor <= latest_minor + _HEADROOM or major < latest_major
+
+
+def _known_range(package: str) -> str:
+    latest_major, latest_minor = LATEST[package]
+    if package == "keras":
+        tfk_major, tfk_minor = LATEST["tf-keras"]
+        return (f"Keras 2.0-2.15 and 3.0-{latest_major}.{latest_minor} "
+                f"(2.16-{tfk_major}.{tfk_minor} are read as tf-keras)")
+    if package == "tensorflow":
+        return f"TensorFlow 1.0-1.15 and 2.0-{latest_major}.{latest_minor}"
+    return f"tf-keras 2.14-{latest_major}.{latest_minor}"
+
+
+def _strip_comment(value: str) -> str:
+    """flake8 keeps an inline comment in a config value (`keras-version = 2.15  # optional`)."""
+    value = value.split("#", 1)[0]
+    return re.split(r"\s;", value, maxsplit=1)[0]
 
 
 # --- version -> line --------------------------------------------------------------------------
@@ -119,9 +176,11 @@ def _tf_keras_via_tf_line(v: Version) -> Line | None:
     return _tf_keras_line(v)
 
 
-def _versions(prefix_minors: Iterable[tuple[int, int]], extra: Iterable[str] = ()) -> tuple[Version, ...]:
+def _versions(prefix_minors: Iterable[tuple[int, int]], extra: Iterable[str] = ()) -> tuple["Version", ...]:
     # Dense representatives (every patch 0-9) so that narrow ranges such as
     # ">=2.4.1,<2.4.3" still admit one of them.
+    from packaging.version import Version
+
     out = [Version(f"{a}.{b}.{p}") for a, b in prefix_minors for p in range(10)]
     out.extend(Version(x) for x in extra)
     return tuple(out)
@@ -138,17 +197,20 @@ def _reps(package: str) -> tuple[Version, ...]:
 
 
 def _admitted(
-    spec: SpecifierSet, reps: tuple[Version, ...], line_of: Callable[[Version], Line | None]
+    spec: "SpecifierSet", reps: tuple["Version", ...], line_of: Callable[["Version"], Line | None],
+    released: Callable[["Version"], bool] | None = None,
 ) -> frozenset[Line]:
-    """Every line whose representative versions (plus the versions named in the spec) it admits."""
+    """Every line whose representative versions (plus the versions named in the spec) it admits.
+    `released`, when given, keeps only versions that exist (for a setting)."""
+    if released is not None:
+        reps = tuple(v for v in reps if released(v))
     candidates = list(reps)
     # The spec's own versions catch exact pins that are not representatives:
     # "==2.1.0+cu101", "==2.15.0.post1", "==2.17.0.dev20240301".
     for clause in spec:
-        try:
-            candidates.append(Version(clause.version))
-        except InvalidVersion:
-            pass  # wildcards like "2.3.*" are covered by the representatives
+        v = _version(clause.version)
+        if v is not None and (released is None or released(v)):
+            candidates.append(v)  # wildcards like "2.3.*" are covered by the representatives
     found = set()
     for v in candidates:
         if spec.contains(v, prereleases=True):
@@ -196,7 +258,7 @@ def parse_keras_version(value: str) -> frozenset[Line] | None:
 
     Anything else raises ConfigError naming the value and the accepted forms.
     """
-    text = (value or "").strip().lower()
+    text = _strip_comment(value or "").strip().lower()
     if text in ("", "auto"):
         return None
     if text in ("any", "all", "unknown"):
@@ -216,17 +278,32 @@ def parse_keras_version(value: str) -> frozenset[Line] | None:
     rest = rest.replace(" ", "")
     if rest.startswith("=") and not rest.startswith("=="):
         rest = rest[1:]  # "keras=2.3" as conda writes it
+    shown = _strip_comment(value).strip()
+
+    def released(v: "Version") -> bool:
+        if pkg == "tf-keras":
+            return _released("tf-keras", v) or (
+                (v.release + (0,))[:2] < _OLDEST["tf-keras"] and _released("tensorflow", v)
+            )
+        return _released(pkg, v)
+
+    def unreleased(v: "Version") -> ConfigError:
+        name = {"keras": "Keras", "tensorflow": "TensorFlow", "tf-keras": "tf-keras"}[pkg]
+        oldest = _OLDEST["tensorflow" if pkg == "tf-keras" else pkg]
+        what = "is not supported" if (v.release + (0,))[:2] < oldest else "does not exist"
+        return ConfigError(
+            f"invalid keras-version {shown!r}: {name} {v} {what} (known: {_known_range(pkg)}); {_EXPECTED}"
+        )
 
     lines: frozenset[Line] | None = None
     if rest and not rest.startswith(_OPS) and "," not in rest:
         # A single version: map it directly (covers "2.16", which the pin tables never see).
-        try:
-            v = Version(rest)
-        except InvalidVersion:
-            v = None
+        v = _version(rest)
         if v is None:
             rest = "==" + rest  # "2.3.*": let the range branch try it
         else:
+            if not released(v):
+                raise unreleased(v)
             line_of = {
                 "keras": _setting_keras_line,
                 "tensorflow": _tf_line,
@@ -235,8 +312,10 @@ def parse_keras_version(value: str) -> frozenset[Line] | None:
             line = line_of(v)
             lines = frozenset({line}) if line is not None else frozenset()
     if rest and lines is None and (rest.startswith(_OPS) or "," in rest):
+        from packaging.specifiers import InvalidSpecifier
+
         try:
-            spec = SpecifierSet(rest)
+            spec = _specifier_set(rest)
         except InvalidSpecifier:
             spec = None
         if spec is not None:
@@ -245,9 +324,18 @@ def parse_keras_version(value: str) -> frozenset[Line] | None:
                 "tensorflow": (_reps("tensorflow"), _tf_line),
                 "tf-keras": (_reps("tf-keras") + _reps("tensorflow"), _setting_tf_keras_line),
             }[pkg]
-            lines = _admitted(spec, reps, line_of)
+            lines = _admitted(spec, reps, line_of, released)
+            if not lines:
+                exact = [_version(c.version) for c in spec if c.operator in ("==", "===")]
+                for v in exact:
+                    if v is not None and not released(v):
+                        raise unreleased(v)
+                raise ConfigError(
+                    f"invalid keras-version {shown!r}: the range admits no release keraslint knows "
+                    f"(known: {_known_range(pkg)}); {_EXPECTED}"
+                )
     if not lines:
-        raise ConfigError(f"invalid keras-version {value!r}: {_EXPECTED}")
+        raise ConfigError(f"invalid keras-version {shown!r}: {_EXPECTED}")
     return lines
 
 
@@ -283,7 +371,7 @@ class Pins:
 
 
 def _kind(name: str) -> str | None:
-    norm = canonicalize_name(name)
+    norm = re.sub(r"[-_.]+", "-", name).lower()  # packaging.utils.canonicalize_name
     if norm in _KERAS_NAMES:
         return "keras"
     if norm in _TF_NAMES:
@@ -305,8 +393,10 @@ def _read_text(path: str) -> str | None:
 
 
 def _spec_or_none(text: str) -> SpecifierSet | None:
+    from packaging.specifiers import InvalidSpecifier
+
     try:
-        return SpecifierSet(text)
+        return _specifier_set(text)
     except InvalidSpecifier:
         return None
 
@@ -323,7 +413,7 @@ def _loose_spec(text: str, *, bare_is_prefix: bool = False) -> SpecifierSet | No
     """
     text = text.strip().strip("'\"")
     if not text or text == "*" or "|" in text:
-        return SpecifierSet("")
+        return _specifier_set("")
     clauses = []
     for op, ver in _CLAUSE_RE.findall(text.replace(",", " ")):
         if ver == "*":
@@ -354,6 +444,11 @@ def _loose_spec(text: str, *, bare_is_prefix: bool = False) -> SpecifierSet | No
     return _spec_or_none(",".join(clauses))
 
 
+_REQUIREMENT_RE = re.compile(
+    r"^(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\])?\s*(?P<rest>.*)$"
+)
+
+
 def _pep508(line: str) -> tuple[str, SpecifierSet] | None:
     """A PEP 508 requirement string -> (name, specifier); None for anything else."""
     line = line.strip()
@@ -361,13 +456,20 @@ def _pep508(line: str) -> tuple[str, SpecifierSet] | None:
         return None
     # Inline options of requirements files ("--hash=...") and comments end the requirement.
     line = re.split(r"\s+(?:#|-{1,2}[A-Za-z])", line, maxsplit=1)[0].strip()
-    try:
-        req = Requirement(line)
-    except InvalidRequirement:
+    # name [extras] (specifier) ; marker -- read without packaging.requirements (slow to import);
+    # the specifier is parsed only for the packages that matter here.
+    m = _REQUIREMENT_RE.match(line)
+    if m is None:
         return None
-    if req.url:
-        return None
-    return req.name, req.specifier
+    name, rest = m.group("name"), m.group("rest").split(";", 1)[0].strip()
+    if rest.startswith("@"):
+        return None  # a URL requirement: no version to read
+    if rest.startswith("(") and rest.endswith(")"):
+        rest = rest[1:-1].strip()
+    if _kind(name) is None:
+        return (name, None) if (not rest or rest[0] in "<>=!~") else None
+    spec = _spec_or_none(rest)
+    return (name, spec) if spec is not None else None
 
 
 def _requirements_txt(text: str) -> Iterator[tuple[str, SpecifierSet]]:
@@ -439,16 +541,18 @@ def _poetry_table(table: object) -> Iterator[tuple[str, SpecifierSet]]:
 
 
 def _pyproject(text: str) -> Iterator[tuple[str, SpecifierSet]]:
-    yield from _toml_requirement_lists(tomllib.loads(text))
+    yield from _toml_requirement_lists(_toml_loads(text))
 
 
 def _pipfile(text: str) -> Iterator[tuple[str, SpecifierSet]]:
-    data = tomllib.loads(text)
+    data = _toml_loads(text)
     for table in ("packages", "dev-packages"):
         yield from _poetry_table(data.get(table))
 
 
 def _setup_cfg(text: str) -> Iterator[tuple[str, SpecifierSet]]:
+    import configparser
+
     parser = configparser.ConfigParser(interpolation=None)
     parser.read_string(text)
     values = []
@@ -514,7 +618,7 @@ def _conda_item(item: str) -> tuple[str, SpecifierSet] | None:
     if _kind(name) is None:
         return None
     if not rest:
-        return name, SpecifierSet("")
+        return name, _specifier_set("")
     if rest.startswith("=") and not rest.startswith("=="):
         rest = rest[1:].split("=", 1)[0]  # drop a "=build" suffix
     elif " " in rest and not rest.startswith(_OPS):

@@ -18,6 +18,7 @@ from keraslint.analysis import models
 from keraslint.analysis.names import canonical
 from keraslint.analysis.values import (
     UNKNOWN,
+    _Unknown,
     CallV,
     ClassV,
     Const,
@@ -25,12 +26,12 @@ from keraslint.analysis.values import (
     FuncV,
     MethodV,
     ModelV,
-    Output,
     Ref,
     Seq,
     TensorV,
     Value,
 )
+from keraslint.analysis.records import Output
 
 _MAX_EXPRESSION_DEPTH = 150
 _MAX_CALL_DEPTH = 6
@@ -48,7 +49,7 @@ class RawCompile:
 
     call: ast.Call
     model: ModelV
-    output: Output | type(UNKNOWN)  # type: ignore[valid-type]
+    output: Output | _Unknown
     positional: list[tuple[Value, ast.expr]]
     keywords: dict[str, tuple[Value, ast.expr]]
     keyword_nodes: dict[str, ast.keyword]
@@ -430,7 +431,7 @@ class Evaluator:
             if attr == "output":
                 return TensorV(models.model_output(base))
             return UNKNOWN
-        if isinstance(base, (CallV, MethodV)) and attr == "values":
+        if isinstance(base, (CallV, MethodV)) and attr in catalogue.LABEL_KEEPING_ATTRIBUTES:
             return base  # pandas .values keeps what the frame holds
         return UNKNOWN
 
@@ -632,7 +633,7 @@ class Evaluator:
             return Const(None, node)
         if method in ("pop", "build_from_config", "set_weights_and_layers"):
             model.poisoned = True
-        if method in _TRAINING_METHODS and model.compiles:
+        if method in catalogue.TRAINING_METHODS and model.compiles:
             model.compiles[-1].labels.extend(_labels_of(args, dict(kwargs)))
         return UNKNOWN
 
@@ -776,9 +777,6 @@ _TRY_TYPES = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 _APPLICATIONS = "keras.applications."
 # Methods whose result kind does not depend on the receiver (`anything.argmax(axis=1)` is class ids).
 _KIND_FIXING_METHODS = frozenset({"argmax"})
-_TRAINING_METHODS = frozenset(
-    {"fit", "evaluate", "train_on_batch", "test_on_batch", "fit_generator", "evaluate_generator"}
-)
 
 
 def _labels_of(args, keywords: dict[str, Value]) -> list[Value]:

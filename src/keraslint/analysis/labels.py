@@ -5,28 +5,16 @@ Only origins that settle it count (keras-semantics section 5, rule 16); anything
 
 from __future__ import annotations
 
-import dataclasses
-
+from keraslint import catalogue
+from keraslint.analysis.records import LabelFact, LabelKind
 from keraslint.analysis.values import CallV, Const, MethodV, Seq, Value
 
-ONE_HOT = "one-hot"
-INTEGER = "integer"
-BINARY = "binary"
-
-# Dataset methods that keep the labels as they are.
-_KEEPS_LABELS = frozenset({"cache", "prefetch", "shuffle", "batch", "repeat", "take", "skip", "unbatch", "astype", "copy"})
+ONE_HOT = LabelKind.ONE_HOT
+INTEGER = LabelKind.INTEGER
+BINARY = LabelKind.BINARY
 _DIRECTORY_DATASETS = ("image_dataset_from_directory", "text_dataset_from_directory", "audio_dataset_from_directory")
 _LABEL_MODES = {"int": INTEGER, "categorical": ONE_HOT, "binary": BINARY}
 _CLASS_MODES = {"categorical": ONE_HOT, "sparse": INTEGER, "binary": BINARY}
-
-
-@dataclasses.dataclass(frozen=True)
-class LabelFact:
-    kind: str  # ONE_HOT, INTEGER or BINARY
-    classes: int | None  # number of classes when established
-    origin: str  # for messages, e.g. "to_categorical(y, 7)"
-    # LabelBinarizer gives one column, not a one-hot matrix, for two classes.
-    one_column_for_two_classes: bool = False
 
 
 def _last(name: str) -> str:
@@ -48,7 +36,7 @@ def _kwarg(call: CallV | MethodV, name: str, position: int | None = None) -> Val
 
 def label_fact(value: Value, *, carried: bool = False) -> LabelFact | None:
     """`carried`: the value is an x argument whose elements carry the labels (a dataset)."""
-    while isinstance(value, MethodV) and value.method in _KEEPS_LABELS:
+    while isinstance(value, MethodV) and value.method in catalogue.LABEL_KEEPING_METHODS:
         value = value.receiver
     if carried:
         return _dataset_labels(value)

@@ -7,37 +7,29 @@ import dataclasses
 import ast
 
 from keraslint import catalogue
-from keraslint.analysis.values import (
-    UNKNOWN,
-    CallV,
-    Const,
-    ModelV,
-    Output,
-    Ref,
-    TensorV,
-    Value,
-    _Unknown,
-)
+from keraslint.analysis.records import Activation, Origin
+from keraslint.analysis.records import Output
+from keraslint.analysis.values import UNKNOWN, CallV, Const, ModelV, Ref, TensorV, Value, _Unknown
 
 LAYER_PREFIX = "keras.layers."
 
 
-def activation_origin(name: str) -> str | None:
+def activation_origin(name: str) -> Origin | None:
     """Who applies an activation function given by canonical name (see Output.origin)."""
     if name.startswith("tensorflow."):
-        return "raw"
+        return Origin.RAW
     if name.startswith(("keras.activations.", "keras.ops.")):
-        return "keras"
+        return Origin.KERAS
     return None
 
 
-def activation_of(value: Value) -> tuple[str | None, str | None]:
+def activation_of(value: Value) -> tuple[Activation | None, Origin | None]:
     """(activation, origin) for an activation argument."""
     if isinstance(value, Const):
         if value.value is None:
-            return catalogue.LINEAR, "keras"
+            return catalogue.LINEAR, Origin.KERAS
         if isinstance(value.value, str) and value.value in catalogue.ACTIVATION_SPELLINGS:
-            return value.value, "keras"
+            return catalogue.activation_kind(value.value), Origin.KERAS
         return None, None
     if isinstance(value, Ref) and value.name in catalogue.ACTIVATION_FUNCTIONS:
         return catalogue.ACTIVATION_FUNCTIONS[value.name], activation_origin(value.name)
@@ -60,7 +52,7 @@ def _param(layer: CallV, position: int | None, keyword: str) -> Value | None:
 
 
 def with_activation(
-    incoming: Output | _Unknown, activation: str | None, origin: str | None, node: ast.AST, value_node,
+    incoming: Output | _Unknown, activation: Activation | None, origin: Origin | None, node: ast.AST, value_node,
     name: str | None = None,
 ) -> Output:
     if isinstance(incoming, Output):
@@ -96,7 +88,7 @@ def apply_layer(layer: Value, incoming: Output | _Unknown) -> Output | _Unknown:
             return Output(width, None, name, name=layer_name, width_node=width_node)
         if given is None:
             activation = catalogue.DEFAULT_ACTIVATION.get(name, catalogue.LINEAR)
-            return Output(width, activation, name, "keras", layer.node, None, layer_name, width_node)
+            return Output(width, activation, name, Origin.KERAS, layer.node, None, layer_name, width_node)
         value_node = layer.arg_node(activation_position, "activation")
         activation, origin = activation_of(given)
         return Output(width, activation, name, origin, value_node, value_node, layer_name, width_node)
@@ -108,7 +100,7 @@ def apply_layer(layer: Value, incoming: Output | _Unknown) -> Output | _Unknown:
         axis = _param(layer, 0, "axis")
         if axis is not None and _int(axis) != -1:
             return UNKNOWN
-        return with_activation(incoming, catalogue.SOFTMAX, "keras", layer.node, None, layer_name)
+        return with_activation(incoming, catalogue.SOFTMAX, Origin.KERAS, layer.node, None, layer_name)
     if name == "Lambda":
         function = _param(layer, 0, "function")
         if isinstance(function, Ref) and function.name in catalogue.ACTIVATION_FUNCTIONS:

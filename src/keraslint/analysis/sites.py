@@ -1,127 +1,99 @@
-"""CompileSite: the facts of one compile() call that rules read.
+"""Builds the CompileSite records of a file from the evaluator's raw compile() calls, once.
 
-Loss and metric arguments are turned into LossFact / MetricFact, each with the node a finding
-reports at (the argument as written at the call) and the node a fix would replace.
+Loss and metric arguments become LossFact / MetricFact, each with the node a finding reports at
+(the argument as written at the call) and the node a fix would replace. A multi-output model
+gives one record per output. Nothing here changes the evaluator's values.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from typing import TYPE_CHECKING, Iterator
-
-if TYPE_CHECKING:  # pragma: no cover
-    from keraslint.analysis.labels import LabelFact
-
 import ast
+import dataclasses
 
 from keraslint import catalogue
-from keraslint.analysis.evaluate import RawCompile
-from keraslint.analysis.values import CallV, Const, DictV, Output, Ref, Seq, Value
+from keraslint.analysis.evaluate import DatasetLabels, Evaluator, RawCompile
+from keraslint.analysis.labels import label_fact
+from keraslint.analysis.records import (
+    CompileSite,
+    LabelFact,
+    LayerActivation,
+    LossFact,
+    MetricFact,
+    MetricForm,
+    MetricsArgument,
+    Output,
+)
+from keraslint.analysis.values import CallV, Const, DictV, Ref, Seq, Value
 from keraslint.lines import ALL_LINES, Line
 
 _LOSSES = "keras.losses."
 _METRICS = "keras.metrics."
+_NOT_L1 = frozenset(ALL_LINES - {Line.L1})
 
 
-@dataclasses.dataclass(frozen=True)
-class LossFact:
-    kind: str | None  # catalogue kind; None when the loss is not one Keras knows by that spelling
-    from_logits: bool | None  # None: not established
-    spelling: str  # as shown in messages
-    form: str  # "string", "instance", "class", "function"
-    identifier: str | None  # the string, when given as a string
-    valid_on: frozenset[Line]  # lines where this spelling exists
-    report_node: ast.AST = dataclasses.field(compare=False, repr=False)
-    value_node: ast.AST | None = dataclasses.field(compare=False, repr=False)  # the loss expression itself
-    call: CallV | None = dataclasses.field(default=None, compare=False, repr=False)
+def build_sites(evaluator: Evaluator) -> tuple[CompileSite, ...]:
+    """Every compile() of the file as rules see it.
+
+    A compile() inside a function of the module is checked with the facts its callers give it when
+    they all agree (their labels together); otherwise with the facts of the function alone.
+    """
+    by_call: dict[int, list[RawCompile]] = {}
+    for record in evaluator.call_compiles:
+        by_call.setdefault(id(record.call), []).append(record)
+    sites: list[CompileSite] = []
+    for raw in evaluator.compiles:
+        labels: list[Value] = []
+        callers = by_call.get(id(raw.call))
+        if callers and all(_same_facts(callers[0], other) for other in callers[1:]):
+            for caller in callers:
+                labels.extend(caller.labels)
+            labels.extend(raw.labels)
+            raw = callers[0]
+        else:
+            labels.extend(raw.labels)
+        sites.extend(_expand(raw, _label_facts(labels)))
+    return tuple(sites)
 
 
-@dataclasses.dataclass(frozen=True)
-class MetricFact:
-    form: str  # "string", "instance", "class", "function"
-    name: str  # the string, or the class / function name
-    report_node: ast.AST = dataclasses.field(compare=False, repr=False)
-    value_node: ast.AST | None = dataclasses.field(compare=False, repr=False)
-    threshold: float | None = None  # BinaryAccuracy threshold when given
-    threshold_known: bool = True  # False when a threshold is passed but not established
-    call: CallV | None = dataclasses.field(default=None, compare=False, repr=False)
+def _label_facts(values: list[Value]) -> tuple[LabelFact, ...]:
+    facts = []
+    for value in values:
+        if isinstance(value, DatasetLabels):
+            fact = label_fact(value.source, carried=True)
+        else:
+            fact = label_fact(value)
+        if fact is not None:
+            facts.append(fact)
+    return tuple(facts)
 
 
-@dataclasses.dataclass(frozen=True)
-class MetricsArgument:
-    keyword: str  # "metrics" or "weighted_metrics"
-    lines: frozenset[Line]  # lines on which this argument is the metrics parameter
-    metrics: tuple[MetricFact, ...]  # established elements only
-    bare_string: MetricFact | None  # metrics="accuracy" (not a list)
-    node: ast.AST
+def _same_facts(left: RawCompile, right: RawCompile) -> bool:
+    def arguments(record: RawCompile):
+        return (
+            [value for value, _ in record.positional],
+            {key: value for key, (value, _) in record.keywords.items()},
+        )
+
+    try:
+        return left.output == right.output and arguments(left) == arguments(right) and (
+            left.model.outputs == right.model.outputs
+        )
+    except Exception:  # values without a usable equality: treat as disagreeing
+        return False
 
 
-@dataclasses.dataclass
-class CompileSite:
-    """One compile() call seen from one model output (a multi-output model gives one per output)."""
-
-    raw: RawCompile
-
-    def labels(self) -> list["LabelFact"]:
-        """What the labels passed to fit()/evaluate() on this model are, where established."""
-        from keraslint.analysis.evaluate import DatasetLabels
-        from keraslint.analysis.labels import label_fact
-
-        facts = []
-        for value in self.raw.labels:
-            if isinstance(value, DatasetLabels):
-                fact = label_fact(value.source, carried=True)
-            else:
-                fact = label_fact(value)
-            if fact is not None:
-                facts.append(fact)
-        return facts
-
-    @property
-    def call(self) -> ast.Call:
-        return self.raw.call
-
-    @property
-    def output(self) -> Output | None:
-        output = self.raw.output
-        return output if isinstance(output, Output) else None
-
-    def argument(self, keyword: str, position: int | None) -> tuple[Value, ast.expr] | None:
-        if keyword in self.raw.keywords:
-            return self.raw.keywords[keyword]
-        if position is not None and position < len(self.raw.positional):
-            return self.raw.positional[position]
-        return None
-
-    def loss(self) -> LossFact | None:
-        given = self.argument("loss", 1)
-        if given is None:
-            return None
-        value, node = given
-        return loss_fact(value, node)
-
-    def metrics_arguments(self) -> Iterator[MetricsArgument]:
-        for keyword in ("metrics", "weighted_metrics"):
-            if keyword in self.raw.keywords:
-                value, node = self.raw.keywords[keyword]
-                yield _metrics_argument(keyword, ALL_LINES, value, node)
-        positional = self.raw.positional
-        if "metrics" not in self.raw.keywords and len(positional) > 2:
-            value, node = positional[2]
-            yield _metrics_argument("metrics", frozenset(ALL_LINES - {Line.L5}), value, node)
-        if "metrics" not in self.raw.keywords and len(positional) > 3:
-            value, node = positional[3]
-            yield _metrics_argument("metrics", frozenset({Line.L5}), value, node)
+_Arguments = tuple[tuple[tuple[Value, ast.expr], ...], dict[str, tuple[Value, ast.expr]]]
 
 
-def expand(raw: RawCompile) -> list[CompileSite]:
+def _expand(raw: RawCompile, labels: tuple[LabelFact, ...]) -> list[CompileSite]:
     """One site per model output: dict losses and metrics by output name, lists by position."""
     outputs = raw.model.outputs
+    positional = tuple(raw.positional)
     if outputs is None:
-        output = raw.output
-        name = output.name if isinstance(output, Output) else None
+        output = raw.output if isinstance(raw.output, Output) else None
+        name = output.name if output is not None else None
         keywords = _keywords_for_output(raw, 0, name, 1)
-        return [CompileSite(raw if keywords is None else dataclasses.replace(raw, keywords=keywords))]
+        return [_site(raw, output, positional, raw.keywords if keywords is None else keywords, labels, True)]
     sites = []
     for index, output in enumerate(outputs):
         if raw.model.output_keys is not None:
@@ -129,9 +101,45 @@ def expand(raw: RawCompile) -> list[CompileSite]:
         else:
             key = output.name if isinstance(output, Output) else None
         keywords = _keywords_for_output(raw, index, key, len(outputs))
-        sites.append(CompileSite(dataclasses.replace(raw, output=output, keywords=keywords or raw.keywords,
-                                                     positional=raw.positional[:1])))
+        sites.append(_site(raw, output if isinstance(output, Output) else None, positional[:1],
+                           keywords or raw.keywords, labels, index == 0))
     return sites
+
+
+def _site(raw: RawCompile, output: Output | None, positional, keywords, labels, first: bool) -> CompileSite:
+    loss = _argument(keywords, positional, "loss", 1)
+    return CompileSite(
+        call=raw.call,
+        output=output,
+        loss=loss_fact(*loss) if loss is not None else None,
+        metrics_arguments=tuple(_metrics_arguments(keywords, positional)),
+        labels=labels,
+        positional=tuple(node for _, node in positional),
+        keyword_nodes=tuple(raw.keyword_nodes.items()),
+        double_star=raw.double_star,
+        layer_activations=tuple(LayerActivation(text, node) for text, node in raw.layer_activations) if first else (),
+    )
+
+
+def _argument(keywords, positional, keyword: str, position: int) -> tuple[Value, ast.expr] | None:
+    if keyword in keywords:
+        return keywords[keyword]
+    if position < len(positional):
+        return positional[position]
+    return None
+
+
+def _metrics_arguments(keywords, positional):
+    for keyword in ("metrics", "weighted_metrics"):
+        if keyword in keywords:
+            value, node = keywords[keyword]
+            yield _metrics_argument(keyword, ALL_LINES, value, node, None)
+    if "metrics" not in keywords and len(positional) > 2:
+        value, node = positional[2]
+        yield _metrics_argument("metrics", frozenset(ALL_LINES - {Line.L5}), value, node, 2)
+    if "metrics" not in keywords and len(positional) > 3:
+        value, node = positional[3]
+        yield _metrics_argument("metrics", frozenset({Line.L5}), value, node, 3)
 
 
 def _keywords_for_output(raw: RawCompile, index: int, key, count: int):
@@ -177,26 +185,24 @@ def loss_fact(value: Value, report_node: ast.AST) -> LossFact | None:
     if isinstance(value, Const) and isinstance(value.value, str):
         spelling = catalogue.LOSS_SPELLINGS.get(value.value)
         if spelling is None:
-            return LossFact(None, None, repr(value.value), "string", value.value, frozenset(), report_node, value_node)
-        return LossFact(
-            spelling.kind, False, repr(value.value), "string", value.value, spelling.valid_on, report_node, value_node
-        )
+            return LossFact(None, None, repr(value.value), MetricForm.STRING, value.value, frozenset(), report_node,
+                            value_node)
+        return LossFact(spelling.kind, False, repr(value.value), MetricForm.STRING, value.value, spelling.valid_on,
+                        report_node, value_node)
     if isinstance(value, CallV) and value.callee.startswith(_LOSSES):
         name = value.callee[len(_LOSSES) :]
         kind = catalogue.LOSS_CLASSES.get(name)
         if kind is None:
             return None
-        return LossFact(
-            kind, _from_logits(value, name), f"{name}()", "instance", None,
-            frozenset(ALL_LINES - {Line.L1}), report_node, value_node, value,
-        )
+        return LossFact(kind, _from_logits(value, name), f"{name}()", MetricForm.INSTANCE, None, _NOT_L1,
+                        report_node, value_node, bool(value.args))
     if isinstance(value, Ref) and value.name.startswith(_LOSSES):
         name = value.name[len(_LOSSES) :]
         if name in catalogue.LOSS_CLASSES:
-            return LossFact(catalogue.LOSS_CLASSES[name], False, name, "class", None,
-                            frozenset(ALL_LINES - {Line.L1}), report_node, None)
+            return LossFact(catalogue.LOSS_CLASSES[name], False, name, MetricForm.CLASS, None, _NOT_L1, report_node,
+                            None)
         if name in catalogue.LOSS_FUNCTIONS:
-            return LossFact(catalogue.LOSS_FUNCTIONS[name], False, name, "function", None,
+            return LossFact(catalogue.LOSS_FUNCTIONS[name], False, name, MetricForm.FUNCTION, None,
                             catalogue.LOSS_SPELLINGS[name].valid_on, report_node, None)
     return None
 
@@ -216,24 +222,28 @@ def _from_logits(call: CallV, name: str) -> bool | None:
     return None
 
 
-def _metrics_argument(keyword: str, lines: frozenset[Line], value: Value, node: ast.AST) -> MetricsArgument:
+def _metrics_argument(keyword: str, lines: frozenset[Line], value: Value, node: ast.AST,
+                      position: int | None) -> MetricsArgument:
     if isinstance(value, Const) and isinstance(value.value, str):
         bare = metric_fact(value, node)
-        return MetricsArgument(keyword, lines, (bare,) if bare else (), bare, node)
+        return MetricsArgument(keyword, lines, (bare,) if bare else (), bare, node, position)
     facts: list[MetricFact] = []
+    single = None
     if isinstance(value, Seq):
         for item, item_node in zip(value.items, value.item_nodes or (None,) * len(value.items)):
             report = item_node if item_node is not None else node
             fact = metric_fact(item, report)
             if fact is not None:
                 facts.append(fact)
-    return MetricsArgument(keyword, lines, tuple(facts), None, node)
+    else:
+        single = metric_fact(value, node)  # one metric object, not in a list
+    return MetricsArgument(keyword, lines, tuple(facts), None, node, position, single)
 
 
 def metric_fact(value: Value, report_node: ast.AST) -> MetricFact | None:
     value_node = getattr(value, "node", None)
     if isinstance(value, Const) and isinstance(value.value, str):
-        return MetricFact("string", value.value, report_node, value_node)
+        return MetricFact(MetricForm.STRING, value.value, report_node, value_node)
     if isinstance(value, CallV) and value.callee.startswith(_METRICS):
         name = value.callee[len(_METRICS) :]
         threshold: float | None = None
@@ -244,9 +254,9 @@ def metric_fact(value: Value, report_node: ast.AST) -> MetricFact | None:
                 threshold = float(given.value)
             else:
                 known = False
-        return MetricFact("instance", name, report_node, value_node, threshold, known, value)
+        return MetricFact(MetricForm.INSTANCE, name, report_node, value_node, threshold, known)
     if isinstance(value, Ref) and value.name.startswith(_METRICS):
         name = value.name[len(_METRICS) :]
-        form = "class" if name[:1].isupper() else "function"
+        form = MetricForm.CLASS if name[:1].isupper() else MetricForm.FUNCTION
         return MetricFact(form, name, report_node, None)
     return None

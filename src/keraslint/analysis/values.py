@@ -7,6 +7,8 @@ from typing import Any, Union
 
 import ast
 
+from keraslint.analysis.records import Output
+
 
 class _Unknown:
     _instance: "_Unknown | None" = None
@@ -89,27 +91,6 @@ class CallV:
                 return arg
             index += 1
         return None
-
-
-@dataclasses.dataclass(frozen=True)
-class Output:
-    """What a model or tensor produces: width of the last axis and the activation applied last."""
-
-    width: int | None  # None: unknown
-    activation: str | None  # None: unknown; "linear" when no activation
-    layer: str | None = None  # class name of the layer that set the width
-    # "keras" when a Keras activation applied it (it records the logits the TensorFlow backend
-    # recovers), "raw" for tf.nn / tf.math functions, None when not established.
-    origin: str | None = None
-    activation_node: ast.AST | None = dataclasses.field(default=None, compare=False, repr=False)
-    activation_value: ast.AST | None = dataclasses.field(default=None, compare=False, repr=False)
-    name: str | None = None  # `name=` of the last layer applied: how dict losses and metrics address it
-    width_node: ast.AST | None = dataclasses.field(default=None, compare=False, repr=False)
-
-    def describe(self) -> str:
-        width = f"{self.width}-unit " if self.width is not None else ""
-        activation = self.activation or "unknown-activation"
-        return f"{width}{activation} output"
 
 
 @dataclasses.dataclass(eq=False)

@@ -6,7 +6,7 @@ import ast
 import dataclasses
 from typing import ClassVar, Iterable
 
-from keraslint.analysis.sites import CompileSite
+from keraslint.analysis.records import CompileSite, FixSafety, Severity
 from keraslint.diagnostics import Fix
 from keraslint.lines import Line, describe
 
@@ -35,8 +35,9 @@ class RuleContext:
 @dataclasses.dataclass(frozen=True)
 class Finding:
     node: ast.AST  # where the finding starts (the line a person annotates with noqa)
-    message: str
+    message: str  # without the severity: the engine appends it
     fix: Fix | None = None
+    severity: Severity | None = None  # only where a rule varies it (by version line, by loss)
 
 
 class Rule:
@@ -49,9 +50,9 @@ class Rule:
     code: ClassVar[str]
     name: ClassVar[str]
     summary: ClassVar[str]  # one line, for the rule table
-    severity: ClassVar[str]  # wrong-number, broken, degraded, crash, style
+    severity: ClassVar[Severity]
     true_on: ClassVar[frozenset[Line]]
-    fix_safety: ClassVar[str | None] = None  # "safe", "unsafe" (documented), or None when there is no fix
+    fix_safety: ClassVar[FixSafety | None] = None  # None when there is no fix
     fix_applied: ClassVar[bool] = False  # whether keraslint can apply the fix itself
     example: ClassVar[str]
     use_instead: ClassVar[str]

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from keraslint import catalogue
-from keraslint.analysis.sites import CompileSite
-from keraslint.analysis.values import CallV, Const, Ref, Seq
+from keraslint.analysis.records import CompileSite, FixSafety, Severity
 from keraslint.diagnostics import Fix
 from keraslint.fixes import pass_by_keyword_fix, string_fix, wrap_in_list_fix
 from keraslint.lines import ALL_LINES, Line
@@ -31,9 +30,9 @@ class PositionalMetrics(Rule):
     code = "KER304"
     name = "positional-metrics"
     summary = "metrics passed as the third positional argument of compile()"
-    severity = "crash"
+    severity = Severity.CRASH
     true_on = frozenset({L5})
-    fix_safety = "safe"
+    fix_safety = FixSafety.SAFE
     fix_applied = True
     example = """\
 import keras
@@ -49,28 +48,19 @@ model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
 """
 
     def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
-        positional = site.raw.positional
-        if len(positional) < 3 or L5 not in context.lines:
+        if len(site.positional) < 3 or L5 not in context.lines:
             return
-        value, node = positional[2]
-        if not _looks_like_metrics(value):
-            return
-        fix = None
-        if len(positional) == 3:
-            fix = pass_by_keyword_fix(node, "metrics")
-        yield Finding(node, "third positional compile() argument is loss_weights on Keras 3, not metrics: fails at fit() (crash)", fix)
-
-
-def _looks_like_metrics(value) -> bool:
-    items = value.items if isinstance(value, Seq) else (value,)
-    for item in items:
-        if isinstance(item, Const) and isinstance(item.value, str):
-            return True
-        if isinstance(item, CallV) and item.callee.startswith("keras.metrics."):
-            return True
-        if isinstance(item, Ref) and item.name.startswith("keras.metrics."):
-            return True
-    return False
+        for argument in site.metrics_arguments:
+            if argument.position != 2:
+                continue
+            if not (argument.metrics or argument.bare_string or argument.single_object):
+                return  # nothing that is visibly a metric
+            fix = None
+            if len(site.positional) == 3:
+                fix = pass_by_keyword_fix(argument.node, "metrics")
+            yield Finding(argument.node,
+                          "third positional compile() argument is loss_weights on Keras 3, not metrics: fails at fit()",
+                          fix)
 
 
 class UnknownIdentifier(Rule):
@@ -98,9 +88,9 @@ class UnknownIdentifier(Rule):
     code = "KER305"
     name = "unknown-identifier"
     summary = "a loss, metric or compile() keyword that the target Keras line does not have"
-    severity = "crash"
+    severity = Severity.CRASH
     true_on = ALL_LINES
-    fix_safety = "safe"
+    fix_safety = FixSafety.SAFE
     fix_applied = True
     example = """\
 import keras
@@ -119,14 +109,14 @@ model.compile(optimizer="adam", loss="log_cosh")
     def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
         newest = context.newest
         where = on(frozenset({newest}))
-        loss = site.loss()
+        loss = site.loss
         if loss is not None and loss.form == "string" and loss.identifier in catalogue.LOSS_SPELLINGS:
             if newest not in loss.valid_on:
                 spelling = catalogue.LOSS_SPELLINGS[loss.identifier]
                 hint = f" (use '{spelling.suggestion}')" if spelling.suggestion and " " not in spelling.suggestion else ""
                 yield Finding(loss.report_node, f"loss {loss.spelling} does not exist on {where}: fails at compile(){hint}",
                               _string_fix(loss.value_node, spelling.suggestion))
-        for argument in site.metrics_arguments():
+        for argument in site.metrics_arguments:
             if newest not in argument.lines:
                 continue
             if argument.bare_string is not None and newest == L5:
@@ -150,7 +140,8 @@ model.compile(optimizer="adam", loss="log_cosh")
                     yield Finding(metric.report_node,
                                   f"metric '{metric.name}' is matched exactly on {where}: fails at compile() (use 'accuracy')",
                                   _string_fix(metric.value_node if metric.value_node is metric.report_node else None, "accuracy"))
-        for text, node in site.raw.layer_activations:
+        for activation in site.layer_activations:
+            text, node = activation.text, activation.node
             valid_on = catalogue.ACTIVATION_SPELLINGS.get(text)
             if valid_on is not None:
                 if newest not in valid_on:
@@ -158,8 +149,8 @@ model.compile(optimizer="adam", loss="log_cosh")
             elif text.lower() in catalogue.ACTIVATION_SPELLINGS and not (text == "Softmax" and newest == Line.L4):
                 yield Finding(node, f"activation '{text}' is case-sensitive: no Keras version accepts it (use '{text.lower()}')",
                               _string_fix(node, text.lower()))
-        if newest == L5 and not site.raw.double_star:
-            for keyword, node in site.raw.keyword_nodes.items():
+        if newest == L5 and not site.double_star:
+            for keyword, node in site.keyword_nodes:
                 if keyword not in catalogue.COMPILE_KEYWORDS_L5:
                     yield Finding(node, f"compile() has no {keyword}= on Keras 3: TypeError at compile()")
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from keraslint import catalogue
-from keraslint.analysis.labels import INTEGER, ONE_HOT
-from keraslint.analysis.sites import CompileSite
+from keraslint.analysis.records import CompileSite, FixSafety, LabelKind, Severity
 from keraslint.lines import ALL_LINES
 from keraslint.rules.base import Finding, Rule, RuleContext
 
@@ -30,9 +29,9 @@ class SparseLossWithOneHotLabels(Rule):
     code = "KER301"
     name = "sparse-loss-with-one-hot-labels"
     summary = "sparse categorical crossentropy with one-hot labels"
-    severity = "crash"
+    severity = Severity.CRASH
     true_on = ALL_LINES
-    fix_safety = "unsafe"
+    fix_safety = FixSafety.UNSAFE
     example = """\
 import keras
 import numpy as np
@@ -53,17 +52,17 @@ model.fit(np.load("x.npy"), y, epochs=3)
 """
 
     def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
-        loss = site.loss()
+        loss = site.loss
         if loss is None or loss.kind != catalogue.SCCE:
             return
-        for label in site.labels():
-            if label.kind != ONE_HOT:
+        for label in site.labels:
+            if label.kind != LabelKind.ONE_HOT:
                 continue
             if label.one_column_for_two_classes:
                 output = site.output
                 if output is None or output.width is None or output.width < 3:
                     continue
-            yield Finding(loss.report_node, f"{loss.spelling} with one-hot labels ({label.origin}): fit() fails (crash)")
+            yield Finding(loss.report_node, f"{loss.spelling} with one-hot labels ({label.origin}): fit() fails")
             return
 
 
@@ -85,9 +84,9 @@ class CategoricalLossWithIntegerLabels(Rule):
     code = "KER302"
     name = "categorical-loss-with-integer-labels"
     summary = "categorical crossentropy with integer class-id labels"
-    severity = "crash"
+    severity = Severity.CRASH
     true_on = ALL_LINES
-    fix_safety = "unsafe"
+    fix_safety = FixSafety.UNSAFE
     example = """\
 import keras
 
@@ -106,15 +105,15 @@ model.fit(train, epochs=3)
 """
 
     def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
-        loss = site.loss()
+        loss = site.loss
         if loss is None or loss.kind not in (catalogue.CCE, catalogue.CFCE):
             return
         output = site.output
         if output is not None and output.width == 1:
             return  # one unit is KER102's problem
-        for label in site.labels():
-            if label.kind == INTEGER:
-                yield Finding(loss.report_node, f"{loss.spelling} with integer labels ({label.origin}): fit() fails (crash)")
+        for label in site.labels:
+            if label.kind == LabelKind.INTEGER:
+                yield Finding(loss.report_node, f"{loss.spelling} with integer labels ({label.origin}): fit() fails")
                 return
 
 
@@ -134,9 +133,9 @@ class OutputWidthMismatch(Rule):
     code = "KER303"
     name = "output-width-mismatch"
     summary = "output width differs from the number of label classes"
-    severity = "crash"
+    severity = Severity.CRASH
     true_on = ALL_LINES
-    fix_safety = "unsafe"
+    fix_safety = FixSafety.UNSAFE
     example = """\
 import keras
 import numpy as np
@@ -160,12 +159,12 @@ model.fit(np.load("x.npy"), y)
         output = site.output
         if output is None or output.width is None:
             return
-        for label in site.labels():
-            if label.kind not in (ONE_HOT, INTEGER) or label.classes is None or label.classes == output.width:
+        for label in site.labels:
+            if label.kind not in (LabelKind.ONE_HOT, LabelKind.INTEGER) or label.classes is None or label.classes == output.width:
                 continue
-            if label.kind == INTEGER and label.classes < output.width:
+            if label.kind == LabelKind.INTEGER and label.classes < output.width:
                 continue  # fewer classes than units trains (wastefully) without error
             node = output.width_node or output.activation_node or site.call
             yield Finding(node, f"output has {output.width} units but the labels have {label.classes} classes "
-                                f"({label.origin}): fit() fails (crash)")
+                                f"({label.origin}): fit() fails")
             return

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from keraslint import catalogue
-from keraslint.analysis.sites import CompileSite
+from keraslint.analysis.records import CompileSite, FixSafety, Severity
 from keraslint.fixes import keyword_fix, string_fix
 from keraslint.lines import ALL_LINES, Line
 from keraslint.rules.base import Finding, Rule, RuleContext, on
@@ -33,10 +33,10 @@ class BinaryCrossentropyOnSoftmax(Rule):
     code = "KER101"
     name = "binary-crossentropy-on-softmax"
     summary = "binary crossentropy on a softmax output of width >= 3"
-    severity = "degraded"
+    severity = Severity.DEGRADED
     true_on = frozenset({L3, L4, L5})
     wrong_on_note = "tf.keras 2.6+, tf-keras, Keras 3 on TensorFlow"
-    fix_safety = "unsafe"
+    fix_safety = FixSafety.UNSAFE
     fix_applied = True
     example = """\
 import keras
@@ -52,7 +52,7 @@ model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accur
 """
 
     def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
-        loss, output = site.loss(), site.output
+        loss, output = site.loss, site.output
         if loss is None or output is None or loss.kind != catalogue.BCE or loss.from_logits is not False:
             return
         if output.activation != catalogue.SOFTMAX or output.width is None or output.width < 3:
@@ -66,7 +66,7 @@ model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accur
             yield Finding(
                 loss.report_node,
                 f"{loss.spelling} on a {output.width}-unit softmax trains {output.width} separate sigmoids "
-                f"on {_tf_backend_lines(bad)} (degraded)",
+                f"on {_tf_backend_lines(bad)}",
                 fix,
             )
 
@@ -95,9 +95,9 @@ class CategoricalCrossentropyOnSingleUnit(Rule):
     code = "KER102"
     name = "categorical-crossentropy-on-single-unit"
     summary = "categorical / sparse categorical crossentropy on a 1-unit output"
-    severity = "broken"
+    severity = Severity.BROKEN
     true_on = ALL_LINES
-    fix_safety = "unsafe"
+    fix_safety = FixSafety.UNSAFE
     example = """\
 from tensorflow import keras
 
@@ -112,15 +112,15 @@ model.compile(optimizer="adam", loss="binary_crossentropy")
 """
 
     def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
-        loss, output = site.loss(), site.output
+        loss, output = site.loss, site.output
         if loss is None or output is None or loss.kind not in catalogue.CATEGORICAL_KINDS or output.width != 1:
             return
         silent_zero = context.lines & {L3, L4, L5}
         if silent_zero:
-            consequence = f"loss always 0 on {on(silent_zero)}, nothing learned (broken)"
+            consequence, severity = f"loss always 0 on {on(silent_zero)}, nothing learned", Severity.BROKEN
         else:
-            consequence = f"fit() fails on {on(context.lines)} (crash)"
-        yield Finding(loss.report_node, f"{loss.spelling} on a 1-unit output: {consequence}")
+            consequence, severity = f"fit() fails on {on(context.lines)}", Severity.CRASH
+        yield Finding(loss.report_node, f"{loss.spelling} on a 1-unit output: {consequence}", severity=severity)
 
 
 class SoftmaxOnSingleUnit(Rule):
@@ -140,9 +140,9 @@ class SoftmaxOnSingleUnit(Rule):
     code = "KER103"
     name = "softmax-on-single-unit"
     summary = "softmax activation on a 1-unit output"
-    severity = "broken"
+    severity = Severity.BROKEN
     true_on = ALL_LINES
-    fix_safety = "safe"
+    fix_safety = FixSafety.SAFE
     fix_applied = True
     example = """\
 import tensorflow as tf
@@ -163,10 +163,10 @@ model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"]
             return
         node = output.activation_node or site.call
         fix = None
-        loss = site.loss()
+        loss = site.loss
         if loss is not None and loss.kind == catalogue.BCE:
             fix = string_fix("use a sigmoid", True, output.activation_value, catalogue.SIGMOID)
-        yield Finding(node, "softmax on a 1-unit output always returns 1.0: the model cannot learn (broken)", fix)
+        yield Finding(node, "softmax on a 1-unit output always returns 1.0: the model cannot learn", fix)
 
 
 class FromLogitsOnProbabilities(Rule):
@@ -188,9 +188,9 @@ class FromLogitsOnProbabilities(Rule):
     code = "KER104"
     name = "from-logits-on-probabilities"
     summary = "from_logits=True on an output that ends in softmax or sigmoid"
-    severity = "degraded"
+    severity = Severity.DEGRADED
     true_on = frozenset({L2, L3, L4, L5})
-    fix_safety = "unsafe"
+    fix_safety = FixSafety.UNSAFE
     fix_applied = True
     example = """\
 import keras
@@ -206,7 +206,7 @@ model.compile(optimizer="adam", loss=keras.losses.CategoricalCrossentropy(from_l
 """
 
     def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
-        loss, output = site.loss(), site.output
+        loss, output = site.loss, site.output
         if loss is None or output is None or loss.kind not in catalogue.CROSSENTROPY_KINDS or loss.from_logits is not True:
             return
         if output.activation not in (catalogue.SOFTMAX, catalogue.SIGMOID):
@@ -219,7 +219,7 @@ model.compile(optimizer="adam", loss=keras.losses.CategoricalCrossentropy(from_l
                                   loss.value_node, "from_logits", "False")
             yield Finding(
                 loss.report_node,
-                f"from_logits=True on a {output.activation} output squashes twice on {on(bad)} (degraded)",
+                f"from_logits=True on a {output.activation} output squashes twice on {on(bad)}",
                 fix,
             )
 
@@ -242,9 +242,9 @@ class ProbabilitiesLossOnLogits(Rule):
     code = "KER105"
     name = "probabilities-loss-on-logits"
     summary = "crossentropy expecting probabilities on a linear output"
-    severity = "broken"
+    severity = Severity.BROKEN
     true_on = ALL_LINES
-    fix_safety = "safe"
+    fix_safety = FixSafety.SAFE
     fix_applied = True
     example = """\
 from tensorflow import keras
@@ -266,7 +266,7 @@ model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(
 """
 
     def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
-        loss, output = site.loss(), site.output
+        loss, output = site.loss, site.output
         if loss is None or output is None or loss.kind not in catalogue.CROSSENTROPY_KINDS:
             return
         if loss.from_logits is not False or output.activation != catalogue.LINEAR:
@@ -275,15 +275,16 @@ model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(
             return
         if output.width == 1 and loss.kind in catalogue.CATEGORICAL_KINDS:
             return  # KER102 reports the graver problem of the same loss
-        severity = "degraded" if loss.kind in catalogue.BINARY_KINDS else "broken"
+        severity = Severity.DEGRADED if loss.kind in catalogue.BINARY_KINDS else Severity.BROKEN
         width = f"{output.width}-unit " if output.width is not None else ""
         fix = None
-        if loss.form == "instance" and loss.call is not None:
+        if loss.form == "instance":
             fix = keyword_fix("pass from_logits=True", True, loss.value_node, "from_logits", "True")
         yield Finding(
             loss.report_node,
-            f"{loss.spelling} on a linear {width}output reads logits as probabilities ({severity})",
+            f"{loss.spelling} on a linear {width}output reads logits as probabilities",
             fix,
+            severity,
         )
 
 
@@ -302,9 +303,9 @@ class SigmoidWithCategoricalCrossentropy(Rule):
     code = "KER106"
     name = "sigmoid-with-categorical-crossentropy"
     summary = "categorical crossentropy on a sigmoid output of width >= 2"
-    severity = "style"
+    severity = Severity.STYLE
     true_on = ALL_LINES
-    fix_safety = "safe"
+    fix_safety = FixSafety.SAFE
     fix_applied = True
     example = """\
 from keras.models import Sequential
@@ -326,7 +327,7 @@ model.compile(loss="categorical_crossentropy", optimizer="sgd")
 """
 
     def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
-        loss, output = site.loss(), site.output
+        loss, output = site.loss, site.output
         if loss is None or output is None or loss.kind != catalogue.CCE:
             return
         if output.activation != catalogue.SIGMOID or output.width is None or output.width < 2:
@@ -334,6 +335,6 @@ model.compile(loss="categorical_crossentropy", optimizer="sgd")
         fix = string_fix("use a softmax", True, output.activation_value, catalogue.SOFTMAX)
         yield Finding(
             loss.report_node,
-            f"{loss.spelling} on a {output.width}-unit sigmoid: outputs are not a class distribution (style)",
+            f"{loss.spelling} on a {output.width}-unit sigmoid: outputs are not a class distribution",
             fix,
         )

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Iterable
 
 from keraslint import catalogue
-from keraslint.analysis.sites import CompileSite, MetricFact
+from keraslint.analysis.records import CompileSite, FixSafety, MetricFact, Severity
 from keraslint.fixes import metric_object_fix, rename_class_fix, string_fix, threshold_fix
-from keraslint.lines import ALL_LINES, Line
-from keraslint.targeting import API_KERAS
+from keraslint.lines import ALL_LINES, API_KERAS, Line
 from keraslint.rules.base import Finding, Rule, RuleContext, on
 
 L1, L2, L3, L4, L5 = Line.L1, Line.L2, Line.L3, Line.L4, Line.L5
@@ -63,9 +62,9 @@ class AmbiguousAccuracy(Rule):
     code = "KER201"
     name = "ambiguous-accuracy"
     summary = "'accuracy' resolved by Keras to a metric that is wrong for this output"
-    severity = "wrong-number"
+    severity = Severity.WRONG_NUMBER
     true_on = ALL_LINES
-    fix_safety = "safe"
+    fix_safety = FixSafety.SAFE
     fix_applied = True
     example = """\
 from keras.models import Sequential
@@ -85,7 +84,7 @@ model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accur
     wrong_on_note = "Keras<=2.3/TF<=2.1 for a softmax; TF>=2.2/Keras 3 for a multi-label sigmoid"
 
     def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
-        loss, output = site.loss(), site.output
+        loss, output = site.loss, site.output
         if loss is None or output is None or loss.kind != catalogue.BCE or output.width is None:
             return
         if output.activation == catalogue.SOFTMAX and output.width >= 3:
@@ -100,7 +99,7 @@ model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accur
             metric_class, function = "BinaryAccuracy", "binary_accuracy"
         else:
             return
-        for argument in site.metrics_arguments():
+        for argument in site.metrics_arguments:
             for metric in argument.metrics:
                 bad = accuracy_string_lines(metric) & argument.lines & wrong_on & context.metric_lines
                 if bad:
@@ -137,9 +136,9 @@ class ExactMatchAccuracy(Rule):
     code = "KER202"
     name = "exact-match-accuracy"
     summary = "keras.metrics.Accuracy() on probabilities or logits"
-    severity = "wrong-number"
+    severity = Severity.WRONG_NUMBER
     true_on = _NOT_L1
-    fix_safety = "unsafe"
+    fix_safety = FixSafety.UNSAFE
     fix_applied = True
     example = """\
 import keras
@@ -158,14 +157,14 @@ model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=[keras.
         output = site.output
         if output is None or not _is_score_output(output):
             return
-        for argument in site.metrics_arguments():
+        for argument in site.metrics_arguments:
             for metric in argument.metrics:
                 bad = is_exact_accuracy(metric, argument.lines & context.metric_lines)
                 if bad:
                     shown = "Accuracy()" if metric.form == "instance" else "'Accuracy'"
                     yield Finding(
                         metric.report_node,
-                        f"{shown} on a {output.describe()} counts exact matches: ~0.0 on {on(bad)} (wrong-number)",
+                        f"{shown} on a {output.describe()} counts exact matches: ~0.0 on {on(bad)}",
                         _accuracy_class_fix(metric, output),
                     )
 
@@ -204,9 +203,9 @@ class AccuracyOnRegression(Rule):
     code = "KER203"
     name = "accuracy-on-regression"
     summary = "an accuracy metric with a regression loss"
-    severity = "wrong-number"
+    severity = Severity.WRONG_NUMBER
     true_on = ALL_LINES
-    fix_safety = "unsafe"
+    fix_safety = FixSafety.UNSAFE
     fix_applied = True
     example = """\
 import tensorflow as tf
@@ -222,21 +221,21 @@ model.compile(optimizer="adam", loss="mse", metrics=["mae"])
 """
 
     def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
-        loss, output = site.loss(), site.output
+        loss, output = site.loss, site.output
         if loss is None or output is None or loss.kind != catalogue.REGRESSION:
             return
         if output.activation is None or output.activation in (catalogue.SOFTMAX, catalogue.SIGMOID):
             return
         if output.layer is None:
             return
-        for argument in site.metrics_arguments():
+        for argument in site.metrics_arguments:
             for metric in argument.metrics:
                 lines = _accuracy_lines(metric, output) & argument.lines & context.lines
                 if lines:
                     shown = f"'{metric.name}'" if metric.form == "string" else f"{metric.name}()"
                     yield Finding(
                         metric.report_node,
-                        f"{shown} with loss {loss.spelling}: ~0.0 for continuous targets on {on(lines)} (wrong-number)",
+                        f"{shown} with loss {loss.spelling}: ~0.0 for continuous targets on {on(lines)}",
                         _regression_metric_fix(metric),
                     )
 
@@ -279,9 +278,9 @@ class ThresholdAccuracyOnLogits(Rule):
     code = "KER204"
     name = "threshold-accuracy-on-logits"
     summary = "0.5-threshold accuracy on logits from BinaryCrossentropy(from_logits=True)"
-    severity = "wrong-number"
+    severity = Severity.WRONG_NUMBER
     true_on = _NOT_L1
-    fix_safety = "safe"
+    fix_safety = FixSafety.SAFE
     fix_applied = True
     example = """\
 import keras
@@ -301,22 +300,22 @@ model.compile(
 """
 
     def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
-        loss, output = site.loss(), site.output
+        loss, output = site.loss, site.output
         if loss is None or output is None or loss.kind != catalogue.BCE or loss.from_logits is not True:
             return
         if output.activation != catalogue.LINEAR or output.layer not in catalogue.DENSE_LIKE:
             return
-        for argument in site.metrics_arguments():
+        for argument in site.metrics_arguments:
             for metric in argument.metrics:
                 lines = self._threshold_lines(metric, output.width) & argument.lines & context.lines & self.true_on
                 if not lines:
                     continue
                 # Keras 2.3 rounds logits (0.164 against 0.913); tf.keras thresholds them.
-                size = "large" if L2 in lines and API_KERAS in context.apis else "about a point"
+                size = "by a wide margin" if L2 in lines and API_KERAS in context.apis else "by about a point"
                 shown = f"'{metric.name}'" if metric.form == "string" else f"{metric.name}()"
                 yield Finding(
                     metric.report_node,
-                    f"{shown} thresholds logits at 0.5 (from_logits=True): off on {on(lines)} ({size})",
+                    f"{shown} thresholds logits at 0.5 (from_logits=True): off {size} on {on(lines)}",
                     _threshold_fix(metric),
                 )
 

@@ -1,0 +1,91 @@
+"""The facts of one file, computed once on flake8's `ast`: its compile() sites and its evidence."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import functools
+
+from keraslint import reduce
+from keraslint.analysis.evaluate import Evaluator
+from keraslint.analysis.records import CompileSite, Evidence
+from keraslint.analysis.sites import build_sites
+from keraslint.lines import ALL_LINES, API_KERAS, API_TF, API_TF_KERAS, Line
+
+
+@dataclasses.dataclass(frozen=True)
+class FileFacts:
+    """Everything rules and adapters need about one file."""
+
+    sites: tuple[CompileSite, ...]
+    evidence: Evidence
+    source: str = dataclasses.field(repr=False)
+    tree: ast.Module = dataclasses.field(repr=False)
+
+    def position(self, node: ast.AST) -> tuple[int, int, int, int]:
+        """(line, column, end line, end column) of a node; columns count characters (`ast` counts
+        UTF-8 bytes)."""
+        line, column = node.lineno, node.col_offset  # type: ignore[attr-defined]
+        end_line = node.end_lineno or line  # type: ignore[attr-defined]
+        end_column = node.end_col_offset if node.end_col_offset is not None else column  # type: ignore[attr-defined]
+        return line, self._characters(line, column), end_line, self._characters(end_line, end_column)
+
+    @functools.cached_property
+    def _lines(self) -> list[str]:
+        return reduce.split_lines(self.source)
+
+    def _characters(self, line: int, offset: int) -> int:
+        lines = self._lines
+        if not 0 < line <= len(lines):
+            return offset
+        text = lines[line - 1]
+        if text.isascii():
+            return offset
+        return len(text.encode("utf-8", "surrogatepass")[:offset].decode("utf-8", "replace"))
+
+
+def file_facts(source: str, tree: ast.Module | None = None, *, slice_statements: bool = True) -> FileFacts | None:
+    """None when the file has nothing to check. `slice_statements=False` walks every statement
+    (tests show the slicer never changes a fact)."""
+    if source.startswith("\ufeff"):
+        source = source[1:]  # a BOM is not code (flake8 strips it too)
+    if not reduce.might_be_keras(source):
+        return None
+    if tree is None:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            return None
+    skipped = reduce.irrelevant_statements(source, tree)
+    if skipped is None:
+        return None
+    evaluator = Evaluator(skipped if slice_statements else frozenset())
+    evaluator.run(tree)
+    return FileFacts(build_sites(evaluator), _evidence(evaluator), source, tree)
+
+
+def _evidence(evaluator: Evaluator) -> Evidence:
+    apis = frozenset(evaluator.apis)
+    graph_mode = evaluator.graph_mode and bool(apis) and API_KERAS not in apis
+    return Evidence(apis, evaluator.keras3_evidence, graph_mode)
+
+
+# Lines an import style can reach: tf.keras never ran Keras 2.0-2.2; `import keras` is never tf-keras.
+_API_LINES = {
+    API_KERAS: frozenset({Line.L1, Line.L2, Line.L3, Line.L5}),
+    API_TF: frozenset({Line.L2, Line.L3, Line.L4, Line.L5}),
+    API_TF_KERAS: frozenset({Line.L3, Line.L4}),
+}
+
+
+def refine(lines: frozenset[Line], evidence: Evidence) -> frozenset[Line]:
+    """The target lines narrowed by the file's own evidence (rules.md, Version targeting): Keras-3-only
+    modules, the import style, APIs that exist on some lines only. Never empty."""
+    if evidence.keras3_only:
+        return frozenset({Line.L5})
+    if evidence.apis:
+        possible: set[Line] = set()
+        for api in evidence.apis:
+            possible |= _API_LINES.get(api, ALL_LINES)
+        lines = (lines & possible) or lines
+    return (lines & evidence.possible) or lines
