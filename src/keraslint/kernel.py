@@ -1,0 +1,961 @@
+"""keraslint inside a running IPython kernel: `%load_ext keraslint` checks each cell before it runs.
+
+An adapter over the engine, like the flake8 plugin and the CLI. What it does:
+
+- **The session as one module.** The cells that ran in this session, in execution order, plus the
+  cell about to run, are analysed as one module, joined and neutralised as notebook files are
+  (`keraslint.notebooks.neutralise`: `%magic`, `!shell` and `obj?` lines become harmless code
+  without shifting lines). A cell is part of the session when it started executing, even if it
+  raised part way (the statements before the error did run); a cell that never started (a syntax
+  error, a cell stopped by strict mode) is not. Cells run before `%load_ext` are read from
+  IPython's input history.
+- **What is shown, and when.** Before a cell runs, the findings that belong to it: those that the
+  analysis of the session plus this cell has and the analysis of the session alone has not. That
+  is a finding located in the cell, or one this cell completes elsewhere (a `compile()` in this
+  cell makes the `activation=` of a layer built three cells earlier wrong). Once the cell has run,
+  its findings are part of the session and are not shown again; `%keraslint` lists them all.
+  Locations read `cell N:L:C`, N being the cell's execution count (the N of `In [N]`).
+- **Exact targeting.** The Keras / TensorFlow / tf-keras distributions installed in the kernel's
+  environment decide the version lines (read from package metadata, nothing imported), then the
+  keras-version setting (`%keraslint version ...` or `[tool.keraslint]`), then the nearest project's
+  pins. A cell that runs `pip install` makes the kernel read them again.
+- **Reuse between cells.** Each cell is parsed once, at its final place in the joined module. Before
+  the engine runs, a conservative closure at cell granularity keeps the cells that can matter: the
+  cells that mention compile / fit / Keras / TensorFlow or call a session function that does, and,
+  working backwards, every cell that binds or mutates a name a kept cell mentions. A cell that is
+  not kept cannot change any finding, so its check costs a set intersection; the engine reads only
+  the kept cells.
+- **Never hurts the kernel.** Every hook catches everything: an internal failure is one KER001 line
+  and the cell runs as usual. Nothing here imports TensorFlow or Keras.
+
+Strict mode (`%keraslint strict`) stops a cell that has a finding of broken or crash severity: an
+AST transformer rejects the cell (IPython's `InputRejected`), so nothing of it runs. A line
+`# keraslint: allow` in the cell, or `%keraslint allow-next` before it, runs it anyway.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import dataclasses
+import html
+import importlib
+import json
+import logging
+import os
+import re
+import sys
+import time
+import warnings
+from typing import Any, Callable, Iterable, Sequence
+
+from keraslint import noqa, targeting
+from keraslint.diagnostics import Diagnostic
+from keraslint.lines import describe
+from keraslint.notebooks import neutralise
+from keraslint.reduce import split_lines
+from keraslint.settings import Settings
+
+LOG = logging.getLogger("keraslint.kernel")
+
+INTERNAL_ERROR = "KER001"
+BLOCKING = frozenset({"broken", "crash"})  # what strict mode stops
+ALLOW_MARK = re.compile(r"#\s*keraslint\s*:\s*allow\b", re.IGNORECASE)
+INSTALL_COMMAND = re.compile(r"\b(pip|pip3|conda|mamba|micromamba|uv)\b[^\n]*\binstall\b|\binstall_packages\b")
+
+_WORD = re.compile(r"[^\W\d]\w*")  # identifiers, non-ASCII ones included
+_PARSE_FLAGS = ast.PyCF_ONLY_AST | getattr(ast, "PyCF_ALLOW_TOP_LEVEL_AWAIT", 0)
+
+
+def _training_methods() -> frozenset[str]:
+    try:
+        from keraslint.catalogue import TRAINING_METHODS
+
+        return frozenset(TRAINING_METHODS)
+    except Exception:  # noqa: BLE001 - a renamed table must not break the kernel
+        return frozenset({"fit", "evaluate", "train_on_batch", "test_on_batch", "fit_generator", "evaluate_generator"})
+
+
+# Words that make a cell matter by themselves: a compile() or training call, a Keras / TensorFlow
+# mention (imports and the APIs that narrow the version lines), graph mode.
+INHERENT_WORDS = frozenset(
+    {"compile", "keras", "tensorflow", "tf_keras", "disable_eager_execution", "disable_v2_behavior"}
+) | _training_methods()
+
+
+# --- cells ---------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Cell:
+    """One executed cell, parsed once at its place in the joined module."""
+
+    label: int  # the execution count: the N of In [N]
+    raw: str  # the cell as the user wrote it
+    text: str  # what the engine reads: neutralised, one line per raw line, ending with a newline
+    body: tuple[ast.stmt, ...]  # its statements, line numbers counted in the joined module
+    offset: int  # joined lines before this cell
+    line_count: int
+    words: frozenset[str]  # every identifier the cell mentions
+    stores: frozenset[str]  # names its top-level statements may bind or mutate (a superset)
+    defines: frozenset[str]  # functions, classes and methods it defines
+    star_import: bool
+    error: str | None = None  # why the cell could not be parsed (then it is blank for the engine)
+
+    @property
+    def raw_lines(self) -> list[str]:
+        return split_lines(self.raw)
+
+
+def _parse(text: str) -> ast.Module | str:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return compile(text, "<cell>", "exec", _PARSE_FLAGS, dont_inherit=True)
+    except SyntaxError as error:
+        return error.msg or "invalid syntax"
+    except (ValueError, TypeError, MemoryError, RecursionError, OverflowError) as error:
+        return f"{type(error).__name__}: {error}"
+
+
+def _names(node: ast.AST) -> set[str]:
+    return {child.id for child in ast.walk(node) if isinstance(child, ast.Name)}
+
+
+def _statement_words(statement: ast.stmt, lines: list[str]) -> set[str]:
+    start = min([statement.lineno] + [d.lineno for d in getattr(statement, "decorator_list", ())])
+    end = statement.end_lineno or statement.lineno
+    return set(_WORD.findall("".join(lines[start - 1 : end])))
+
+
+def _stores(statement: ast.stmt, lines: list[str]) -> set[str]:
+    """The names a top-level statement may bind or change; every word for anything compound."""
+    if isinstance(statement, ast.Assign):
+        found: set[str] = set()
+        for target in statement.targets:
+            found |= _names(target)
+        return found
+    if isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
+        return _names(statement.target)
+    if isinstance(statement, ast.Import):
+        return {(alias.asname or alias.name).split(".")[0] for alias in statement.names}
+    if isinstance(statement, ast.ImportFrom):
+        return {alias.asname or alias.name for alias in statement.names}
+    if isinstance(statement, ast.Expr):
+        return _names(statement)  # `model.add(...)`, `x.append(...)`, `shuffle(x)`: any name in it
+    if isinstance(statement, ast.Pass):
+        return set()
+    return _statement_words(statement, lines)
+
+
+def _defines(statement: ast.stmt) -> set[str]:
+    found = set()
+    for node in ast.walk(statement):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.add(node.name)
+    return found
+
+
+def prepare_cell(label: int, raw: str, offset: int) -> Cell:
+    """Parse a cell as the engine will read it at line `offset + 1` of the joined module."""
+    text, error = raw, None
+    parsed = _parse(text)
+    if isinstance(parsed, str):
+        text = neutralise(raw)
+        parsed = _parse(text)
+        if isinstance(parsed, str):
+            error = parsed
+            text = "".join("\n" for _ in split_lines(raw))
+            parsed = ast.Module(body=[], type_ignores=[])
+    lines = split_lines(text)
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += "\n"
+    while len(lines) < len(split_lines(raw)):
+        lines.append("\n")
+    text = "".join(lines)
+    stores: set[str] = set()
+    defines: set[str] = set()
+    star = False
+    for statement in parsed.body:
+        stores |= _stores(statement, lines)
+        defines |= _defines(statement)
+        if isinstance(statement, ast.ImportFrom) and any(alias.name == "*" for alias in statement.names):
+            star = True
+    if offset:
+        ast.increment_lineno(parsed, offset)
+    return Cell(
+        label=label,
+        raw=raw,
+        text=text,
+        body=tuple(parsed.body),
+        offset=offset,
+        line_count=len(lines),
+        words=frozenset(_WORD.findall(text)),
+        stores=frozenset(stores),
+        defines=frozenset(defines),
+        star_import=star,
+        error=error,
+    )
+
+
+def relevant_cells(cells: Sequence[Cell]) -> list[Cell]:
+    """The cells the engine needs, in order: a superset of those holding a statement the engine's
+    own slicer would keep, so the findings are those of all the cells.
+
+    A cell is needed when it mentions a compile() or training call, Keras or TensorFlow, or a
+    function / class / method of the session whose definition mentions one of those (transitively);
+    or when it binds or mutates a name that a later needed cell mentions. A `from x import *` binds
+    anything: such a cell is always kept."""
+    triggers = set(INHERENT_WORDS)
+    defining = [cell for cell in cells if cell.defines]
+    grown = True
+    while grown:
+        grown = False
+        for cell in defining:
+            if not cell.defines <= triggers and not cell.words.isdisjoint(triggers):
+                triggers |= cell.defines
+                grown = True
+    needed: set[str] = set()
+    kept: list[Cell] = []
+    for cell in reversed(cells):
+        if cell.star_import or not cell.words.isdisjoint(triggers) or not cell.stores.isdisjoint(needed):
+            kept.append(cell)
+            needed |= cell.words
+    kept.reverse()
+    return kept
+
+
+def _analyse_cells(cells: Sequence[Cell], target: targeting.Target, *, reuse: bool = True) -> list[Diagnostic]:
+    """The engine over the cells joined (only the relevant ones when `reuse`)."""
+    from keraslint import engine
+
+    if not cells:
+        return []
+    chosen = relevant_cells(cells) if reuse else list(cells)
+    if not chosen:
+        return []
+    source = "".join(cell.text for cell in cells)
+    body: list[ast.stmt] = []
+    for cell in chosen:
+        body.extend(cell.body)
+    tree = ast.Module(body=body, type_ignores=[])
+    return engine.analyse(source, tree=tree, target=target, logger=LOG)
+
+
+# --- findings as shown -----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """A diagnostic placed in a cell."""
+
+    diagnostic: Diagnostic
+    cell: int  # label (execution count); 0 for a finding of the whole session (KER001)
+    line: int  # in the cell, 1-based
+    column: int  # 1-based
+    severity: str | None
+
+    @property
+    def code(self) -> str:
+        return self.diagnostic.code
+
+    @property
+    def message(self) -> str:
+        return self.diagnostic.message
+
+    @property
+    def key(self) -> tuple:
+        if self.code == INTERNAL_ERROR:
+            return (self.code, self.message)
+        return (self.code, self.message, self.cell, self.line, self.column)
+
+    @property
+    def location(self) -> str:
+        return f"cell {self.cell}:{self.line}:{self.column}" if self.cell else "session"
+
+
+def severity_of(diagnostic: Diagnostic) -> str | None:
+    severity = getattr(diagnostic, "severity", None)
+    if severity:
+        return severity
+    try:
+        from keraslint.rules import RULES_BY_CODE
+
+        rule = RULES_BY_CODE.get(diagnostic.code)
+        return getattr(rule, "severity", None) if rule is not None else None
+    except Exception:  # noqa: BLE001
+        return None
+
+
+_SEVERITY_STYLE = {
+    "crash": "#b71c1c",
+    "broken": "#c62828",
+    "wrong-number": "#e65100",
+    "degraded": "#f9a825",
+    "style": "#607d8b",
+    None: "#6a1b9a",
+}
+
+
+def _fix_text(diagnostic: Diagnostic) -> str | None:
+    fix = diagnostic.fix
+    if fix is None:
+        if diagnostic.code == INTERNAL_ERROR:
+            return None
+        return f"`keraslint rule {diagnostic.code}` explains it and what to use instead"
+    kind = "safe fix" if fix.safe else "unsafe fix (check your labels and intent)"
+    return f"{kind}: {fix.description}"
+
+
+def render_plain(title: str, findings: Sequence[Finding], footer: str | None = None) -> str:
+    out = [title]
+    for finding in findings:
+        message = finding.message
+        severity = finding.severity
+        tag = f" [{severity}]" if severity and f"({severity})" not in message else ""
+        out.append(f"  {finding.location}: {finding.code} {message}{tag}")
+        fix = _fix_text(finding.diagnostic)
+        if fix:
+            out.append(f"      {fix}")
+    if footer:
+        out.append(footer)
+    return "\n".join(out)
+
+
+def render_html(title: str, findings: Sequence[Finding], footer: str | None = None) -> str:
+    esc = html.escape
+    rows = []
+    for finding in findings:
+        severity = finding.severity
+        colour = _SEVERITY_STYLE.get(severity, _SEVERITY_STYLE[None])
+        badge = (
+            f'<span class="keraslint-severity keraslint-{esc(severity or "error")}" style="background:{colour};'
+            f'color:#fff;border-radius:3px;padding:0 5px;font-size:90%;white-space:nowrap">'
+            f"{esc(severity or 'error')}</span>"
+        )
+        fix = _fix_text(finding.diagnostic)
+        fix_html = f'<br><span style="opacity:.8">{esc(fix)}</span>' if fix else ""
+        name = f" {esc(finding.diagnostic.name)}" if finding.diagnostic.name else ""
+        rows.append(
+            "<tr>"
+            f'<td style="text-align:left;vertical-align:top">{badge}</td>'
+            f'<td style="text-align:left;vertical-align:top;white-space:nowrap"><code>{esc(finding.location)}</code></td>'
+            f'<td style="text-align:left;vertical-align:top;white-space:nowrap"><b>{esc(finding.code)}</b>{name}</td>'
+            f'<td style="text-align:left;vertical-align:top">{esc(finding.message)}{fix_html}</td>'
+            "</tr>"
+        )
+    table = f'<table style="border-collapse:collapse;margin:2px 0">{"".join(rows)}</table>' if rows else ""
+    foot = f"<div>{esc(footer)}</div>" if footer else ""
+    return (
+        '<div class="keraslint" style="border-left:3px solid #e65100;padding:2px 8px">'
+        f"<div><b>keraslint</b>{esc(title[len('keraslint'):]) if title.startswith('keraslint') else esc(title)}</div>"
+        f"{table}{foot}</div>"
+    )
+
+
+# --- targeting -------------------------------------------------------------------------------------
+
+
+def _pinned_version(spec) -> str | None:
+    if spec is None:
+        return None
+    for clause in spec:
+        if clause.operator in ("==", "==="):
+            return clause.version
+    return None
+
+
+_BACKENDS = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch", "numpy": "NumPy", "openvino": "OpenVINO"}
+
+
+def keras3_backend() -> str:
+    """The backend Keras 3 will use, read as Keras reads it (KERAS_BACKEND, then keras.json), without
+    importing Keras."""
+    name = os.environ.get("KERAS_BACKEND")
+    if not name:
+        home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+        try:
+            with open(os.path.join(home, "keras.json"), encoding="utf-8") as handle:
+                name = json.load(handle).get("backend")
+        except (OSError, ValueError, AttributeError):
+            name = None
+    name = (name or "tensorflow").strip().lower()
+    return _BACKENDS.get(name, name)
+
+
+def describe_installed(pins) -> str | None:
+    """'Keras 3.6.0 (TensorFlow backend)', 'TensorFlow 2.15.1', ... or None."""
+    if pins is None:
+        return None
+    parts = []
+    keras = _pinned_version(pins.keras)
+    if keras:
+        major = keras.split(".")[0]
+        if major.isdigit() and int(major) >= 3:
+            parts.append(f"Keras {keras} ({keras3_backend()} backend)")
+        else:
+            parts.append(f"Keras {keras}")
+    tensorflow = _pinned_version(pins.tensorflow)
+    if tensorflow:
+        parts.append(f"TensorFlow {tensorflow}")
+    tf_keras = _pinned_version(pins.tf_keras)
+    if tf_keras:
+        parts.append(f"tf-keras {tf_keras}")
+    return ", ".join(parts) or None
+
+
+# --- the session ---------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class CheckResult:
+    cell: Cell
+    findings: list[Finding]  # the findings that belong to the cell (before selection and noqa)
+    diagnostics: list[Diagnostic] | None  # the analysis of the session plus the cell (None: reused)
+    analysed: bool
+
+
+class Session:
+    """The executed cells and the analysis of them: no IPython in here (tests and benchmarks)."""
+
+    def __init__(self, target: targeting.Target | None = None, *, reuse: bool = True) -> None:
+        self.cells: list[Cell] = []
+        self.target = target or targeting.UNKNOWN_TARGET
+        self.reuse = reuse
+        self._baseline: list[Diagnostic] | None = []  # analysis of self.cells; None: stale
+        self._baseline_target = self.target
+        self._offsets: list[int] = []
+
+    @property
+    def line_count(self) -> int:
+        return self.cells[-1].offset + self.cells[-1].line_count if self.cells else 0
+
+    def prepare(self, label: int, raw: str) -> Cell:
+        return prepare_cell(label, raw, self.line_count)
+
+    def append(self, cell: Cell, diagnostics: list[Diagnostic] | None = None) -> None:
+        """Add a cell that ran. `diagnostics`: the analysis of the session with it, when known."""
+        if cell.offset != self.line_count:
+            cell = prepare_cell(cell.label, cell.raw, self.line_count)
+            diagnostics = None
+        relevant = diagnostics is None and self._relevant(cell)
+        self.cells.append(cell)
+        self._offsets.append(cell.offset)
+        if diagnostics is not None and self._baseline_target == self.target:
+            self._baseline = diagnostics
+        elif relevant:
+            self._baseline = None
+        # else: a cell that cannot change a finding; the analysis of the session holds
+
+    def set_target(self, target: targeting.Target) -> bool:
+        """True when it changed (the findings' messages may change with it)."""
+        if target == self.target:
+            return False
+        self.target = target
+        self._baseline = None
+        return True
+
+    def invalidate(self) -> None:
+        self._baseline = None
+
+    def _relevant(self, cell: Cell) -> bool:
+        if not self.reuse:
+            return True
+        return cell in relevant_cells([*self.cells, cell])
+
+    def baseline(self) -> list[Diagnostic]:
+        """The analysis of the cells that ran."""
+        if self._baseline is None or self._baseline_target != self.target:
+            self._baseline = _analyse_cells(self.cells, self.target, reuse=self.reuse)
+            self._baseline_target = self.target
+        return self._baseline
+
+    def check(self, cell: Cell) -> CheckResult:
+        """The findings that belong to `cell`, about to run after the session's cells."""
+        if self.reuse and cell not in relevant_cells([*self.cells, cell]):
+            return CheckResult(cell, [], None, False)  # nothing it does can change a finding
+        before = {finding.key for finding in self.place(self.baseline())}
+        diagnostics = _analyse_cells([*self.cells, cell], self.target, reuse=self.reuse)
+        placed = self.place(diagnostics, extra=cell)
+        new = [finding for finding in placed if finding.key not in before]
+        return CheckResult(cell, new, diagnostics, True)
+
+    def findings(self) -> list[Finding]:
+        return self.place(self.baseline())
+
+    def place(self, diagnostics: Iterable[Diagnostic], extra: Cell | None = None) -> list[Finding]:
+        cells = self.cells if extra is None else [*self.cells, extra]
+        offsets = self._offsets if extra is None else [*self._offsets, extra.offset]
+        out = []
+        for diagnostic in diagnostics:
+            if diagnostic.code == INTERNAL_ERROR or not cells:
+                out.append(Finding(diagnostic, 0, diagnostic.line, diagnostic.column + 1, severity_of(diagnostic)))
+                continue
+            index = max(bisect.bisect_right(offsets, diagnostic.line - 1) - 1, 0)
+            cell = cells[index]
+            out.append(
+                Finding(diagnostic, cell.label, diagnostic.line - cell.offset, diagnostic.column + 1, severity_of(diagnostic))
+            )
+        return out
+
+
+def line_text(finding: Finding, cells: Sequence[Cell]) -> str:
+    for cell in cells:
+        if cell.label == finding.cell:
+            lines = cell.raw_lines
+            if 0 < finding.line <= len(lines):
+                return lines[finding.line - 1]
+    return ""
+
+
+# --- the IPython side ------------------------------------------------------------------------------
+
+
+try:  # IPython is there whenever the extension is loaded; the pure parts above do not need it
+    from IPython.core.error import InputRejected as _InputRejected
+except Exception:  # noqa: BLE001 - pragma: no cover
+    _InputRejected = Exception  # type: ignore[misc,assignment]
+
+
+class CellStopped(_InputRejected):  # type: ignore[misc,valid-type]
+    """Raised by the AST transformer in strict mode: IPython shows it and runs nothing of the cell."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"keraslint stopped this cell (strict mode): {self}"]
+
+
+class _StrictGate(ast.NodeTransformer):
+    """Registered in shell.ast_transformers: rejects the cell that pre_run_cell decided to stop."""
+
+    def __init__(self, checker: "KernelChecker") -> None:
+        self.checker = checker
+
+    def visit(self, node: ast.AST) -> ast.AST:
+        reason = self.checker._stop
+        if reason is None:
+            return node
+        self.checker._stop = None
+        raise CellStopped(reason)
+
+
+HELP = """\
+%keraslint                 check the whole session now (every finding in the cells run so far)
+%keraslint on | off        check each cell before it runs (default on) | stop checking
+%keraslint strict | warn   stop a cell with a broken/crash finding | only warn (default)
+%keraslint allow-next      run the next cell even if strict mode would stop it
+                           (or put `# keraslint: allow` in the cell)
+%keraslint select CODES    report only these codes or prefixes (KER2,KER301); `select all` resets
+%keraslint ignore CODES    do not report these codes or prefixes; `ignore none` resets
+%keraslint version VALUE   the Keras version to check against (2.15, keras==3, tensorflow==2.1, L3, auto)
+%keraslint status          what keraslint checks against, and how
+`# noqa: KER201` on a cell's line silences that finding there."""
+
+
+class KernelChecker:
+    """The extension's state for one shell."""
+
+    def __init__(self, shell: Any) -> None:
+        self.shell = shell
+        self.enabled = True
+        self.strict = False
+        self.allow_next = False
+        self.settings = Settings()
+        self.settings_source: str | None = None
+        self.session = Session()
+        self._pending: tuple[Cell, CheckResult | None] | None = None
+        self._stop: str | None = None
+        self._gate = _StrictGate(self)
+        self._announced = False
+        self._errors_shown: set[str] = set()
+        self.timings: list[float] = []  # seconds spent in the hooks, per cell (benchmarks)
+        self._target_text = ""
+        self._count_delta: int | None = None
+        self._pre_count: int | None = None
+
+    # --- registration ---------------------------------------------------------------------------
+
+    def register(self) -> None:
+        shell = self.shell
+        shell.events.register("pre_run_cell", self.pre_run_cell)
+        shell.events.register("post_run_cell", self.post_run_cell)
+        shell.ast_transformers.append(self._gate)
+        shell.register_magic_function(self.magic, "line", "keraslint")
+
+    def unregister(self) -> None:
+        shell = self.shell
+        for event, callback in (("pre_run_cell", self.pre_run_cell), ("post_run_cell", self.post_run_cell)):
+            try:
+                shell.events.unregister(event, callback)
+            except ValueError:
+                pass
+        if self._gate in shell.ast_transformers:
+            shell.ast_transformers.remove(self._gate)
+        try:
+            shell.magics_manager.magics["line"].pop("keraslint", None)
+        except Exception:  # noqa: BLE001
+            pass
+
+    def load(self) -> None:
+        """Read the configuration and the kernel's environment; seed the session from the history."""
+        self._load_settings()
+        self._refresh_target(announce=False)
+        history = self._history()
+        for label, raw in history:
+            self.session.append(self.session.prepare(label, raw))
+        if self._inside_load_cell(history):
+            self.announce(self.session.findings())
+        # else: loaded from a profile at start-up, with no cell to show it in: announce at the first cell
+
+    def _history(self) -> list[tuple[int, str]]:
+        try:
+            raw = list(self.shell.history_manager.input_hist_raw)
+        except Exception:  # noqa: BLE001 - no history manager
+            return []
+        return [(index, text) for index, text in enumerate(raw) if index and isinstance(text, str) and text.strip()]
+
+    @staticmethod
+    def _inside_load_cell(history: list[tuple[int, str]]) -> bool:
+        return bool(history) and "keraslint" in history[-1][1]
+
+    def _load_settings(self) -> None:
+        try:
+            from keraslint import config
+
+            file_config = config.load(start=os.getcwd())
+            self.settings = config.build_settings(file_config)
+            self.settings_source = file_config.path
+        except Exception as error:  # noqa: BLE001 - ConfigError, or an unreadable folder
+            self.settings = Settings()
+            self._show_text(f"keraslint: configuration ignored: {error}")
+
+    def target(self) -> targeting.Target:
+        setting = None
+        if self.settings.keras_version is not None:
+            setting = targeting.parse_keras_version(self.settings.keras_version)
+        try:
+            directory = os.getcwd()
+        except OSError:
+            directory = os.curdir
+        return targeting.Target(
+            setting=setting,
+            project=targeting.find_project_pins(directory),
+            installed=targeting.installed_pins(),
+            installed_first=True,
+        )
+
+    def _refresh_target(self, announce: bool = True) -> None:
+        """Read the installed distributions again (after a `pip install`, or on load)."""
+        targeting.clear_caches()
+        importlib.invalidate_caches()
+        target = self.target()
+        self.session.set_target(target)
+        text = self.target_text(target)
+        if announce and text != self._target_text:
+            self._show_text(f"keraslint: now checking against {text}")
+        self._target_text = text
+
+    def target_text(self, target: targeting.Target) -> str:
+        if target.setting is not None:
+            return f"keras-version {self.settings.keras_version!r} ({describe(target.setting)})"
+        installed = describe_installed(target.installed)
+        if installed is not None:
+            return installed
+        lines, reason = target.lines_for(frozenset())
+        if target.project is not None and reason.startswith("pins"):
+            return f"the pins in {target.project.source} ({describe(lines)}); no Keras or TensorFlow installed here"
+        return "every Keras version (no Keras or TensorFlow installed here; a finding names the versions it is wrong on)"
+
+    def announce(self, earlier: Sequence[Finding] = ()) -> None:
+        self._announced = True
+        title = f"keraslint: checking against {self._target_text}"
+        shown = self._selected(earlier, self.session.cells)
+        if shown:
+            word = "finding" if len(shown) == 1 else "findings"
+            self._show(f"{title}; {len(shown)} {word} in the cells run before", shown)
+        else:
+            self._show_text(title)
+
+    # --- hooks ------------------------------------------------------------------------------------
+
+    def pre_run_cell(self, info: Any = None) -> None:
+        start = time.perf_counter()
+        self._stop = None
+        try:
+            self._pre_run_cell(info)
+        except Exception as error:  # noqa: BLE001 - never into IPython
+            self._internal_error(error)
+        finally:
+            self.timings.append(time.perf_counter() - start)
+
+    def _pre_run_cell(self, info: Any) -> None:
+        if self._pending is not None:  # a cell that started and never reported back (interrupted)
+            self.session.append(self._pending[0])
+            self._pending = None
+        raw = getattr(info, "raw_cell", None)
+        if raw is None:
+            return
+        if not self._announced:
+            self.announce(self.session.findings() if self.enabled else ())
+        cell = self.session.prepare(self._execution_count(), raw)
+        if not self.enabled:
+            self._pending = (cell, None)
+            return
+        result = self.session.check(cell)
+        self._pending = (cell, result)
+        shown = self._selected(result.findings, [*self.session.cells, cell])
+        if not shown:
+            self.allow_next = False
+            return
+        blocking = [finding for finding in shown if finding.severity in BLOCKING]
+        allowed = self.allow_next or ALLOW_MARK.search(raw) is not None
+        self.allow_next = False
+        word = "finding" if len(shown) == 1 else "findings"
+        if self.strict and blocking and not allowed:
+            first = blocking[0]
+            self._stop = (
+                f"{first.code} at {first.location} is {first.severity}. Add `# keraslint: allow` to the cell, "
+                "or run `%keraslint allow-next`, to run it anyway; `%keraslint warn` leaves strict mode."
+            )
+            self._show(f"keraslint (strict): this cell was not run: {len(shown)} {word}", shown)
+        else:
+            self._show(f"keraslint: {len(shown)} {word} in this cell", shown)
+
+    def post_run_cell(self, result: Any = None) -> None:
+        start = time.perf_counter()
+        self._stop = None
+        try:
+            self._post_run_cell(result)
+        except Exception as error:  # noqa: BLE001
+            self._internal_error(error)
+        finally:
+            if self.timings:
+                self.timings[-1] += time.perf_counter() - start
+
+    def _post_run_cell(self, result: Any) -> None:
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        cell, check = pending
+        info = getattr(result, "info", None)
+        raw = getattr(info, "raw_cell", cell.raw)
+        if raw != cell.raw:
+            return  # not the cell we checked (should not happen)
+        number = getattr(result, "execution_count", None)
+        if isinstance(number, int) and getattr(info, "store_history", True) and self._pre_count is not None:
+            self._count_delta = self._pre_count - number
+            if number != cell.label:
+                cell = dataclasses.replace(cell, label=number)
+        if getattr(result, "error_before_exec", None) is not None:
+            return  # never started: a syntax error, or stopped by strict mode
+        self.session.append(cell, check.diagnostics if check is not None and check.analysed else None)
+        if INSTALL_COMMAND.search(cell.raw):
+            self._refresh_target()
+
+    def _execution_count(self) -> int:
+        """The N of the cell's `In [N]`, as seen from pre_run_cell. IPython < 9.8 increments its
+        counter after the cell, later versions before pre_run_cell: the difference is learnt from the
+        first cell's history length (stored after pre_run_cell in both), then from every result."""
+        count = getattr(self.shell, "execution_count", None)
+        if not isinstance(count, int):
+            return len(self.session.cells) + 1
+        self._pre_count = count
+        if self._count_delta is None:
+            try:
+                self._count_delta = count - len(self.shell.history_manager.input_hist_raw)
+            except Exception:  # noqa: BLE001 - no history manager
+                self._count_delta = 0
+            if self._count_delta not in (0, 1):
+                self._count_delta = 0
+        return count - self._count_delta
+
+    # --- magic -------------------------------------------------------------------------------------
+
+    def magic(self, line: str = "") -> None:
+        try:
+            self._magic(line)
+        except Exception as error:  # noqa: BLE001
+            self._internal_error(error)
+
+    def _magic(self, line: str) -> None:
+        words = line.split()
+        command = words[0].lower() if words else "check"
+        rest = words[1:]
+        if command == "check":
+            self.check_session()
+        elif command == "on":
+            if not self.enabled:
+                self.enabled = True
+                self.session.invalidate()
+                self.session.baseline()  # what ran while off is not the next cell's
+            self._show_text("keraslint: on: each cell is checked before it runs")
+        elif command == "off":
+            self.enabled = False
+            self._show_text("keraslint: off (`%keraslint on` turns it back on)")
+        elif command == "strict":
+            self.strict = True
+            self._show_text(
+                "keraslint: strict: a cell with a broken or crash finding is not run "
+                "(`# keraslint: allow` in the cell runs it anyway)"
+            )
+        elif command in ("warn", "nostrict"):
+            self.strict = False
+            self._show_text("keraslint: warn: findings are shown, cells always run")
+        elif command in ("allow-next", "allow"):
+            self.allow_next = True
+            self._show_text("keraslint: the next cell runs even if strict mode would stop it")
+        elif command in ("select", "ignore", "extend-select"):
+            self._codes(command, rest)
+        elif command == "version":
+            self._version(" ".join(rest))
+        elif command == "status":
+            self.status()
+        elif command in ("help", "-h", "--help"):
+            self._show_text(HELP)
+        else:
+            self._show_text(f"keraslint: unknown command {command!r}\n{HELP}")
+
+    def _codes(self, command: str, values: list[str]) -> None:
+        from keraslint.settings import check_selector
+
+        codes = tuple(part.strip().upper() for value in values for part in value.split(",") if part.strip())
+        field = {"select": "select", "ignore": "ignore", "extend-select": "extend_select"}[command]
+        if command == "select" and codes in ((), ("ALL",)):
+            self.settings = dataclasses.replace(self.settings, select=None, extend_select=())
+        elif command == "ignore" and codes in ((), ("NONE",)):
+            self.settings = dataclasses.replace(self.settings, ignore=())
+        else:
+            try:
+                for code in codes:
+                    check_selector(code, command)
+            except targeting.ConfigError as error:
+                self._show_text(f"keraslint: {error}")
+                return
+            self.settings = dataclasses.replace(self.settings, **{field: codes})
+        self._show_text(f"keraslint: {self._selection_text()}")
+
+    def _selection_text(self) -> str:
+        select = self.settings.select
+        parts = [f"select {', '.join(select) if select else 'all'}"]
+        if self.settings.extend_select:
+            parts.append(f"extend-select {', '.join(self.settings.extend_select)}")
+        if self.settings.ignore:
+            parts.append(f"ignore {', '.join(self.settings.ignore)}")
+        return "; ".join(parts)
+
+    def _version(self, value: str) -> None:
+        value = value.strip().strip("'\"")
+        try:
+            targeting.parse_keras_version(value)
+        except targeting.ConfigError as error:
+            self._show_text(f"keraslint: {error}")
+            return
+        self.settings = dataclasses.replace(self.settings, keras_version=None if value.lower() in ("", "auto") else value)
+        self._refresh_target(announce=False)
+        self._show_text(f"keraslint: checking against {self._target_text}")
+
+    def status(self) -> None:
+        target = self.session.target
+        lines, reason = target.lines_for(frozenset())
+        mode = "off" if not self.enabled else ("strict" if self.strict else "warn")
+        text = [
+            f"keraslint: checking against {self._target_text}",
+            f"  version lines: {describe(lines)} ({reason}; a cell's imports may narrow them)",
+            f"  mode: {mode}; {self._selection_text()}",
+            f"  session: {len(self.session.cells)} cells",
+        ]
+        if self.settings_source:
+            text.append(f"  configuration: {self.settings_source}")
+        self._show_text("\n".join(text))
+
+    def check_session(self) -> None:
+        shown = self._selected(self.session.findings(), self.session.cells)
+        count = len(self.session.cells)
+        if not shown:
+            self._show_text(f"keraslint: no findings in the {count} cells run so far (checking against {self._target_text})")
+            return
+        word = "finding" if len(shown) == 1 else "findings"
+        self._show(f"keraslint: {len(shown)} {word} in the {count} cells run so far", shown)
+
+    # --- output ------------------------------------------------------------------------------------
+
+    def _selected(self, findings: Iterable[Finding], cells: Sequence[Cell]) -> list[Finding]:
+        out = []
+        for finding in findings:
+            if not self.settings.enabled(finding.code):
+                continue
+            if finding.cell and noqa.suppressed(finding.code, line_text(finding, cells)):
+                continue
+            out.append(finding)
+        out.sort(key=lambda f: (f.cell, f.line, f.column, f.code))
+        return out
+
+    def _show(self, title: str, findings: Sequence[Finding], footer: str | None = None) -> None:
+        self._publish(
+            {"text/plain": render_plain(title, findings, footer), "text/html": render_html(title, findings, footer)}
+        )
+
+    def _show_text(self, text: str) -> None:
+        self._publish({"text/plain": text})
+
+    def _publish(self, bundle: dict[str, str]) -> None:
+        try:
+            self.shell.display_pub.publish(data=bundle, metadata={})
+        except Exception:  # noqa: BLE001 - a display publisher we do not know: print
+            print(bundle["text/plain"], file=sys.stdout)
+
+    def _internal_error(self, error: BaseException) -> None:
+        LOG.debug("keraslint: internal error in the kernel extension", exc_info=True)
+        key = type(error).__name__
+        if key in self._errors_shown:
+            return
+        self._errors_shown.add(key)
+        try:
+            self._show_text(
+                f"keraslint: {INTERNAL_ERROR} keraslint could not check this cell ({key}); the cell runs as usual. "
+                "Please report it."
+            )
+        except Exception:  # noqa: BLE001
+            pass
+
+
+_CHECKERS: dict[int, KernelChecker] = {}
+
+
+def load_ipython_extension(shell: Any) -> None:
+    try:
+        unload_ipython_extension(shell)
+        checker = KernelChecker(shell)
+        checker.register()
+        _CHECKERS[id(shell)] = checker
+        checker.load()
+    except Exception as error:  # noqa: BLE001 - loading must not break the kernel either
+        LOG.debug("keraslint: could not load the kernel extension", exc_info=True)
+        print(f"keraslint: {INTERNAL_ERROR} could not load the extension ({type(error).__name__}: {error})")
+
+
+def unload_ipython_extension(shell: Any) -> None:
+    checker = _CHECKERS.pop(id(shell), None)
+    if checker is not None:
+        try:
+            checker.unregister()
+        except Exception:  # noqa: BLE001
+            LOG.debug("keraslint: could not unload the kernel extension", exc_info=True)
+
+
+def checker_for(shell: Any) -> KernelChecker | None:
+    """The loaded extension's state for a shell (tests, benchmarks)."""
+    return _CHECKERS.get(id(shell))
+
+
+__all__ = [
+    "Cell",
+    "CellStopped",
+    "Finding",
+    "KernelChecker",
+    "Session",
+    "checker_for",
+    "load_ipython_extension",
+    "prepare_cell",
+    "relevant_cells",
+    "unload_ipython_extension",
+]
