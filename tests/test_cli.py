@@ -238,10 +238,13 @@ def test_diff_previews_without_writing(tmp_path, capsys) -> None:
     assert run(capsys, "check", "--keras-version", "3", "--diff", str(path))[:2] == (0, "")
 
 
-def test_unsafe_fixes_implies_fix(tmp_path, capsys) -> None:
+def test_unsafe_fixes_alone_writes_nothing_as_in_ruff(tmp_path, capsys) -> None:
     path = tmp_path / "m.py"
     path.write_text(SOURCE, encoding="utf-8")
-    assert run(capsys, "check", "--keras-version", "3", "--unsafe-fixes", str(path))[0] == 0
+    status, out, _err = run(capsys, "check", "--keras-version", "3", "--unsafe-fixes", str(path))
+    assert status == 1 and "KER201" in out
+    assert path.read_text(encoding="utf-8") == SOURCE
+    assert run(capsys, "check", "--keras-version", "3", "--fix", "--unsafe-fixes", str(path))[0] == 0
     assert path.read_text(encoding="utf-8") == FIXED
 
 

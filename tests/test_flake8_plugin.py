@@ -106,11 +106,14 @@ def test_keras_version_read_from_config_file(tmp_path: Path) -> None:
     assert codes_by_line(result.stdout) == {(METRICS_LINE, "KER201")}
 
 
-def test_bad_keras_version_is_a_clear_error(tmp_path: Path) -> None:
+def test_bad_keras_version_is_one_ker002_line_not_a_traceback(tmp_path: Path) -> None:
     result = flake8("--keras-version", "banana", "mnist_cnn.py", cwd=project(tmp_path, None))
-    assert result.returncode != 0
-    assert "banana" in result.stderr
-    assert "Traceback" not in result.stderr.splitlines()[-1]
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("mnist_cnn.py:1:1: KER002 ")
+    assert "'banana'" in lines[0] and "keras-version" in lines[0] and "tensorflow==2.1" in lines[0]
 
 
 def test_stdin_with_display_name(tmp_path: Path) -> None:

@@ -190,6 +190,6 @@ def test_text_for_errors_and_locations() -> None:
 def test_fix_info_for_unsafe_fix() -> None:
     fix = Fix("do it", False, lambda node: node, object())
     diagnostic = Diagnostic(1, 0, "KER101", "m", fix=fix)
-    assert output.fix_info(diagnostic) == {"safety": "unsafe", "description": "do it", "applied_by": "--unsafe-fixes"}
+    assert output.fix_info(diagnostic) == {"safety": "unsafe", "description": "do it", "applied_by": "--fix --unsafe-fixes"}
     result = Result("a.py", diagnostic, 1, 1, 1, 1)
-    assert "1 more with `--unsafe-fixes`" in output.summary([result], 1)
+    assert "1 more with `keraslint check --fix --unsafe-fixes`" in output.summary([result], 1)

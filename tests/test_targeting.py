@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
 
 import pytest
@@ -436,6 +435,55 @@ def test_pins_are_read_once_per_directory(tmp_path, monkeypatch):
     assert len(reads) == 4  # clear_caches forgets
 
 
+def test_pins_are_read_again_when_a_project_file_changes(tmp_path):
+    """Editors keep flake8 in-process: the cache must follow the files, not the process."""
+    (tmp_path / ".git").mkdir()
+    requirements = tmp_path / "requirements.txt"
+    write(requirements, "keras==2.0.4\n")
+    assert find_project_pins(str(tmp_path)).keras == SpecifierSet("==2.0.4")
+    write(requirements, "keras>=3\n")  # edited in place: its own key changes
+    os.utime(requirements, ns=(10**18, 10**18))
+    assert find_project_pins(str(tmp_path)).keras == SpecifierSet(">=3")
+    requirements.unlink()  # removed: the folder's key changes
+    os.utime(tmp_path, ns=(10**18 + 1, 10**18 + 1))
+    assert find_project_pins(str(tmp_path)) is None
+    write(tmp_path / "requirements-dev.txt", "tensorflow==2.1\n")  # a new file
+    os.utime(tmp_path, ns=(10**18 + 2, 10**18 + 2))
+    assert find_project_pins(str(tmp_path)).tensorflow == SpecifierSet("==2.1")
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["4", "2.99", "3.99", "3.40", "tensorflow==2.99", "tf==3", "tf-keras==2.99", "tensorflow==1.16", "keras==4.0",
+     "keras>=4", "tensorflow>=2.50", "1.2.2", "keras==1.2"],
+)
+def test_versions_that_do_not_exist_are_rejected(value):
+    with pytest.raises(ConfigError) as info:
+        parse_keras_version(value)
+    message = str(info.value)
+    assert repr(value) in message and "keras-version" in message
+    assert "does not exist" in message or "not supported" in message or "admits no release" in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2.15      # optional, see below", {L3}),  # flake8 keeps inline comments in values
+        ("keras==2.0.4 # pinned", {L1}),
+        ("tensorflow==2.1 ; why", {L2}),
+        ("auto  # default", None),
+        ("3.15.1", {L5}),
+        ("3.16", {L5}),  # a release after this keraslint's table: accepted, within the headroom
+        ("tensorflow==2.21", {L5}),
+        ("tf-keras==2.21", {L4}),
+    ],
+)
+def test_inline_comments_and_recent_releases(value, expected):
+    got = parse_keras_version(value)
+    assert (got if got is None else set(got)) == expected
+
+
 @pytest.mark.parametrize(
     "name, text",
     [
@@ -481,37 +529,76 @@ def test_missing_start_directory_walks_up(tmp_path):
 # --- installed distributions ------------------------------------------------------------------
 
 
-def test_installed_pins_reads_metadata(monkeypatch):
-    monkeypatch.undo()  # the real installed_pins, with a fake metadata source
+def _site(folder, dists):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in dists:
+        (folder / name).mkdir()
+        (folder / name / "METADATA").write_text("Metadata-Version: 2.1\nName: x\nVersion: 9.9.9\n")
+    return str(folder)
+
+
+def test_installed_pins_reads_the_dist_info_folders_of_sys_path(monkeypatch, tmp_path):
+    monkeypatch.undo()  # the real installed_pins, on a fake sys.path
     targeting.clear_caches()
-    versions = {"tensorflow-cpu": "2.15.0.post1", "tf_keras": "2.17.0", "keras": "3.3.3"}
-
-    def fake(name):
-        if name in versions:
-            return versions[name]
-        raise importlib.metadata.PackageNotFoundError(name)
-
-    monkeypatch.setattr(importlib.metadata, "version", fake)
+    first = _site(tmp_path / "a", ["tensorflow_cpu-2.15.0.post1.dist-info", "tf_keras-2.17.0.dist-info", "six-1.0.dist-info"])
+    second = _site(tmp_path / "b", ["keras-3.3.3.dist-info", "tf_keras-2.18.0.dist-info"])
+    monkeypatch.setattr("sys.path", [first, second, str(tmp_path / "missing")])
     p = installed_pins()
     assert p == Pins(
         keras=SpecifierSet("==3.3.3"),
         tensorflow=SpecifierSet("==2.15.0.post1"),
-        tf_keras=SpecifierSet("==2.17.0"),
+        tf_keras=SpecifierSet("==2.17.0"),  # the first sys.path entry wins, as for importlib
         source="installed distributions",
     )
     assert lines_for(TF, p) == {L3}
     assert lines_for(KERAS, p) == {L5}
 
 
-def test_installed_pins_none_when_nothing_installed(monkeypatch):
+def test_installed_pins_egg_info_without_version_reads_its_metadata(monkeypatch, tmp_path):
     monkeypatch.undo()
     targeting.clear_caches()
+    site = _site(tmp_path / "a", ["keras.egg-info"])
+    (tmp_path / "a" / "keras.egg-info" / "METADATA").unlink()
+    (tmp_path / "a" / "keras.egg-info" / "PKG-INFO").write_text("Name: keras\nVersion: 2.3.1\n")
+    monkeypatch.setattr("sys.path", [site])
+    assert installed_pins().keras == SpecifierSet("==2.3.1")
 
-    def missing(name):
-        raise importlib.metadata.PackageNotFoundError(name)
 
-    monkeypatch.setattr(importlib.metadata, "version", missing)
+def test_installed_pins_see_a_pip_install_without_a_restart(monkeypatch, tmp_path):
+    """A long-lived host (an editor's flake8 server) sees `pip install keras` on its next lint."""
+    monkeypatch.undo()
+    targeting.clear_caches()
+    site = _site(tmp_path / "a", ["numpy-2.0.0.dist-info"])
+    monkeypatch.setattr("sys.path", [site])
     assert installed_pins() is None
+    (tmp_path / "a" / "keras-2.2.4.dist-info").mkdir()
+    os.utime(site, ns=(10**18, 10**18))  # the folder changed (as adding an entry does), whatever the clock
+    assert installed_pins().keras == SpecifierSet("==2.2.4")
+
+
+def test_installed_pins_none_when_nothing_installed(monkeypatch, tmp_path):
+    monkeypatch.undo()
+    targeting.clear_caches()
+    monkeypatch.setattr("sys.path", [_site(tmp_path / "a", ["numpy-2.0.0.dist-info"])])
+    assert installed_pins() is None
+
+
+def test_installed_pins_of_this_environment_match_importlib_metadata(monkeypatch):
+    monkeypatch.undo()
+    targeting.clear_caches()
+    import importlib.metadata
+
+    expected = {}
+    for kind, names in targeting._INSTALLED_ORDER:
+        for name in names:
+            try:
+                expected[kind] = SpecifierSet("==" + importlib.metadata.version(name))
+                break
+            except importlib.metadata.PackageNotFoundError:
+                continue
+    p = installed_pins()
+    got = {} if p is None else {k: v for k, v in (("keras", p.keras), ("tensorflow", p.tensorflow), ("tf_keras", p.tf_keras)) if v is not None}
+    assert got == expected
 
 
 # --- resolve_lines ----------------------------------------------------------------------------

@@ -1,12 +1,14 @@
 """The `keraslint` command: check files and notebooks, fix, explain rules.
 
     keraslint check [PATH ...]      # files and folders (default: .); '-' reads stdin
+    keraslint explain PATH ...      # the Keras lines each file targets, why, and the facts per compile()
     keraslint rules                 # the rule table (markdown)
     keraslint rule KER201           # one rule's page
-    keraslint --version
+    keraslint --version             # also: python -m keraslint ...
 
-Exit codes: 0 nothing found, 1 findings (or, with --diff, fixes to show), 2 usage, configuration
-or input errors (a file that cannot be read or parsed, a notebook that is not valid JSON).
+Exit codes: 0 nothing found (or --exit-zero), 1 findings (or, with --diff, fixes to show),
+2 usage, configuration or input errors (a file or folder that cannot be read, a file that cannot
+be parsed, a notebook that is not valid JSON).
 """
 
 from __future__ import annotations
@@ -21,8 +23,7 @@ from typing import Sequence
 
 from keraslint import __version__, noqa, output
 from keraslint.output import FileError, Result
-from keraslint.settings import Settings
-from keraslint.targeting import KERAS_VERSION_HELP, ConfigError
+from keraslint.settings import KERAS_VERSION_HELP, Settings
 
 SOURCE_SUFFIXES = (".py", ".ipynb")
 # Folders never entered when walking a directory (an explicitly named file is always checked).
@@ -42,36 +43,70 @@ def _skip_dir(name: str, path: str) -> bool:
     return name.startswith(".") or name in SKIPPED_DIRS or name.endswith(".egg-info") or _is_virtualenv(path)
 
 
+@dataclasses.dataclass
+class Discovery:
+    files: list[str] = dataclasses.field(default_factory=list)
+    errors: list[FileError] = dataclasses.field(default_factory=list)
+    skipped: int = 0  # excluded or git-ignored files and folders (for the "nothing checked" message)
+
+
 def discover(paths: Sequence[str], settings: Settings) -> tuple[list[str], list[FileError]]:
-    """Files to check, in a stable order, and errors for paths that do not exist."""
-    files: list[str] = []
-    errors: list[FileError] = []
+    """Files to check, in a stable order, and errors for paths that do not exist or cannot be read."""
+    found = discover_all(paths, settings)
+    return found.files, found.errors
+
+
+def discover_all(paths: Sequence[str], settings: Settings) -> Discovery:
+    found = Discovery()
     seen: set[str] = set()
+    ignore = None
+    if settings.respect_gitignore:
+        from keraslint.gitignore import GitIgnore
+
+        ignore = GitIgnore()
 
     def add(path: str) -> None:
         key = os.path.abspath(path)
         if key not in seen:
             seen.add(key)
-            files.append(path)
+            found.files.append(path)
+
+    def unreadable(error: OSError) -> None:
+        where = error.filename or "?"
+        found.errors.append(FileError(os.path.normpath(where), f"cannot read folder: {error.strerror or error}"))
 
     for given in paths:
         path = os.path.normpath(given)
         if os.path.isdir(path):
-            for root, dirs, names in os.walk(path):
-                dirs[:] = sorted(
-                    d for d in dirs
-                    if not _skip_dir(d, os.path.join(root, d)) and not settings.excluded(os.path.join(root, d))
-                )
+            for root, dirs, names in os.walk(path, onerror=unreadable):
+                kept = []
+                for d in sorted(dirs):
+                    full = os.path.join(root, d)
+                    if _skip_dir(d, full):
+                        continue
+                    if settings.excluded(full) or (ignore is not None and ignore.ignored(full, True)):
+                        found.skipped += 1
+                        continue
+                    kept.append(d)
+                dirs[:] = kept
                 for name in sorted(names):
+                    if not name.endswith(SOURCE_SUFFIXES):
+                        continue
                     full = os.path.normpath(os.path.join(root, name))
-                    if name.endswith(SOURCE_SUFFIXES) and not settings.excluded(full):
-                        add(full)
+                    if settings.excluded(full) or (ignore is not None and ignore.ignored(full, False)):
+                        found.skipped += 1
+                        continue
+                    add(full)
         elif os.path.exists(path):
-            if not settings.excluded(path):
+            # A file named explicitly is checked even when .gitignore ignores it (as ruff does);
+            # `exclude` still applies (pre-commit passes every changed file).
+            if settings.excluded(path):
+                found.skipped += 1
+            else:
                 add(path)
         else:
-            errors.append(FileError(given, "no such file or directory"))
-    return files, errors
+            found.errors.append(FileError(given, "no such file or directory"))
+    return found
 
 
 # --- one file -----------------------------------------------------------------------------------
@@ -82,6 +117,7 @@ class Outcome:
     results: list[Result] = dataclasses.field(default_factory=list)
     errors: list[FileError] = dataclasses.field(default_factory=list)
     fixed: int = 0
+    fixed_diagnostics: list = dataclasses.field(default_factory=list)  # what the fixes fixed (--show-fixes)
     diff: str = ""
     new_data: bytes | None = None  # set when fixes changed the file
 
@@ -106,13 +142,27 @@ def _selected_rules(settings: Settings, path: str | None):
     return [rule for rule in ALL_RULES if settings.enabled(rule.code, path)]
 
 
+def _target(settings: Settings, filename: str | None):
+    from keraslint import targeting
+
+    return targeting.target_for(filename, settings.keras_version)
+
+
 def _diagnose(text: str, filename: str | None, settings: Settings):
     from keraslint.engine import analyse
+    from keraslint.reduce import might_be_keras
 
+    if not might_be_keras(text):
+        return []  # no compile() and no Keras: nothing to resolve a target for
+    suppression = noqa.file_suppression(text)
+    if suppression is True:
+        return []
     rules = _selected_rules(settings, filename)
     if not rules and not settings.enabled("KER001", filename):
         return []
-    diagnostics = analyse(text, filename=filename, settings=settings, rules=rules)
+    diagnostics = analyse(text, filename=filename, target=_target(settings, filename), rules=rules)
+    if suppression:
+        diagnostics = [d for d in diagnostics if not noqa.file_suppresses(suppression, d.code)]
     from keraslint.reduce import split_lines
 
     lines = split_lines(text)
@@ -166,13 +216,26 @@ def _apply_fixes(outcome: Outcome, path: str, filename, text: str, options: Opti
     from keraslint import fixer
 
     settings = options.settings
-    fixed = fix(text, filename=filename, settings=settings, keep=fixer.default_keep(settings, filename),
-                unsafe=options.unsafe)
+    analysed = text
+    if fix is fixer.fix_notebook:
+        from keraslint.notebooks import Notebook
+
+        analysed = Notebook(text).joined
+    suppression = noqa.file_suppression(analysed)
+    if suppression is True:
+        return None if options.diff else text
+    keep_selected = fixer.default_keep(settings, filename)
+
+    def keep(diagnostic, lines) -> bool:
+        return not noqa.file_suppresses(suppression, diagnostic.code) and keep_selected(diagnostic, lines)
+
+    fixed = fix(text, filename=filename, settings=settings, keep=keep, unsafe=options.unsafe)
     if fixed.error:
         outcome.errors.append(FileError(path, fixed.error))
     if fixed.text == text:
         return None if options.diff else text
     outcome.fixed = len(fixed.fixed)
+    outcome.fixed_diagnostics = list(fixed.fixed)
     if options.diff:
         outcome.diff = diff(text, fixed.text, path)
         return None
@@ -234,6 +297,8 @@ def check_data(path: str, filename: str | None, data: bytes, options: Options) -
 
     head = data[:4096].decode("utf-8", errors="replace")
     is_ipynb = (filename or path).endswith(".ipynb")
+    if is_ipynb and not data.strip():
+        return Outcome(errors=[FileError(path, "invalid notebook: the file is empty (a notebook is a JSON object)")])
     if looks_like_notebook(head):
         try:
             text = data.decode("utf-8")
@@ -303,10 +368,19 @@ def _globs(values: list[str] | None) -> tuple[str, ...] | None:
     return tuple(out)
 
 
+def _add_config_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--keras-version", metavar="VERSION", help=KERAS_VERSION_HELP)
+    parser.add_argument("--config", metavar="PATH",
+                        help="configuration file (default: the nearest pyproject.toml with [tool.keraslint])")
+    parser.add_argument("--isolated", action="store_true",
+                        help="read no configuration file (neither [tool.keraslint] nor flake8's)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="keraslint",
         description="Static analysis of Keras compile() configurations, for scripts and Jupyter notebooks.",
+        epilog="Exit codes: 0 clean, 1 findings, 2 usage, configuration or input errors.",
     )
     parser.add_argument("--version", action="version", version=f"keraslint {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -318,22 +392,47 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("paths", nargs="*", metavar="PATH", help="files or folders ('-' reads stdin); default: .")
     check.add_argument("--format", choices=output.FORMATS, default="text", help="output format (default: text)")
-    check.add_argument("--fix", action="store_true", help="apply safe fixes and write the files")
+    check.add_argument("--output-file", "-o", metavar="PATH", help="write the report to this file instead of stdout")
+    check.add_argument("--fix", action="store_true", help="apply the safe fixes and write the files")
     check.add_argument("--unsafe-fixes", action="store_true",
-                       help="also apply unsafe fixes (implies --fix unless --diff is given)")
+                       help="with --fix or --diff: include the unsafe fixes (alone it only names them as available)")
     check.add_argument("--diff", action="store_true",
                        help="print the changes the fixes would make, write nothing (exit 1 when there are any)")
+    check.add_argument("--show-fixes", action="store_true",
+                       help="list the fixes applied (with --fix) or available (otherwise) after the report")
+    check.add_argument("--exit-zero", action="store_true",
+                       help="exit 0 even when there are findings (errors still exit 2)")
+    check.add_argument("--statistics", action="store_true",
+                       help="print the number of findings per code instead of the findings")
+    check.add_argument("--quiet", "-q", action="store_true",
+                       help="print the findings and errors only: no summary or progress lines")
     check.add_argument("--exclude", action="append", metavar="GLOBS",
                        help="comma-separated glob patterns of files and folders to skip (replaces `exclude` of the config)")
+    check.add_argument("--extend-exclude", action="append", metavar="GLOBS",
+                       help="comma-separated glob patterns to skip in addition to `exclude`")
+    gitignore = check.add_mutually_exclusive_group()
+    gitignore.add_argument("--respect-gitignore", dest="respect_gitignore", action="store_const", const=True,
+                           default=None, help="skip files and folders that .gitignore ignores (the default)")
+    gitignore.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_const", const=False,
+                           help="walk folders without reading .gitignore")
     check.add_argument("--stdin-filename", metavar="PATH",
                        help="the name of the file read from stdin (for config, targeting and notebook detection)")
     check.add_argument("--select", action="append", metavar="CODES",
                        help="comma-separated codes or prefixes to report (default: KER, every rule)")
     check.add_argument("--ignore", action="append", metavar="CODES", help="comma-separated codes or prefixes not to report")
     check.add_argument("--extend-select", action="append", metavar="CODES", help="codes or prefixes added to --select")
-    check.add_argument("--keras-version", metavar="VERSION", help=KERAS_VERSION_HELP)
-    check.add_argument("--config", metavar="PATH",
-                       help="configuration file (default: the nearest pyproject.toml with [tool.keraslint])")
+    _add_config_flags(check)
+    check.add_argument("--show-settings", action="store_true",
+                       help="print the settings in force and where each comes from, then exit")
+
+    explain = commands.add_parser(
+        "explain", help="show the Keras lines a file targets, why, and the facts of each compile()",
+        description="For each file: the Keras version lines keraslint checks it against and the evidence "
+                    "(setting, pin file, installed package, the file's imports), then one line per compile() "
+                    "with the facts established there (output, loss, metrics, labels).",
+    )
+    explain.add_argument("paths", nargs="+", metavar="PATH", help="Python files or notebooks")
+    _add_config_flags(explain)
 
     commands.add_parser("rules", help="print the rule table", description="Print the table of every rule (markdown).")
     rule = commands.add_parser("rule", help="explain one rule", description="Print one rule's documentation page.")
@@ -354,6 +453,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _explain(args.code)
         if args.command == "check":
             return run_check(args)
+        if args.command == "explain":
+            return run_explain(args)
         parser.print_help(sys.stderr)
         return 2
     except BrokenPipeError:  # `keraslint rules | head`
@@ -373,6 +474,15 @@ def _explain(code: str) -> int:
         if wanted.upper() == rule.code or wanted.lower() == rule.name:
             sys.stdout.write(rule_page(rule))
             return 0
+    if wanted.upper() == "KER002" or wanted.lower() == "configuration-error":
+        sys.stdout.write(
+            "# KER002 configuration-error\n\nOnly inside flake8: keraslint's configuration has a bad value (flake8's "
+            "`keras-version`, or `[tool.keraslint]` in pyproject.toml). keraslint reports it once per file it would "
+            "check, at line 1, with the setting and the accepted values, and runs no KER check until it is fixed; "
+            "flake8's other plugins report as usual. `keraslint check` stops with exit code 2 and the same message "
+            "instead.\n"
+        )
+        return 0
     if wanted.upper() == INTERNAL_ERROR_CODE or wanted.lower() == INTERNAL_ERROR_NAME:
         sys.stdout.write(
             f"# {INTERNAL_ERROR_CODE} {INTERNAL_ERROR_NAME}\n\nkeraslint could not analyse the file: an internal "
@@ -384,79 +494,249 @@ def _explain(code: str) -> int:
     return 2
 
 
-def run_check(args: argparse.Namespace) -> int:
+def _settings(args: argparse.Namespace, **flags) -> Settings:
     from keraslint import config
 
+    return config.resolve(
+        config_path=args.config, isolated=args.isolated, keras_version=args.keras_version, **flags
+    )
+
+
+def _usage_error(message: str) -> int:
+    sys.stderr.write(f"keraslint: error: {message}\n")
+    return 2
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from keraslint.targeting import ConfigError
+
+    if args.diff and args.format != "text":
+        return _usage_error(f"--diff prints a unified diff; it cannot be combined with --format {args.format} "
+                            "(use --format text, or drop --diff)")
+    if args.statistics and args.format not in ("text", "json"):
+        return _usage_error(f"--statistics prints text or json, not --format {args.format}")
+    if args.statistics and args.diff:
+        return _usage_error("--statistics and --diff cannot be combined")
     try:
-        file_config = config.load(args.config)
-        settings = config.build_settings(
-            file_config,
+        settings = _settings(
+            args,
             select=_codes(args.select),
             ignore=_codes(args.ignore),
             extend_select=_codes(args.extend_select),
-            keras_version=args.keras_version,
             exclude=_globs(args.exclude),
+            extend_exclude=_globs(args.extend_exclude),
+            respect_gitignore=args.respect_gitignore,
         )
     except ConfigError as error:
-        sys.stderr.write(f"keraslint: error: {error}\n")
-        return 2
-    fix = args.fix or (args.unsafe_fixes and not args.diff)
-    options = Options(settings, fix=fix, unsafe=args.unsafe_fixes, diff=args.diff)
+        return _usage_error(str(error))
+    if args.show_settings:
+        sys.stdout.write(show_settings(settings, args))
+        return 0
+    # ruff's convention: --fix writes the safe fixes, --unsafe-fixes adds the unsafe ones to --fix
+    # or --diff; alone it writes nothing.
+    fix = args.fix and not args.diff
+    unsafe = args.unsafe_fixes and (args.fix or args.diff)
+    options = Options(settings, fix=fix, unsafe=unsafe, diff=args.diff)
 
     paths = list(args.paths)
     if not paths:
         paths = ["-"] if args.stdin_filename else ["."]
     use_stdin = "-" in paths
     if use_stdin and len(paths) > 1:
-        sys.stderr.write("keraslint: error: '-' (stdin) cannot be combined with other paths\n")
-        return 2
+        return _usage_error("'-' (stdin) cannot be combined with other paths")
 
-    outcomes: list[Outcome] = []
+    checked: list[tuple[str, Outcome]] = []
     errors: list[FileError] = []
     fixed_source: bytes | None = None
-    stdin_data = b""
+    discovery = Discovery()
     if use_stdin:
         display = args.stdin_filename or "stdin"
         stdin_data = sys.stdin.buffer.read()
         if args.stdin_filename is None or not settings.excluded(args.stdin_filename):
             outcome = check_data(display, args.stdin_filename, stdin_data, options)
-            outcomes.append(outcome)
-            if options.fix and not options.diff:
+            checked.append((display, outcome))
+            if options.fix:
                 fixed_source = outcome.new_data if outcome.new_data is not None else stdin_data
-        elif options.fix and not options.diff:
+        elif options.fix:
             fixed_source = stdin_data
     else:
-        files, errors = discover(paths, settings)
-        for path in files:
-            outcomes.append(check_path(path, options))
+        discovery = discover_all(paths, settings)
+        errors = list(discovery.errors)
+        for path in discovery.files:
+            checked.append((path, check_path(path, options)))
 
+    outcomes = [outcome for _path, outcome in checked]
     results = [result for outcome in outcomes for result in outcome.results]
     errors = errors + [error for outcome in outcomes for error in outcome.errors]
     fixed = sum(outcome.fixed for outcome in outcomes)
     diff = "".join(outcome.diff for outcome in outcomes)
 
-    report_stream = sys.stdout
-    if fixed_source is not None:
-        sys.stdout.buffer.write(fixed_source)
-        sys.stdout.flush()
-        report_stream = sys.stderr  # stdout carries the fixed source
-    if options.diff:
-        sys.stdout.write(diff)
-        if fixed:
-            sys.stderr.write(f"Would fix {fixed} finding{'s' if fixed != 1 else ''}.\n")
-    else:
-        report_stream.write(output.render(args.format, results, errors))
-        if fixed:
-            sys.stderr.write(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.\n")
-        if args.format == "text" and results:
-            sys.stderr.write(output.summary(results, len({r.path for r in results})) + "\n")
+    try:
+        report = open(args.output_file, "w", encoding="utf-8") if args.output_file else None  # noqa: SIM115
+    except OSError as error:
+        return _usage_error(f"--output-file: cannot write {args.output_file}: {error.strerror or error}")
+    try:
+        report_stream = report or sys.stdout
+        if fixed_source is not None:
+            sys.stdout.buffer.write(fixed_source)
+            sys.stdout.flush()
+            report_stream = report or sys.stderr  # stdout carries the fixed source
+        if options.diff:
+            report_stream.write(diff)
+            if fixed and not args.quiet:
+                sys.stderr.write(f"Would fix {fixed} finding{'s' if fixed != 1 else ''}.\n")
+        elif args.statistics:
+            report_stream.write(output.format_statistics(results, args.format))
+        else:
+            report_stream.write(output.render(args.format, results, errors))
+        if not options.diff:
+            if fixed and not args.quiet:
+                sys.stderr.write(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.\n")
+            if args.format == "text" and results and not args.quiet:
+                sys.stderr.write(output.summary(results, len({r.path for r in results}), unsafe_named=args.unsafe_fixes) + "\n")
+        if args.show_fixes:
+            sys.stderr.write(_show_fixes(checked, results, applied=options.fix or options.diff))
+    finally:
+        if report is not None:
+            report.close()
     if errors:
         sys.stderr.write(output.format_errors(errors))
+    if not use_stdin and not discovery.files and not errors and not args.quiet:
+        skipped = f" ({discovery.skipped} excluded or git-ignored)" if discovery.skipped else ""
+        sys.stderr.write(
+            f"keraslint: warning: no Python files or notebooks found in {', '.join(paths)}{skipped}; nothing was checked\n"
+        )
     if errors:
         return 2
     if options.diff:
-        return 1 if diff else 0
-    return 1 if results else 0
+        return 1 if diff and not args.exit_zero else 0
+    return 1 if results and not args.exit_zero else 0
+
+
+def _show_fixes(checked: list[tuple[str, Outcome]], results: list[Result], *, applied: bool) -> str:
+    lines = []
+    if applied:
+        total = 0
+        for path, outcome in checked:
+            if not outcome.fixed_diagnostics:
+                continue
+            lines.append(f"{path}:")
+            for diagnostic in outcome.fixed_diagnostics:
+                total += 1
+                fix = diagnostic.fix
+                description = f": {fix.description}" if fix is not None else ""
+                lines.append(f"  {diagnostic.code} {diagnostic.name}{description}")
+        head = f"Fixed {total} finding{'s' if total != 1 else ''}:" if total else "No fixes applied."
+        return "\n".join([head, *lines]) + "\n"
+    for result in results:
+        info = output.fix_info(result.diagnostic)
+        if info is not None:
+            lines.append(f"{output.location(result)}: {result.code} {info['safety']} fix ({info['applied_by']}): "
+                         f"{info['description']}")
+    head = f"{len(lines)} fix{'es' if len(lines) != 1 else ''} available:" if lines else "No fixes available."
+    return "\n".join([head, *lines]) + "\n"
+
+
+def show_settings(settings: Settings, args: argparse.Namespace) -> str:
+    """`keraslint check --show-settings`: what is in force and where it comes from."""
+    from keraslint import config
+
+    out = []
+    if args.isolated:
+        out.append("configuration files: none (--isolated)")
+    else:
+        pyproject = args.config or config.find_pyproject()
+        flake8_file = config.find_flake8_config()
+        out.append(f"[tool.keraslint]: {pyproject or 'none found'}")
+        out.append(f"flake8 configuration: {flake8_file or 'none found'}")
+    version = settings.keras_version
+    if version is None or version.strip().lower() in ("", "auto"):
+        out.append("keras-version: auto (each file: the nearest project's pins, then the installed packages; "
+                   "`keraslint explain FILE` shows the decision)")
+    else:
+        from keraslint.lines import describe
+        from keraslint.targeting import parse_keras_version
+
+        lines = parse_keras_version(version)
+        names = ", ".join(f"{line.name} ({line.label})" for line in sorted(lines)) if lines else "auto"
+        out.append(f"keras-version: {version.strip()!r} from {settings.keras_version_source} -> {names}"
+                   f" [{describe(lines)}]" if lines else f"keras-version: {version!r}")
+    out.append(f"select: {', '.join(settings.select or ('KER',))}")
+    out.append(f"extend-select: {', '.join(settings.extend_select) or '-'}")
+    out.append(f"ignore: {', '.join(settings.ignore) or '-'}")
+    out.append("per-file-ignores: " + (
+        "; ".join(f"{pattern} = {', '.join(codes)}" for pattern, codes in settings.per_file_ignores) or "-"))
+    out.append(f"exclude: {', '.join(settings.exclude + settings.extend_exclude) or '-'} "
+               "(always skipped: hidden folders, virtual environments, build, dist, node_modules, __pycache__)")
+    out.append(f"respect-gitignore: {'yes' if settings.respect_gitignore else 'no'}")
+    out.append(f"globs relative to: {settings.root or os.getcwd()}")
+    return "\n".join(out) + "\n"
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    """`keraslint explain FILE...`: the target decision and the established facts, per file."""
+    from keraslint.lines import describe
+    from keraslint.targeting import ConfigError
+
+    try:
+        settings = _settings(args)
+    except ConfigError as error:
+        return _usage_error(str(error))
+    status = 0
+    for index, path in enumerate(args.paths):
+        if index:
+            sys.stdout.write("\n")
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError as error:
+            sys.stderr.write(f"{path}: error: cannot read file: {error.strerror or error}\n")
+            status = 2
+            continue
+        text, problem = _python_text(path, data)
+        if text is None:
+            sys.stderr.write(f"{path}: error: {problem}\n")
+            status = 2
+            continue
+        from keraslint import engine
+
+        try:
+            target = _target(settings, path)
+            lines, reason, sites = engine.explain(text, filename=path, target=target)
+        except ConfigError as error:
+            return _usage_error(str(error))
+        names = ", ".join(f"{line.name} ({line.label})" for line in sorted(lines))
+        sys.stdout.write(f"{path}\n")
+        source = ""
+        if settings.keras_version is not None and settings.keras_version_source:
+            source = f" ({settings.keras_version_source}: keras-version = {settings.keras_version.strip()!r})"
+        sys.stdout.write(f"  target: {names} [{describe(lines)}]\n")
+        sys.stdout.write(f"  because: {reason}{source}\n")
+        if not sites:
+            sys.stdout.write("  compile() calls: none found that keraslint follows\n")
+        for site in sites:
+            sys.stdout.write(f"  {site}\n")
+    return status
+
+
+def _python_text(path: str, data: bytes) -> tuple[str | None, str]:
+    """The Python text keraslint analyses for a file: a notebook's code cells joined."""
+    from keraslint.notebooks import Notebook, NotebookError, looks_like_notebook
+
+    head = data[:4096].decode("utf-8", errors="replace")
+    if looks_like_notebook(head):
+        try:
+            notebook = Notebook(data.decode("utf-8"))
+        except (NotebookError, UnicodeDecodeError) as error:
+            return None, f"invalid notebook: {error}"
+        return notebook.joined, ""
+    if path.endswith(".ipynb") and not data.strip():
+        return None, "invalid notebook: the file is empty"
+    try:
+        text, _encoding = _decode_python(data)
+    except (UnicodeDecodeError, SyntaxError, LookupError) as error:
+        return None, f"cannot decode file: {error}"
+    return text, ""
 
 
 if __name__ == "__main__":  # pragma: no cover

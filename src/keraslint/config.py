@@ -1,6 +1,7 @@
-"""`[tool.keraslint]` in the nearest pyproject.toml, merged with the command line.
+"""The one configuration of both front ends: `[tool.keraslint]` in the nearest pyproject.toml and
+flake8's own configuration file, merged with the command line.
 
-Keys (all optional):
+Keys of `[tool.keraslint]` (all optional):
 
     [tool.keraslint]
     select = ["KER"]                 # code prefixes to report (default: every rule)
@@ -8,29 +9,41 @@ Keys (all optional):
     ignore = ["KER106"]              # code prefixes not to report
     per-file-ignores = { "tests/*" = ["KER2"], "*.ipynb" = ["KER304"] }
     keras-version = "tensorflow==2.15"   # see `keraslint check --help`
-    exclude = ["build", "notebooks/scratch/*.ipynb"]
+    exclude = ["build", "notebooks/scratch/*.ipynb"]   # (CLI) replaces the default of nothing
+    extend-exclude = []              # (CLI) added to exclude
+    respect-gitignore = true         # (CLI) skip what .gitignore files ignore when walking folders
+
+From flake8's configuration (the first of setup.cfg, tox.ini, .flake8 with a [flake8] section,
+walking up from the working directory, as flake8 finds it): `keras-version`, and the KER codes
+of `ignore`, `extend-ignore` and `per-file-ignores`.
+
+Precedence, the same in `flake8` and `keraslint check`: a command-line flag, then flake8's
+configuration, then `[tool.keraslint]`, then the project's pins (targeting.py). The flake8 plugin
+gets the flag and flake8's configuration from flake8 itself (they arrive as one option), and reads
+`[tool.keraslint]` here; flake8 applies its own ignore lists.
 
 The nearest pyproject.toml is the first one, walking up from the working directory, that has a
-`[tool.keraslint]` table. Globs are relative to the folder of that file. A command-line flag
-replaces the value of the same key from the file. An unknown key or a bad value is a ConfigError
-that names it.
+`[tool.keraslint]` table. Globs are relative to the folder of that file. An unknown key or a bad
+value is a ConfigError: one line that names the file, the key and what is accepted. Files are
+re-read when they change (modification time and size), for long-lived hosts such as editors.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
 import sys
 from typing import Any
 
 from keraslint.settings import Settings, check_selector
-from keraslint.targeting import ConfigError
+from keraslint.targeting import ConfigError, _stat_key
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
-
-KNOWN_KEYS = ("select", "extend-select", "ignore", "per-file-ignores", "keras-version", "exclude")
+KNOWN_KEYS = (
+    "select", "extend-select", "ignore", "per-file-ignores", "keras-version", "exclude", "extend-exclude",
+    "respect-gitignore",
+)
+FLAKE8_FILES = ("setup.cfg", "tox.ini", ".flake8")
 
 
 class FileConfig:
@@ -63,14 +76,35 @@ def find_pyproject(start: str | None = None) -> str | None:
         directory = parent
 
 
+_TOML_CACHE: dict[str, tuple[Any, dict[str, Any]]] = {}
+
+
 def _read_toml(path: str) -> dict[str, Any]:
+    """The parsed file; cached until its modification time or size changes."""
+    key = _stat_key(path)
+    cached = _TOML_CACHE.get(path)
+    if cached is not None and key is not None and cached[0] == key:
+        return cached[1]
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
     try:
         with open(path, "rb") as handle:
-            return tomllib.load(handle)
+            data = tomllib.load(handle)
     except OSError as error:
         raise ConfigError(f"cannot read configuration file {path}: {error.strerror or error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path} is not valid TOML: {error}") from None
+    if len(_TOML_CACHE) > 256:
+        _TOML_CACHE.clear()
+    _TOML_CACHE[path] = (key, data)
+    return data
+
+
+def clear_caches() -> None:
+    _TOML_CACHE.clear()
+    _INI_CACHE.clear()
 
 
 def load(path: str | None = None, start: str | None = None) -> FileConfig:
@@ -135,22 +169,114 @@ def _globs(value: Any, key: str, where: str) -> tuple[str, ...]:
     raise ConfigError(f"{where}: {key} must be a list of glob patterns, got {value!r}")
 
 
+# --- flake8's configuration -----------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Flake8Config:
+    """What flake8's configuration file says about keraslint."""
+
+    path: str | None = None
+    keras_version: str | None = None  # raw, as flake8 hands it to the plugin (inline comment and all)
+    ignore: tuple[str, ...] = ()  # KER codes of ignore and extend-ignore
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # KER codes only
+
+    @property
+    def where(self) -> str:
+        return f"{self.path} [flake8]"
+
+
+_INI_CACHE: dict[str, tuple[Any, Any]] = {}
+
+
+def _read_ini(path: str):
+    """configparser.RawConfigParser of the file as flake8 reads it (None when unreadable); cached
+    until the file changes."""
+    key = _stat_key(path)
+    cached = _INI_CACHE.get(path)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    import configparser
+
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(path, encoding="UTF-8")
+    except (UnicodeDecodeError, configparser.Error):
+        parser = None  # flake8 ignores an unparseable file too
+    if len(_INI_CACHE) > 256:
+        _INI_CACHE.clear()
+    _INI_CACHE[path] = (key, parser)
+    return parser
+
+
+def find_flake8_config(start: str | None = None) -> str | None:
+    """The file flake8 would read: the first setup.cfg, tox.ini or .flake8 with a [flake8] section,
+    walking up from start (the working directory) and stopping at the home folder."""
+    try:
+        directory = os.path.abspath(start or os.getcwd())
+    except OSError:
+        return None
+    home = os.path.expanduser("~")
+    while True:
+        for name in FLAKE8_FILES:
+            candidate = os.path.join(directory, name)
+            if os.path.isfile(candidate):
+                parser = _read_ini(candidate)
+                if parser is not None and ("flake8" in parser or "flake8:local-plugins" in parser):
+                    return candidate
+        parent = os.path.dirname(directory)
+        if parent == directory or parent == home:
+            return None
+        directory = parent
+
+
+def _split_codes(value: str) -> list[str]:
+    return [part for part in re.split(r"[,\s]+", value.split("#", 1)[0]) if part]
+
+
+def load_flake8(path: str | None = None, start: str | None = None) -> Flake8Config:
+    """keraslint's part of flake8's configuration (empty when there is none)."""
+    path = path or find_flake8_config(start)
+    if path is None:
+        return Flake8Config()
+    parser = _read_ini(path)
+    if parser is None or "flake8" not in parser:
+        return Flake8Config(path)
+    section = parser["flake8"]
+    keras_version = section.get("keras-version", section.get("keras_version"))
+    ignore: list[str] = []
+    for key in ("ignore", "extend-ignore", "extend_ignore"):
+        ignore.extend(code for code in _split_codes(section.get(key, "")) if code.upper().startswith("KER"))
+    per_file: list[tuple[str, tuple[str, ...]]] = []
+    raw = section.get("per-file-ignores", section.get("per_file_ignores", ""))
+    # flake8's format: "pattern: codes" pairs separated by whitespace or commas.
+    for pattern, codes in re.findall(r"([^\s,:]+)\s*:\s*([A-Z0-9,\s]*?)(?=\s+[^\s,:]+\s*:|\s*$)", raw.strip()):
+        kept = tuple(code for code in _split_codes(codes) if code.upper().startswith("KER"))
+        if kept:
+            per_file.append((pattern, kept))
+    return Flake8Config(path, keras_version, tuple(code.upper() for code in ignore), tuple(per_file))
+
+
+# --- the merged settings -------------------------------------------------------------------------
+
+
 def build_settings(
     config: FileConfig,
     *,
+    flake8: Flake8Config | None = None,
     select: tuple[str, ...] | None = None,
     ignore: tuple[str, ...] | None = None,
     extend_select: tuple[str, ...] | None = None,
     keras_version: str | None = None,
+    keras_version_flag: str = "--keras-version",
     exclude: tuple[str, ...] | None = None,
+    extend_exclude: tuple[str, ...] | None = None,
+    respect_gitignore: bool | None = None,
 ) -> Settings:
-    """Settings from the file, each given flag replacing the same key. Validated: a ConfigError
-    names the file and key, or the flag, that holds the bad value."""
+    """Settings from the files, each given flag replacing the same key. Validated: a ConfigError
+    names the file and key, or the flag, that holds the bad value (one line)."""
     table = config.table
     where = config.path or "configuration"
-
-    def bad(key: str, error: Exception) -> ConfigError:
-        return ConfigError(f"{where}: {key}: {error}")
 
     values: dict[str, Any] = {}
     if "keras-version" in table:
@@ -158,11 +284,9 @@ def build_settings(
         if not isinstance(version, str):
             raise ConfigError(f"{where}: keras-version must be a string such as \"3\" or "
                               f"\"tensorflow==2.15\", got {version!r}")
-        try:
-            Settings(keras_version=version).validate()
-        except ConfigError as error:
-            raise bad("keras-version", error) from None
+        _check_version(version, f"{where}: keras-version")
         values["keras_version"] = version
+        values["keras_version_source"] = f"{where} [tool.keraslint]"
     for key, field in (("select", "select"), ("ignore", "ignore"), ("extend-select", "extend_select")):
         if key in table:
             codes = _codes(table[key], key, where)
@@ -174,6 +298,12 @@ def build_settings(
             values[field] = codes
     if "exclude" in table:
         values["exclude"] = _globs(table["exclude"], "exclude", where)
+    if "extend-exclude" in table:
+        values["extend_exclude"] = _globs(table["extend-exclude"], "extend-exclude", where)
+    if "respect-gitignore" in table:
+        if not isinstance(table["respect-gitignore"], bool):
+            raise ConfigError(f"{where}: respect-gitignore must be true or false, got {table['respect-gitignore']!r}")
+        values["respect_gitignore"] = table["respect-gitignore"]
     raw_per_file = table.get("per-file-ignores", {})
     if not isinstance(raw_per_file, dict):
         raise ConfigError(f"{where}: per-file-ignores must be a table of glob = [codes], got {raw_per_file!r}")
@@ -189,7 +319,20 @@ def build_settings(
         per_file.append((pattern, parsed))
     values["per_file_ignores"] = tuple(per_file)
 
-    # Flags replace the file's value of the same key.
+    # flake8's configuration: above [tool.keraslint], below the flags.
+    if flake8 is not None and flake8.path is not None:
+        if flake8.keras_version is not None:
+            _check_version(flake8.keras_version, f"{flake8.where}: keras-version")
+            values["keras_version"] = flake8.keras_version
+            values["keras_version_source"] = flake8.where
+        for code in flake8.ignore:
+            try:
+                check_selector(code, "ignore")
+            except ConfigError as error:
+                raise ConfigError(f"{flake8.where}: {error}") from None
+        values["ignore"] = tuple(values.get("ignore", ())) + flake8.ignore
+
+    # Flags replace the files' value of the same key.
     for flag, field, value in (
         ("--select", "select", select),
         ("--ignore", "ignore", ignore),
@@ -198,17 +341,58 @@ def build_settings(
         if value is None:
             continue
         for code in value:
-            try:
-                check_selector(code, flag)
-            except ConfigError as error:
-                raise ConfigError(str(error)) from None
+            check_selector(code, flag)
         values[field] = tuple(value)
     if keras_version is not None:
-        try:
-            Settings(keras_version=keras_version).validate()
-        except ConfigError as error:
-            raise ConfigError(f"--keras-version: {error}") from None
+        _check_version(keras_version, keras_version_flag)
         values["keras_version"] = keras_version
+        values["keras_version_source"] = keras_version_flag
     if exclude is not None:
         values["exclude"] = tuple(exclude)
-    return Settings(root=config.root, **values)
+    if extend_exclude is not None:
+        values["extend_exclude"] = tuple(values.get("extend_exclude", ())) + tuple(extend_exclude)
+    if respect_gitignore is not None:
+        values["respect_gitignore"] = respect_gitignore
+    settings = Settings(root=config.root, **values)
+    if flake8 is not None and flake8.per_file_ignores:
+        for pattern, codes in flake8.per_file_ignores:
+            for code in codes:
+                try:
+                    check_selector(code, f"per-file-ignores[{pattern!r}]")
+                except ConfigError as error:
+                    raise ConfigError(f"{flake8.where}: {error}") from None
+        settings = dataclasses.replace(settings, per_file_ignores=settings.per_file_ignores + flake8.per_file_ignores)
+    return settings
+
+
+def _check_version(value: str, where: str) -> None:
+    from keraslint.targeting import parse_keras_version
+
+    try:
+        parse_keras_version(value)
+    except ConfigError as error:
+        raise ConfigError(f"{where}: {error}") from None
+
+
+def resolve(
+    *,
+    config_path: str | None = None,
+    isolated: bool = False,
+    start: str | None = None,
+    **flags: Any,
+) -> Settings:
+    """The CLI's settings: [tool.keraslint] (or --config), flake8's configuration, then the flags."""
+    if isolated:
+        return build_settings(FileConfig({}, None), **flags)
+    file_config = load(config_path, start)
+    return build_settings(file_config, flake8=load_flake8(start=start), **flags)
+
+
+def for_flake8(keras_version: str | None, *, isolated: bool = False, start: str | None = None) -> Settings:
+    """The flake8 plugin's settings: `keras_version` is flake8's option (its flag or its
+    configuration file, which flake8 has merged), above [tool.keraslint]."""
+    file_config = FileConfig({}, None) if isolated else load(None, start)
+    return build_settings(
+        file_config, keras_version=keras_version,
+        keras_version_flag="keras-version (flake8 option or [flake8] setting)",
+    )

@@ -1,6 +1,16 @@
 """The flake8 adapter: translates engine diagnostics into flake8 results. Nothing else.
 
-flake8 aborts the whole run when a plugin raises, so run() catches everything. Nothing is printed.
+flake8 aborts the whole run when a plugin raises, so nothing here raises: run() catches
+everything, and a bad configuration (a bad `keras-version`, a broken `[tool.keraslint]`) does not
+stop flake8 either: parse_options() keeps the message, and every file keraslint would check gets
+one KER002 finding at line 1 naming the setting and what it accepts, while flake8's other plugins
+(pyflakes, pycodestyle, ...) report as usual. Nothing is printed.
+
+Settings: flake8's `keras-version` option (its flag, or its configuration file: flake8 merges
+them), then `[tool.keraslint]` of the nearest pyproject.toml (its keras-version, select, ignore,
+extend-select and per-file-ignores apply here too, so flake8 and `keraslint check` agree), then
+the project's pins. Files read from disk are re-read when they change (editors keep flake8 in
+one process for hours).
 """
 
 from __future__ import annotations
@@ -14,7 +24,11 @@ from keraslint import __version__
 
 LOG = logging.getLogger("flake8.keraslint")
 
-_keras_version: str | None = None
+CONFIG_ERROR = "KER002"
+
+# What parse_options() decided, for run(): the Settings, or the configuration error message.
+_settings: Any = None
+_config_error: str | None = None
 
 
 class KerasLintPlugin:
@@ -39,17 +53,25 @@ class KerasLintPlugin:
 
     @classmethod
     def parse_options(cls, options: argparse.Namespace) -> None:
-        # Runs in every worker under the spawn start method: cheap and idempotent.
-        global _keras_version
-        value = getattr(options, "keras_version", None)
-        if value is not None:
-            from keraslint.targeting import ConfigError, parse_keras_version
+        # Runs in every worker under the spawn start method: cheap (files are cached) and idempotent.
+        # Never raises: flake8 would stop with a traceback, and an editor would show nothing at all.
+        global _settings, _config_error
+        try:
+            from keraslint import config
 
-            try:
-                parse_keras_version(value)
-            except ConfigError as error:
-                raise ValueError(f"keraslint: {error}") from None
-        _keras_version = value
+            _settings = config.for_flake8(
+                getattr(options, "keras_version", None), isolated=bool(getattr(options, "isolated", False))
+            )
+            _config_error = None
+        except Exception as error:  # noqa: BLE001 - ConfigError, or anything unexpected
+            from keraslint.targeting import ConfigError
+
+            _settings = None
+            if isinstance(error, ConfigError):
+                _config_error = str(error)
+            else:
+                LOG.warning("keraslint: cannot read the configuration", exc_info=True)
+                _config_error = f"cannot read the configuration ({type(error).__name__}: {error})"
 
     def run(self) -> Generator[tuple[int, int, str, type], None, None]:
         try:
@@ -65,10 +87,28 @@ class KerasLintPlugin:
 
         if not might_be_keras(source) or not isinstance(self.tree, ast.Module):
             return
-        from keraslint.engine import analyse
-        from keraslint.settings import Settings
+        if _config_error is not None:
+            yield 1, 0, f"{CONFIG_ERROR} keraslint configuration error, no KER checks run: {_config_error}", type(self)
+            return
+        from keraslint import noqa
 
+        settings = _settings
+        if settings is None:  # parse_options was not called (a host that skips it)
+            from keraslint.settings import DEFAULT_SETTINGS as settings
         filename = None if self.filename in ("stdin", "-", None) else self.filename
-        diagnostics = analyse(source, filename=filename, tree=self.tree, settings=Settings(_keras_version), logger=LOG)
+        skipped = noqa.file_suppression(source)
+        if skipped is True or (filename is not None and settings.excluded(filename)):
+            return
+        from keraslint import targeting
+        from keraslint.engine import analyse
+        from keraslint.rules import ALL_RULES
+
+        rules = [rule for rule in ALL_RULES if settings.enabled(rule.code, filename)]
+        if not rules:
+            return
+        target = targeting.target_for(filename, settings.keras_version)
+        diagnostics = analyse(source, filename=filename, tree=self.tree, target=target, rules=rules, logger=LOG)
         for diagnostic in diagnostics:
+            if not settings.enabled(diagnostic.code, filename) or noqa.file_suppresses(skipped, diagnostic.code):
+                continue
             yield diagnostic.line, diagnostic.column, f"{diagnostic.code} {diagnostic.message}", type(self)

@@ -23,3 +23,36 @@ def suppressed(code: str, line_text: str) -> bool:
         return True
     listed = [item.upper() for item in re.split(r"[,\s]+", codes.strip()) if item]
     return any(code == item or code.startswith(item) for item in listed)
+
+
+# File-level suppression, on a line of its own (anywhere in the file, like flake8's and ruff's):
+#   # keraslint: noqa                 -> no keraslint finding in this file
+#   # keraslint: noqa: KER201,KER1    -> none of these codes in this file
+#   # flake8: noqa                    -> the whole file, as flake8 itself does (the CLI honours it too)
+FILE_NOQA = re.compile(
+    r"^[ \t]*#[ \t]*(?P<tool>keraslint|flake8)[:=][ \t]*noqa"
+    r"(?::[ \t]?(?P<codes>[A-Z]+[0-9]+(?:[, \t]+[A-Z]+[0-9]+)*))?",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def file_suppression(source: str) -> bool | frozenset[str] | None:
+    """True when the whole file is suppressed, the suppressed codes (prefixes) when a
+    `# keraslint: noqa: CODES` line lists some, None when nothing is."""
+    if "noqa" not in source and "NOQA" not in source.upper():
+        return None
+    codes: set[str] = set()
+    for match in FILE_NOQA.finditer(source):
+        listed = match.group("codes")
+        if match.group("tool").lower() == "flake8" or not listed:
+            return True  # flake8 ignores the whole file even when codes follow
+        codes.update(item.upper() for item in re.split(r"[,\s]+", listed.strip()) if item)
+    return frozenset(codes) or None
+
+
+def file_suppresses(suppression: bool | frozenset[str] | None, code: str) -> bool:
+    if suppression is None:
+        return False
+    if suppression is True:
+        return True
+    return any(code.startswith(item) for item in suppression)

@@ -24,7 +24,14 @@ from typing import Iterable, Sequence
 from keraslint import __version__
 from keraslint.diagnostics import Diagnostic
 
+# The repository's intended public home (nothing is published yet; see README "Install"). Every
+# link keraslint prints (SARIF/JSON help links, pyproject's project URLs) is built from it and
+# points at a file of this repository: docs/rules/KERxxx.md for a rule, README.md otherwise.
 REPOSITORY = "https://github.com/keraslint/keraslint"
+BRANCH = "main"
+DOCS = f"{REPOSITORY}/blob/{BRANCH}"
+# Codes without a page of their own: a section of README.md (test_output checks the anchors exist).
+README_ANCHORS = {"KER001": "what-it-catches", "KER002": "configuration-errors"}
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 ERROR_SEVERITIES = frozenset({"wrong-number", "broken", "crash"})
 FORMATS = ("text", "json", "sarif", "github")
@@ -71,9 +78,11 @@ class FileError:
 def rule_url(code: str) -> str | None:
     from keraslint.rules import RULES_BY_CODE
 
+    if code in README_ANCHORS:
+        return f"{DOCS}/README.md#{README_ANCHORS[code]}"
     if code not in RULES_BY_CODE:
         return None
-    return f"{REPOSITORY}/blob/main/docs/rules/{code}.md"
+    return f"{DOCS}/docs/rules/{code}.md"
 
 
 def _rule(code: str):
@@ -84,12 +93,18 @@ def _rule(code: str):
 
 def severity(code: str) -> str:
     rule = _rule(code)
-    return rule.severity if rule is not None else "internal"
+    return str(rule.severity) if rule is not None else "internal"
 
 
-def level(code: str) -> str:
-    """SARIF / GitHub level: error for wrong-number, broken and crash rules, warning otherwise."""
-    return "error" if severity(code) in ERROR_SEVERITIES else "warning"
+def diagnostic_severity(diagnostic: Diagnostic) -> str:
+    """The finding's own severity when the engine sets one (it may vary by version line), else the rule's."""
+    return str(getattr(diagnostic, "severity", None) or severity(diagnostic.code))
+
+
+def level(code: str, diagnostic: Diagnostic | None = None) -> str:
+    """SARIF / GitHub level: error for wrong-number, broken and crash findings, warning otherwise."""
+    found = diagnostic_severity(diagnostic) if diagnostic is not None else severity(code)
+    return "error" if found in ERROR_SEVERITIES else "warning"
 
 
 def fix_info(diagnostic: Diagnostic) -> dict | None:
@@ -99,7 +114,7 @@ def fix_info(diagnostic: Diagnostic) -> dict | None:
     return {
         "safety": "safe" if fix.safe else "unsafe",
         "description": fix.description,
-        "applied_by": "--fix" if fix.safe else "--unsafe-fixes",
+        "applied_by": "--fix" if fix.safe else "--fix --unsafe-fixes",
     }
 
 
@@ -116,7 +131,7 @@ def format_text(results: Sequence[Result]) -> str:
     return "".join(f"{location(r)}: {r.code} {r.diagnostic.message}\n" for r in results)
 
 
-def summary(results: Sequence[Result], files: int) -> str:
+def summary(results: Sequence[Result], files: int, unsafe_named: bool = False) -> str:
     """One human line for stderr after text output."""
     if not results:
         return ""
@@ -127,8 +142,36 @@ def summary(results: Sequence[Result], files: int) -> str:
     if safe:
         text += f" {safe} fixable with `keraslint check --fix`."
     if unsafe:
-        text += f" {unsafe} more with `--unsafe-fixes`."
+        text += f" {unsafe} more with `keraslint check --fix --unsafe-fixes`"
+        text += " (review the diff: `--diff --unsafe-fixes`)." if unsafe_named else "."
     return text
+
+
+def statistics(results: Sequence[Result]) -> list[dict]:
+    counts: dict[str, int] = {}
+    names: dict[str, str] = {}
+    fixable: dict[str, int] = {}
+    for result in results:
+        code = result.code
+        counts[code] = counts.get(code, 0) + 1
+        names[code] = result.diagnostic.name
+        if fix_info(result.diagnostic) is not None:
+            fixable[code] = fixable.get(code, 0) + 1
+    return [
+        {"code": code, "name": names[code], "count": counts[code], "fixable": fixable.get(code, 0)}
+        for code in sorted(counts, key=lambda c: (-counts[c], c))
+    ]
+
+
+def format_statistics(results: Sequence[Result], fmt: str = "text") -> str:
+    """`--statistics`: findings per code, most frequent first (ruff's shape: count, code, name)."""
+    rows = statistics(results)
+    if fmt == "json":
+        return json.dumps(rows, indent=2) + "\n"
+    width = max((len(str(row["count"])) for row in rows), default=1)
+    return "".join(
+        f"{row['count']:>{width}}\t{row['code']}\t{'[*] ' if row['fixable'] else ''}{row['name']}\n" for row in rows
+    )
 
 
 # --- json -----------------------------------------------------------------------------------------
@@ -147,7 +190,7 @@ def result_dict(result: Result) -> dict:
         "code": d.code,
         "name": d.name,
         "message": d.message,
-        "severity": severity(d.code),
+        "severity": diagnostic_severity(d),
         "url": rule_url(d.code),
         "fix_available": fix is not None,
         "fix": fix,
@@ -184,7 +227,7 @@ def sarif_rules() -> list[dict]:
                 "helpUri": rule_url(rule.code),
                 "help": {"text": f"{full} See {rule_url(rule.code)}", "markdown": rule_page(rule)},
                 "defaultConfiguration": {"level": level(rule.code)},
-                "properties": {"tags": [rule.severity], "severity": rule.severity, "fix": rule.fix_safety or "none"},
+                "properties": {"tags": [str(rule.severity)], "severity": str(rule.severity), "fix": rule.fix_safety or "none"},
             }
         )
     rules.append(
@@ -193,7 +236,7 @@ def sarif_rules() -> list[dict]:
             "name": INTERNAL_ERROR_NAME,
             "shortDescription": {"text": "keraslint could not analyse the file"},
             "fullDescription": {"text": "An internal error of keraslint on this file; please report it."},
-            "helpUri": f"{REPOSITORY}#rules",
+            "helpUri": rule_url(INTERNAL_ERROR_CODE),
             "defaultConfiguration": {"level": "warning"},
         }
     )
@@ -233,7 +276,7 @@ def format_sarif(results: Sequence[Result], errors: Sequence[FileError] = ()) ->
         message = d.message if result.cell is None else f"cell {result.cell}: {d.message}"
         item = {
             "ruleId": d.code,
-            "level": level(d.code),
+            "level": level(d.code, d),
             "message": {"text": message},
             "locations": [
                 {
@@ -319,7 +362,7 @@ def format_github(results: Sequence[Result], errors: Sequence[FileError] = ()) -
         else:
             props = f"file={_escape_property(result.path)},title={_escape_property(title)}"
             message = f"cell {result.cell}, line {result.line}, column {result.column}: {d.message}"
-        lines.append(f"::{level(d.code)} {props}::{_escape_data(message)}\n")
+        lines.append(f"::{level(d.code, d)} {props}::{_escape_data(message)}\n")
     for error in errors:
         props = f"file={_escape_property(error.path)}"
         if error.line is not None and error.cell is None:

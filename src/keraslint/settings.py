@@ -1,7 +1,8 @@
-"""Settings shared by the flake8 adapter and the CLI.
+"""Settings shared by the flake8 adapter and the CLI (config.py builds them for both).
 
-The flake8 adapter only fills `keras_version` (flake8 does its own code selection, exclusion and
-per-file ignores); the CLI fills everything from `[tool.keraslint]` and its flags.
+The flake8 adapter uses keras_version and the code selection of `[tool.keraslint]` (on top of
+flake8's own selection); the CLI uses everything, from `[tool.keraslint]`, flake8's configuration
+and its flags.
 
 Code selection follows ruff: a selector is a code prefix (`KER`, `KER2`, `KER201`); for each code
 the most specific matching selector among select + extend-select (enable) and ignore (disable)
@@ -42,6 +43,9 @@ class Settings:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     exclude: tuple[str, ...] = ()  # globs, matched like per-file-ignores and against every path part
     root: str | None = None  # directory that relative globs are anchored to (the config's folder)
+    extend_exclude: tuple[str, ...] = ()  # added to exclude
+    respect_gitignore: bool = True  # the CLI's folder walk skips what .gitignore files ignore
+    keras_version_source: str | None = None  # where keras_version came from, for messages
 
     def validate(self) -> "Settings":
         """Raise targeting.ConfigError for a bad value, naming it."""
@@ -77,7 +81,9 @@ class Settings:
         return True
 
     def excluded(self, path: str) -> bool:
-        return any(path_matches(path, pattern, self.root, parts=True) for pattern in self.exclude)
+        return any(
+            path_matches(path, pattern, self.root, parts=True) for pattern in self.exclude + self.extend_exclude
+        )
 
 
 def check_selector(value: str, key: str) -> None:

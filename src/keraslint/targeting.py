@@ -689,12 +689,42 @@ def _project_files(directory: str) -> list[tuple[str, Callable[[str], Iterable[t
     return [(p, r) for p, r in files if os.path.isfile(p)]
 
 
-@functools.lru_cache(maxsize=4096)
+def _stat_key(path: str) -> tuple[int, int, int] | None:
+    """What tells that a file or folder changed: modification time, size, inode (None: absent)."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+# directory -> (folder keys, project files, their keys, pins): valid while none of the keys changed.
+_DIR_CACHE: dict[str, tuple[tuple, tuple[str, ...], tuple, "Pins | None"]] = {}
+_CACHE_LIMIT = 4096
+
+
 def _pins_in_dir(directory: str) -> Pins | None:
-    """The pins declared by the project files of one directory (read once per directory)."""
+    """The pins declared by the project files of one directory. Read once, and again only when
+    the folder (a file added, removed or replaced) or one of its project files changed."""
+    folder_key = (_stat_key(directory), _stat_key(os.path.join(directory, "requirements")))
+    cached = _DIR_CACHE.get(directory)
+    if cached is not None and cached[0] == folder_key:
+        if tuple(_stat_key(path) for path in cached[1]) == cached[2]:
+            return cached[3]
+    files = _project_files(directory)
+    paths = tuple(path for path, _reader in files)
+    keys = tuple(_stat_key(path) for path in paths)  # taken before reading: a racing write re-reads
+    pins = _read_pins(files)
+    if len(_DIR_CACHE) >= _CACHE_LIMIT:
+        _DIR_CACHE.clear()
+    _DIR_CACHE[directory] = (folder_key, paths, keys, pins)
+    return pins
+
+
+def _read_pins(files) -> Pins | None:
     found: dict[str, SpecifierSet] = {}
     sources: list[str] = []
-    for path, reader in _project_files(directory):
+    for path, reader in files:
         text = _read_text(path)
         if text is None:
             continue
@@ -705,7 +735,7 @@ def _pins_in_dir(directory: str) -> Pins | None:
         used = False
         for name, spec in entries:
             kind = _kind(name)
-            if kind is None:
+            if kind is None or spec is None:
                 continue
             used = True
             # pip installs all of them together, so several mentions must all hold.
@@ -722,15 +752,15 @@ def _pins_in_dir(directory: str) -> Pins | None:
     )
 
 
-@functools.lru_cache(maxsize=4096)
 def _walk_up(directory: str) -> Pins | None:
-    pins = _pins_in_dir(directory)
-    if pins is not None:
-        return pins
-    parent = os.path.dirname(directory)
-    if parent == directory or os.path.exists(os.path.join(directory, ".git")):
-        return None  # filesystem root, or the top of this repository
-    return _walk_up(parent)
+    while True:
+        pins = _pins_in_dir(directory)
+        if pins is not None:
+            return pins
+        parent = os.path.dirname(directory)
+        if parent == directory or os.path.exists(os.path.join(directory, ".git")):
+            return None  # filesystem root, or the top of this repository
+        directory = parent
 
 
 def find_project_pins(start_dir: str) -> Pins | None:
@@ -741,7 +771,7 @@ def find_project_pins(start_dir: str) -> Pins | None:
     (and requirements/*.txt), setup.cfg, setup.py (literals only, never executed),
     environment.yml (conda and pip: entries) or Pipfile mentions one of those packages gives
     the answer. Stops after a directory holding .git, or at the root. Results are cached per
-    directory (clear_caches() forgets them). Never raises.
+    directory and re-read when a file changes (clear_caches() forgets them). Never raises.
     """
     try:
         directory = os.path.abspath(start_dir or os.curdir)
@@ -772,48 +802,92 @@ _INSTALLED_ORDER = (
 )
 
 
-def _installed_version(name: str) -> str | None:
-    try:
-        import importlib.metadata  # slow to import: only when no project pins decide
+_INSTALLED_NAMES = {
+    re.sub(r"[-_.]+", "-", name).lower(): (kind, order)
+    for kind, names in _INSTALLED_ORDER
+    for order, name in enumerate(names)
+}
+_DIST_SUFFIXES = (".dist-info", ".egg-info")
+# sys.path and its folders' keys -> the installed pins (a pip install changes a folder's key).
+_INSTALLED_CACHE: list = []
 
-        return importlib.metadata.version(name)
-    except Exception:  # noqa: BLE001 - PackageNotFoundError, or broken metadata
-        return None
+
+def _metadata_version(path: str) -> str | None:
+    for name in ("METADATA", "PKG-INFO"):
+        text = _read_text(os.path.join(path, name)) if os.path.isdir(path) else (
+            _read_text(path) if name == "PKG-INFO" else None
+        )
+        if text:
+            match = re.search(r"^Version:\s*(\S+)", text, re.M)
+            if match:
+                return match.group(1)
+    return None
+
+
+def _installed_versions() -> dict[str, str]:
+    """{normalised distribution name: version} for the distributions that matter, read from the
+    `*.dist-info` / `*.egg-info` entries of sys.path (first one wins, as for importlib.metadata),
+    without importing importlib.metadata."""
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        folder = entry or os.curdir
+        try:
+            names = os.listdir(folder)
+        except (OSError, ValueError):
+            continue
+        for name in names:
+            if not name.endswith(_DIST_SUFFIXES):
+                continue
+            stem = name.rsplit(".", 1)[0]
+            parts = stem.split("-")
+            dist = re.sub(r"[-_.]+", "-", parts[0]).lower()
+            if dist not in _INSTALLED_NAMES or dist in found:
+                continue
+            version = parts[1] if len(parts) > 1 and parts[1][:1].isdigit() else None
+            version = version or _metadata_version(os.path.join(folder, name))
+            if version:
+                found[dist] = version
+    return found
+
+
+def _installed_key() -> tuple:
+    return tuple((entry, _stat_key(entry or os.curdir)) for entry in sys.path)
 
 
 def installed_pins() -> Pins | None:
     """Versions of keras, TensorFlow (any distribution) and tf-keras installed in the running
-    environment, each as SpecifierSet("==X"); None when none of them is installed. Cached."""
-    return _installed_pins_cached()
-
-
-@functools.lru_cache(maxsize=1)
-def _installed_pins_cached() -> Pins | None:
+    environment, each as SpecifierSet("==X"); None when none of them is installed. Cached until
+    sys.path or one of its folders changes (a pip install or uninstall)."""
+    key = _installed_key()
+    if _INSTALLED_CACHE and _INSTALLED_CACHE[0] == key:
+        return _INSTALLED_CACHE[1]
+    versions = _installed_versions()
     found: dict[str, SpecifierSet] = {}
-    for kind, names in _INSTALLED_ORDER:
-        for name in names:
-            version = _installed_version(name)
-            if version is None:
-                continue
-            spec = _spec_or_none(f"=={version}")
-            if spec is not None:
-                found[kind] = spec
-                break
-    if not found:
-        return None
-    return Pins(
-        keras=found.get("keras"),
-        tensorflow=found.get("tensorflow"),
-        tf_keras=found.get("tf_keras"),
-        source="installed distributions",
-    )
+    ranked: dict[str, tuple[int, str]] = {}
+    for dist, version in versions.items():
+        kind, order = _INSTALLED_NAMES[dist]
+        if kind not in ranked or order < ranked[kind][0]:
+            ranked[kind] = (order, version)
+    for kind, (_order, version) in ranked.items():
+        spec = _spec_or_none(f"=={version}")
+        if spec is not None:
+            found[kind] = spec
+    pins = None
+    if found:
+        pins = Pins(
+            keras=found.get("keras"),
+            tensorflow=found.get("tensorflow"),
+            tf_keras=found.get("tf_keras"),
+            source="installed distributions",
+        )
+    _INSTALLED_CACHE[:] = [key, pins]
+    return pins
 
 
 def clear_caches() -> None:
     """Forget cached project pins, installed versions and line mappings (for long-lived hosts)."""
-    _pins_in_dir.cache_clear()
-    _walk_up.cache_clear()
-    _installed_pins_cached.cache_clear()
+    _DIR_CACHE.clear()
+    _INSTALLED_CACHE.clear()
     _lines_for_api.cache_clear()
 
 
