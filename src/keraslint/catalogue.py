@@ -188,7 +188,7 @@ ACTIVATION_SPELLINGS: dict[str, frozenset[Line]] = {}
 for _name in _CORE_ACTIVATIONS.split():
     ACTIVATION_SPELLINGS[_name] = ALL_LINES
 for _name in _L4_ACTIVATIONS.split():
-    ACTIVATION_SPELLINGS[_name] = _lines(L4, L5)  # L3 depends on the minor version: not claimed
+    ACTIVATION_SPELLINGS[_name] = _lines(L3, L4, L5)  # on later TF 2.x minors only: L3 is not claimed missing
 for _name in _L5_ONLY_ACTIVATIONS.split():
     ACTIVATION_SPELLINGS[_name] = _lines(L5)
 
@@ -252,6 +252,12 @@ COMPILE_KEYWORDS_L5 = frozenset(
 )
 
 
+# Methods of a Model subclass that take over training: the compiled loss may never run.
+TRAINING_OVERRIDES = frozenset({"train_step", "compute_loss"})
+
+# Sequential.add: changes the model object in place, never rebinds its name.
+LAYER_ADDING_METHODS = frozenset({"add"})
+
 # Method calls that never change what a model outputs or how it was compiled.
 READ_ONLY_METHODS = frozenset(
     {
@@ -283,4 +289,21 @@ LABEL_MAKERS = frozenset(
         "audio_dataset_from_directory", "flow_from_directory", "flow_from_dataframe", "ImageDataGenerator",
         "train_test_split", "fit_transform", "transform", "fit",
     }
+)
+
+# Registries that make custom loss / metric / activation strings resolve (segmentation_models and
+# similar): with one of them in the file, an unknown spelling is not evidence of a mistake.
+CUSTOM_OBJECT_REGISTRIES = frozenset(
+    {
+        "keras.utils.get_custom_objects", "keras.utils.register_keras_serializable",
+        "keras.saving.register_keras_serializable", "keras.utils.CustomObjectScope",
+        "keras.utils.custom_object_scope", "keras.saving.custom_object_scope",
+        "keras.saving.get_custom_objects",
+    }
+)
+
+# Words that make a statement evidence about the file (graph mode, registries, version-specific
+# APIs): the statement slicer keeps statements holding them so that slicing never drops evidence.
+EVIDENCE_WORDS = frozenset(
+    {"disable_eager_execution"} | {name.rsplit(".", 1)[-1] for name in CUSTOM_OBJECT_REGISTRIES}
 )

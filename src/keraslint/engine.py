@@ -81,7 +81,8 @@ def run_rules(
 
     if lines is None:
         lines, _reason = target_lines(facts, target)
-    context = RuleContext(lines or ALL_LINES, facts.evidence.graph_mode, facts.evidence.apis)
+    evidence = facts.evidence
+    context = RuleContext(lines or ALL_LINES, evidence.graph_mode, evidence.apis, evidence.custom_objects)
     selected = ALL_RULES if rules is None else rules
     shared = _conflicting_output_nodes(facts.sites)
     seen: set[tuple[int, int, str]] = set()

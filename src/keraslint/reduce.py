@@ -65,7 +65,7 @@ class _Selection:
 
 
 # Inside a function, these words make a statement part of what the function means.
-_FUNCTION_INHERENT = frozenset({"compile", "return", "yield", "global", "nonlocal", "disable_eager_execution"})
+_FUNCTION_INHERENT = frozenset({"compile", "return", "yield", "global", "nonlocal"}) | catalogue.EVIDENCE_WORDS
 
 
 def _select(statements: list[ast.stmt], lines: list[str], in_function: bool) -> _Selection:
@@ -91,7 +91,7 @@ def _select(statements: list[ast.stmt], lines: list[str], in_function: bool) -> 
         selection.has_compile |= compiles
         reads = _reads(members, lines, words)
         label_reads: set[str] = set()
-        if compiles or (_FUNCTION_INHERENT if in_function else {"disable_eager_execution"}) & words - {"compile"}:
+        if compiles or (_FUNCTION_INHERENT if in_function else catalogue.EVIDENCE_WORDS) & words - {"compile"}:
             inherent = True
         elif _TRAINING_METHODS & words:
             training = _training_call_names(members)

@@ -88,6 +88,7 @@ class Evaluator:
         self.apis: set[str] = set()
         self.keras3_evidence = False
         self.graph_mode = False
+        self.custom_objects = False  # a custom-object registry is used: unknown spellings may resolve
         # ids of statements the facts do not need (module level and function bodies)
         self._skipped = skipped
         self._depth = 0  # branch depth
@@ -217,6 +218,8 @@ class Evaluator:
                     self.bind(item.optional_vars, UNKNOWN, env)
             self.walk_block(statement.body, env)
         elif isinstance(statement, _FUNCTIONS):
+            for decorator in statement.decorator_list:
+                self.eval(decorator, env)
             arguments = statement.args
             defaults: dict[str, Value] = {}
             positional = [*arguments.posonlyargs, *arguments.args]
@@ -231,7 +234,12 @@ class Evaluator:
             methods = {inner.name: inner for inner in statement.body if isinstance(inner, _FUNCTIONS)}
             bases = [self.eval(base, env) for base in statement.bases]
             is_model = any(isinstance(base, Ref) and base.name == "keras.Model" for base in bases)
-            env.vars[statement.name] = ClassV(statement, methods) if is_model else UNKNOWN
+            inherited: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+            for base in reversed(bases):
+                if isinstance(base, ClassV):  # a model class of this module: its methods are inherited
+                    is_model = True
+                    inherited.update(base.methods)
+            env.vars[statement.name] = ClassV(statement, {**inherited, **methods}) if is_model else UNKNOWN
             for inner in methods.values():
                 self._pending_functions.append((inner, env))
             self._classes.append([(inner, env) for inner in methods.values()])
@@ -543,6 +551,8 @@ class Evaluator:
         if name == "tensorflow.compat.v1.disable_eager_execution":
             self.graph_mode = True
             return Const(None, node)
+        if name in catalogue.CUSTOM_OBJECT_REGISTRIES:
+            self.custom_objects = True
         if name in catalogue.MODEL_CLASSES:
             return self._construct_model(name, args, kwargs, has_star, node)
         if name.startswith(_APPLICATIONS) and name[len(_APPLICATIONS) :][:1].isupper():
@@ -622,12 +632,18 @@ class Evaluator:
 
     def _model_method(self, model: ModelV, method: str, node: ast.Call, env: Env) -> Value:
         if method == "compile":
+            if model.own_compile:
+                self._eval_arguments(node, env)  # the class's own compile(): not Keras's arguments
+                return UNKNOWN
             self._record_compile(model, node, env)
             return Const(None, node)
         args, kwargs, has_star = self._eval_arguments(node, env)
         if method == "add":
-            if model.layers is None or has_star or len(args) != 1 or self._depth > model.depth:
+            if model.layers is None or has_star or len(args) != 1:
                 model.poisoned = True
+            elif self._depth > model.depth:
+                # Added under a branch or loop: that layer is unknown, the ones added after it are not.
+                model.layers.append(UNKNOWN)
             else:
                 model.layers.append(args[0])
             return Const(None, node)
@@ -676,6 +692,17 @@ class Evaluator:
 
     def _instantiate(self, cls: ClassV, args, kwargs, has_star: bool) -> Value:
         """A keras.Model subclass: __init__ binds self.<layer>; call() returns the output tensor."""
+        model = self._instantiate_model(cls, args, kwargs, has_star)
+        own_compile = "compile" in cls.methods
+        custom_training = bool(catalogue.TRAINING_OVERRIDES & set(cls.methods))
+        if own_compile or custom_training:
+            if model is UNKNOWN:
+                model = ModelV(None, UNKNOWN, depth=self._depth)
+            if isinstance(model, ModelV):
+                model.own_compile, model.custom_training = own_compile, custom_training
+        return model
+
+    def _instantiate_model(self, cls: ClassV, args, kwargs, has_star: bool) -> Value:
         call = cls.methods.get("call")
         if has_star or call is None or self._call_depth >= _MAX_CALL_DEPTH:
             return UNKNOWN
@@ -847,7 +874,7 @@ def _bound_names(statements: Sequence[ast.stmt]) -> set[str]:
             elif isinstance(statement, ast.Expr):
                 value = statement.value
                 if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
-                    if value.func.attr not in catalogue.READ_ONLY_METHODS:
+                    if value.func.attr not in catalogue.READ_ONLY_METHODS | catalogue.LAYER_ADDING_METHODS:
                         receiver = _dotted(value.func.value)
                         if receiver is not None:
                             names.add(receiver)  # a method call may change its receiver

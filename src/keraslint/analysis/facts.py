@@ -67,7 +67,7 @@ def file_facts(source: str, tree: ast.Module | None = None, *, slice_statements:
 def _evidence(evaluator: Evaluator) -> Evidence:
     apis = frozenset(evaluator.apis)
     graph_mode = evaluator.graph_mode and bool(apis) and API_KERAS not in apis
-    return Evidence(apis, evaluator.keras3_evidence, graph_mode)
+    return Evidence(apis, evaluator.keras3_evidence, graph_mode, custom_objects=evaluator.custom_objects)
 
 
 # Lines an import style can reach: tf.keras never ran Keras 2.0-2.2; `import keras` is never tf-keras.

@@ -95,6 +95,8 @@ def apply_layer(layer: Value, incoming: Output | _Unknown) -> Output | _Unknown:
     if name == "Activation":
         given = _param(layer, 0, "activation")
         activation, origin = activation_of(given) if given is not None else (None, None)
+        if activation == catalogue.LINEAR and isinstance(incoming, Output):
+            return dataclasses.replace(incoming, name=layer_name)  # the identity keeps what came in
         return with_activation(incoming, activation, origin, layer.node, layer.arg_node(0, "activation"), layer_name)
     if name == "Softmax":
         axis = _param(layer, 0, "axis")

@@ -182,6 +182,7 @@ class Evidence:
     # Lines the file's APIs exist on (intersection over the APIs found); ALL when none narrow it.
     possible: frozenset[Line] = frozenset(Line)
     reasons: tuple[str, ...] = ()  # the APIs that narrowed `possible`, for explanations
+    custom_objects: bool = False  # a custom-object registry: unknown spellings may resolve
 
 
 @dataclasses.dataclass(frozen=True)

@@ -92,27 +92,55 @@ def _expand(raw: RawCompile, labels: tuple[LabelFact, ...]) -> list[CompileSite]
     if outputs is None:
         output = raw.output if isinstance(raw.output, Output) else None
         name = output.name if output is not None else None
-        keywords = _keywords_for_output(raw, 0, name, 1)
-        return [_site(raw, output, positional, raw.keywords if keywords is None else keywords, labels, True)]
+        keywords, per_output = _keywords_for_output(raw, 0, name, 1)
+        return [_site(raw, output, positional, keywords, per_output, (), labels, True)]
     sites = []
     for index, output in enumerate(outputs):
         if raw.model.output_keys is not None:
             key = raw.model.output_keys[index]
         else:
             key = output.name if isinstance(output, Output) else None
-        keywords = _keywords_for_output(raw, index, key, len(outputs))
-        sites.append(_site(raw, output if isinstance(output, Output) else None, positional[:1],
-                           keywords or raw.keywords, labels, index == 0))
+        keywords, per_output = _keywords_for_output(raw, index, key, len(outputs))
+        keras3_entries = _keras3_flat_entries(raw, index, len(outputs))
+        sites.append(_site(raw, output if isinstance(output, Output) else None, positional[:1], keywords, per_output,
+                           keras3_entries, labels, index == 0))
     return sites
 
 
-def _site(raw: RawCompile, output: Output | None, positional, keywords, labels, first: bool) -> CompileSite:
+def _keras3_flat_entries(raw: RawCompile, index: int, count: int) -> tuple[MetricsArgument, ...]:
+    """Keras 3 reads a flat metrics list whose length equals the number of outputs one entry per
+    output (keras/src/trainers/compile_utils.py); Keras 2 applies every entry to every output."""
+    found = []
+    for keyword in ("metrics", "weighted_metrics"):
+        given = raw.keywords.get(keyword)
+        if given is None:
+            continue
+        value, node = given
+        if not isinstance(value, Seq) or len(value.items) != count or count < 2:
+            continue
+        if any(isinstance(item, (Seq, DictV)) for item in value.items):
+            continue
+        item_node = value.item_nodes[index] if value.item_nodes else None
+        found.append(_metrics_argument(keyword, frozenset({Line.L5}), value.items[index], item_node or node, None,
+                                       per_output=True))
+    return tuple(found)
+
+
+def _site(raw: RawCompile, output: Output | None, positional, keywords, per_output: frozenset[str],
+          keras3_entries: tuple[MetricsArgument, ...], labels, first: bool) -> CompileSite:
     loss = _argument(keywords, positional, "loss", 1)
+    if raw.model.custom_training:
+        loss = None  # train_step / compute_loss of its own: the compiled loss may never run
+    metrics = tuple(_metrics_arguments(keywords, positional, per_output))
+    if keras3_entries:
+        # Keras 2 applies the flat list to every output, Keras 3 one entry to each.
+        metrics = tuple(dataclasses.replace(argument, lines=argument.lines - {Line.L5}) for argument in metrics)
+        metrics += keras3_entries
     return CompileSite(
         call=raw.call,
         output=output,
         loss=loss_fact(*loss) if loss is not None else None,
-        metrics_arguments=tuple(_metrics_arguments(keywords, positional)),
+        metrics_arguments=metrics,
         labels=labels,
         positional=tuple(node for _, node in positional),
         keyword_nodes=tuple(raw.keyword_nodes.items()),
@@ -129,11 +157,11 @@ def _argument(keywords, positional, keyword: str, position: int) -> tuple[Value,
     return None
 
 
-def _metrics_arguments(keywords, positional):
+def _metrics_arguments(keywords, positional, per_output: frozenset[str]):
     for keyword in ("metrics", "weighted_metrics"):
         if keyword in keywords:
             value, node = keywords[keyword]
-            yield _metrics_argument(keyword, ALL_LINES, value, node, None)
+            yield _metrics_argument(keyword, ALL_LINES, value, node, None, per_output=keyword in per_output)
     if "metrics" not in keywords and len(positional) > 2:
         value, node = positional[2]
         yield _metrics_argument("metrics", frozenset(ALL_LINES - {Line.L5}), value, node, 2)
@@ -143,15 +171,16 @@ def _metrics_arguments(keywords, positional):
 
 
 def _keywords_for_output(raw: RawCompile, index: int, key, count: int):
-    """The keyword arguments as they apply to one output, or None when nothing is per-output."""
-    changed = False
+    """(keyword arguments as they apply to one output, names whose value was picked out of a
+    per-output dict or list)."""
+    picked_names: set[str] = set()
     keywords = dict(raw.keywords)
     for name in ("loss", "metrics", "weighted_metrics"):
         if name not in keywords:
             continue
         value, node = keywords[name]
         if isinstance(value, DictV):
-            changed = True
+            picked_names.add(name)
             picked = _pick_by_key(value, key)
             if picked is None:
                 del keywords[name]
@@ -160,13 +189,13 @@ def _keywords_for_output(raw: RawCompile, index: int, key, count: int):
         elif isinstance(value, Seq) and count > 1 and (
             name == "loss" or all(isinstance(item, (Seq, DictV)) for item in value.items)
         ):
-            changed = True
+            picked_names.add(name)
             if len(value.items) == count:
                 item_node = value.item_nodes[index] if value.item_nodes else None
                 keywords[name] = (value.items[index], item_node or node)
             else:
                 del keywords[name]
-    return keywords if changed else None
+    return keywords, frozenset(picked_names)
 
 
 def _pick_by_key(value: DictV, key) -> tuple[Value, ast.AST] | None:
@@ -223,10 +252,16 @@ def _from_logits(call: CallV, name: str) -> bool | None:
 
 
 def _metrics_argument(keyword: str, lines: frozenset[Line], value: Value, node: ast.AST,
-                      position: int | None) -> MetricsArgument:
+                      position: int | None, per_output: bool = False) -> MetricsArgument:
+    """`per_output`: the value is one output's entry of a dict or list, where every line accepts a
+    bare metric (keras/src/trainers/compile_utils.py wraps it in a list)."""
     if isinstance(value, Const) and isinstance(value.value, str):
-        bare = metric_fact(value, node)
-        return MetricsArgument(keyword, lines, (bare,) if bare else (), bare, node, position)
+        fact = metric_fact(value, node)
+        bare = None if per_output else fact
+        return MetricsArgument(keyword, lines, (fact,) if fact else (), bare, node, position)
+    if per_output and not isinstance(value, Seq):
+        fact = metric_fact(value, node)
+        return MetricsArgument(keyword, lines, (fact,) if fact else (), None, node, position)
     facts: list[MetricFact] = []
     single = None
     if isinstance(value, Seq):

@@ -109,6 +109,10 @@ class ModelV:
     outputs: tuple["Output | _Unknown", ...] | None = None
     output_keys: tuple[Any, ...] | None = None
     compiles: list[Any] = dataclasses.field(default_factory=list)  # RawCompile records, in order
+    # A model class of the module that defines (or inherits) its own compile(): its arguments are
+    # the class's, not Keras's. One that overrides train_step / compute_loss may never run the loss.
+    own_compile: bool = False
+    custom_training: bool = False
 
 
 @dataclasses.dataclass(eq=False)

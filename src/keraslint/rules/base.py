@@ -20,7 +20,8 @@ class RuleContext:
     # TF 2.0-2.1 code path (training_v1) for metric resolution, while losses keep the backend of
     # the installed version (keras-semantics section 2, graph-mode column).
     graph_mode: bool = False
-    apis: frozenset[str] = frozenset()  # import styles the file uses (targeting.API_*)
+    apis: frozenset[str] = frozenset()  # import styles the file uses (lines.API_*)
+    custom_objects: bool = False  # the file registers custom objects: unknown spellings may resolve
 
     @property
     def newest(self) -> Line:

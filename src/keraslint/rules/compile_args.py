@@ -109,13 +109,28 @@ model.compile(optimizer="adam", loss="log_cosh")
     def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
         newest = context.newest
         where = on(frozenset({newest}))
+        if not context.custom_objects:  # a registry may give any spelling a meaning
+            yield from self._loss(site, newest, where)
+            yield from self._activations(site, newest, where)
+        yield from self._metrics(site, newest, where, context.custom_objects)
+        if newest == L5 and not site.double_star:
+            for keyword, node in site.keyword_nodes:
+                if keyword not in catalogue.COMPILE_KEYWORDS_L5:
+                    yield Finding(node, f"compile() has no {keyword}= on Keras 3: TypeError at compile()")
+
+    @staticmethod
+    def _loss(site: CompileSite, newest: Line, where: str) -> Iterable[Finding]:
         loss = site.loss
-        if loss is not None and loss.form == "string" and loss.identifier in catalogue.LOSS_SPELLINGS:
-            if newest not in loss.valid_on:
-                spelling = catalogue.LOSS_SPELLINGS[loss.identifier]
-                hint = f" (use '{spelling.suggestion}')" if spelling.suggestion and " " not in spelling.suggestion else ""
-                yield Finding(loss.report_node, f"loss {loss.spelling} does not exist on {where}: fails at compile(){hint}",
-                              _string_fix(loss.value_node, spelling.suggestion))
+        if loss is None or loss.form != "string" or loss.identifier not in catalogue.LOSS_SPELLINGS:
+            return
+        if newest not in loss.valid_on:
+            spelling = catalogue.LOSS_SPELLINGS[loss.identifier]
+            hint = f" (use '{spelling.suggestion}')" if spelling.suggestion and " " not in spelling.suggestion else ""
+            yield Finding(loss.report_node, f"loss {loss.spelling} does not exist on {where}: fails at compile(){hint}",
+                          _string_fix(loss.value_node, spelling.suggestion))
+
+    @staticmethod
+    def _metrics(site: CompileSite, newest: Line, where: str, custom_objects: bool) -> Iterable[Finding]:
         for argument in site.metrics_arguments:
             if newest not in argument.lines:
                 continue
@@ -124,22 +139,14 @@ model.compile(optimizer="adam", loss="log_cosh")
                               f"metrics={argument.bare_string.name!r} is not a list: Keras 3 rejects it at compile()",
                               wrap_in_list_fix(argument.bare_string.value_node))
                 continue
+            if custom_objects:
+                continue
             for metric in argument.metrics:
-                if metric.form != "string":
-                    continue
-                bad = catalogue.BAD_METRIC_SPELLINGS.get(metric.name)
-                if bad is not None and newest in bad.invalid_on:
-                    yield Finding(metric.report_node,
-                                  f"metric '{metric.name}' does not exist on {where} (use {bad.suggestion})")
-                elif (
-                    metric.name.lower() in catalogue.ACCURACY_STRINGS
-                    and metric.name not in catalogue.ACCURACY_STRINGS
-                    and metric.name != "Accuracy"
-                    and newest in (Line.L1, Line.L2)
-                ):
-                    yield Finding(metric.report_node,
-                                  f"metric '{metric.name}' is matched exactly on {where}: fails at compile() (use 'accuracy')",
-                                  _string_fix(metric.value_node if metric.value_node is metric.report_node else None, "accuracy"))
+                if metric.form == "string":
+                    yield from _metric_spelling(metric, newest, where)
+
+    @staticmethod
+    def _activations(site: CompileSite, newest: Line, where: str) -> Iterable[Finding]:
         for activation in site.layer_activations:
             text, node = activation.text, activation.node
             valid_on = catalogue.ACTIVATION_SPELLINGS.get(text)
@@ -149,10 +156,22 @@ model.compile(optimizer="adam", loss="log_cosh")
             elif text.lower() in catalogue.ACTIVATION_SPELLINGS and not (text == "Softmax" and newest == Line.L4):
                 yield Finding(node, f"activation '{text}' is case-sensitive: no Keras version accepts it (use '{text.lower()}')",
                               _string_fix(node, text.lower()))
-        if newest == L5 and not site.double_star:
-            for keyword, node in site.keyword_nodes:
-                if keyword not in catalogue.COMPILE_KEYWORDS_L5:
-                    yield Finding(node, f"compile() has no {keyword}= on Keras 3: TypeError at compile()")
+
+
+def _metric_spelling(metric, newest: Line, where: str) -> Iterable[Finding]:
+    bad = catalogue.BAD_METRIC_SPELLINGS.get(metric.name)
+    if bad is not None and newest in bad.invalid_on:
+        yield Finding(metric.report_node, f"metric '{metric.name}' does not exist on {where} (use {bad.suggestion})")
+    elif (
+        metric.name.lower() in catalogue.ACCURACY_STRINGS
+        and metric.name not in catalogue.ACCURACY_STRINGS
+        and metric.name != "Accuracy"
+        and newest in (Line.L1, Line.L2)
+    ):
+        fix_node = metric.value_node if metric.value_node is metric.report_node else None
+        yield Finding(metric.report_node,
+                      f"metric '{metric.name}' is matched exactly on {where}: fails at compile() (use 'accuracy')",
+                      _string_fix(fix_node, "accuracy"))
 
 
 def _string_fix(node, suggestion: str | None) -> Fix | None:
