@@ -283,10 +283,6 @@ class TestKER102:
             "'categorical_focal_crossentropy' on a 1-unit output: loss always 0 on TF 2.2-2.15, nothing learned"
         )
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "keras-semantics §2 (tf-keras 2.21 graph(v1): CCE + Dense(1) -> ERR ValueError) and §4 "
-        "(check_loss_and_target_compatibility runs on L1, L2 and v1 graph mode): in graph mode fit() fails; "
-        "the rule ignores RuleContext.graph_mode and says the loss is always 0"))
     def test_graph_mode_fails_at_fit(self) -> None:
         finding = single(check("KER102", site(output(1, SIGMOID), string_loss("categorical_crossentropy", CCE)), {L3},
                                graph_mode=True))
@@ -1139,10 +1135,6 @@ class TestKER305Losses:
         assert finding.message.startswith("loss 'logcosh' does not exist on Keras 3: ")
         assert finding.message.endswith(" (use 'log_cosh')")
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "keras-semantics §6.13 and rules.md KER305: unknown loss and metric strings fail on Keras 3 at the first "
-        "fit(), not at compile() (and on TF 2.2+ / tf-keras, §3.1, also at fit: 'crossentropy ... error at fit'); "
-        "the message says 'fails at compile()'"))
     @pytest.mark.parametrize(
         ("loss", "lines"),
         [

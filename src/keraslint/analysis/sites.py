@@ -128,7 +128,7 @@ def _keras3_flat_entries(raw: RawCompile, index: int, count: int) -> tuple[Metri
 
 def _site(raw: RawCompile, output: Output | None, positional, keywords, per_output: frozenset[str],
           keras3_entries: tuple[MetricsArgument, ...], labels, first: bool) -> CompileSite:
-    loss = _argument(keywords, positional, "loss", 1)
+    loss = _argument(keywords, positional, "loss", _LOSS_POSITION)
     if raw.model.custom_training:
         loss = None  # train_step / compute_loss of its own: the compiled loss may never run
     metrics = tuple(_metrics_arguments(keywords, positional, per_output))
@@ -157,17 +157,25 @@ def _argument(keywords, positional, keyword: str, position: int) -> tuple[Value,
     return None
 
 
+# Where compile() takes its arguments by position (keras-semantics §3.5): Keras 3 moved metrics.
+_LOSS_POSITION = catalogue.COMPILE_POSITIONAL_L1_L4.index("loss")
+_METRICS_POSITIONS = (
+    (catalogue.COMPILE_POSITIONAL_L1_L4.index("metrics"), frozenset(ALL_LINES - {Line.L5})),
+    (catalogue.COMPILE_POSITIONAL_L5.index("metrics"), frozenset({Line.L5})),
+)
+
+
 def _metrics_arguments(keywords, positional, per_output: frozenset[str]):
     for keyword in ("metrics", "weighted_metrics"):
         if keyword in keywords:
             value, node = keywords[keyword]
             yield _metrics_argument(keyword, ALL_LINES, value, node, None, per_output=keyword in per_output)
-    if "metrics" not in keywords and len(positional) > 2:
-        value, node = positional[2]
-        yield _metrics_argument("metrics", frozenset(ALL_LINES - {Line.L5}), value, node, 2)
-    if "metrics" not in keywords and len(positional) > 3:
-        value, node = positional[3]
-        yield _metrics_argument("metrics", frozenset({Line.L5}), value, node, 3)
+    if "metrics" in keywords:
+        return
+    for position, lines in _METRICS_POSITIONS:
+        if len(positional) > position:
+            value, node = positional[position]
+            yield _metrics_argument("metrics", lines, value, node, position)
 
 
 def _keywords_for_output(raw: RawCompile, index: int, key, count: int):

@@ -48,10 +48,11 @@ model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
 """
 
     def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
-        if len(site.positional) < 3 or L5 not in context.lines:
+        if len(site.positional) <= catalogue.COMPILE_POSITIONAL_L5.index("loss_weights") or L5 not in context.lines:
             return
+        keras2_position = catalogue.COMPILE_POSITIONAL_L1_L4.index("metrics")  # loss_weights on Keras 3
         for argument in site.metrics_arguments:
-            if argument.position != 2:
+            if argument.position != keras2_position:
                 continue
             if not (argument.metrics or argument.bare_string or argument.single_object):
                 return  # nothing that is visibly a metric
@@ -126,7 +127,9 @@ model.compile(optimizer="adam", loss="log_cosh")
         if newest not in loss.valid_on:
             spelling = catalogue.LOSS_SPELLINGS[loss.identifier]
             hint = f" (use '{spelling.suggestion}')" if spelling.suggestion and " " not in spelling.suggestion else ""
-            yield Finding(loss.report_node, f"loss {loss.spelling} does not exist on {where}: fails at compile(){hint}",
+            # Keras 2.0-2.3 resolve the loss in compile(); TF 2.2+ and Keras 3 at the first fit() (§6.13).
+            when = "compile()" if newest in (Line.L1, Line.L2) else "the first fit()"
+            yield Finding(loss.report_node, f"loss {loss.spelling} does not exist on {where}: fails at {when}{hint}",
                           _string_fix(loss.value_node, spelling.suggestion))
 
     @staticmethod
