@@ -728,6 +728,9 @@ def _read_pins(files) -> Pins | None:
         text = _read_text(path)
         if text is None:
             continue
+        lowered = text.lower()
+        if "keras" not in lowered and "tensorflow" not in lowered and "nightly" not in lowered:
+            continue  # names none of the packages (tf-nightly is the one without either word)
         try:
             entries = list(reader(text))
         except Exception:  # noqa: BLE001 - a malformed project file must never break linting
