@@ -15,8 +15,6 @@ convention). For a notebook, line and column are inside the cell:
 from __future__ import annotations
 
 import dataclasses
-import inspect
-import json
 import os
 import re
 from typing import Iterable, Sequence
@@ -167,6 +165,8 @@ def format_statistics(results: Sequence[Result], fmt: str = "text") -> str:
     """`--statistics`: findings per code, most frequent first (ruff's shape: count, code, name)."""
     rows = statistics(results)
     if fmt == "json":
+        import json
+
         return json.dumps(rows, indent=2) + "\n"
     width = max((len(str(row["count"])) for row in rows), default=1)
     return "".join(
@@ -198,6 +198,8 @@ def result_dict(result: Result) -> dict:
 
 
 def format_json(results: Sequence[Result]) -> str:
+    import json
+
     return json.dumps([result_dict(r) for r in results], indent=2, ensure_ascii=False) + "\n"
 
 
@@ -210,6 +212,8 @@ def _section(doc: str, title: str) -> str:
 
 
 def sarif_rules() -> list[dict]:
+    import inspect
+
     from keraslint.docgen import rule_page
     from keraslint.rules import ALL_RULES, INTERNAL_ERROR_CODE, INTERNAL_ERROR_NAME
 
@@ -327,6 +331,8 @@ def format_sarif(results: Sequence[Result], errors: Sequence[FileError] = ()) ->
             }
         ],
     }
+    import json
+
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
