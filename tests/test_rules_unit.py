@@ -170,6 +170,17 @@ def assert_fix(fix: Fix | None, *, safe: bool, description: str, node: ast.AST) 
     assert fix.node is node
 
 
+def applied(fix: Fix | None, source: str) -> str:
+    """The code a fix writes in place of `source` (the fixer applies it to the LibCST node at the
+    fix's position; here the node is parsed from `source`)."""
+    import libcst as cst
+
+    assert fix is not None
+    new = fix.replace(cst.parse_expression(source))
+    assert new is not None
+    return cst.Module([]).code_for_node(new)
+
+
 # --- KER101 binary-crossentropy-on-softmax ---------------------------------------------------------
 
 
@@ -598,6 +609,31 @@ class TestKER201:
         assert single(check("KER201", site(output(10, SOFTMAX), bce(), (held,)), {L1})).fix is None
         assert single(check("KER201", site(output(10, SOFTMAX), bce(), (held,)), {L2})).fix is None
 
+    def test_named_class_fix_keeps_the_history_key_accuracy(self) -> None:
+        metric = string_metric("accuracy")
+        finding = single(check("KER201", site(output(10, SOFTMAX), bce(), (metric,)), {L2}))
+        assert applied(finding.fix, '"accuracy"') == 'CategoricalAccuracy(name="accuracy")'
+
+    @pytest.mark.xfail(strict=True, reason=(
+        "keras-semantics §6.11: L2-L5 log a metric string under the name as written ('acc' -> acc, val_acc); the "
+        "safe fix writes name=\"accuracy\" whatever the string, so 'acc', 'ACC', 'Acc' and 'Accuracy' change the "
+        "history key and a callback monitoring val_acc stops working (KER204's fix keeps metric.name)"))
+    @pytest.mark.parametrize("text", ["acc", "ACC", "Accuracy"])
+    def test_named_class_fix_keeps_the_history_key_as_written(self, text: str) -> None:
+        metric = string_metric(text)
+        labels = (label(MULTI_HOT, 4, "MultiLabelBinarizer"),)
+        finding = single(check("KER201", site(output(4, SIGMOID), bce(), (metric,), labels=labels), {L5}))
+        assert finding.fix is not None and finding.fix.safe
+        assert applied(finding.fix, f'"{text}"') == f'BinaryAccuracy(name="{text}")'
+
+    @pytest.mark.xfail(strict=True, reason=(
+        "keras-semantics §1/§3.5 and rules.md: v1 graph mode selects training_v1 (L2 metric resolution) in tf.keras "
+        ">= 2.2 and tf-keras; Keras 3 has no such path, yet RuleContext.metric_lines maps every line, L5 included, "
+        "to L2 in graph mode: with keras-version 3 a graph-mode file is told 'on Keras 2.3/TF 2.0-2.1'"))
+    def test_graph_mode_does_not_apply_to_keras_3(self) -> None:
+        compile_site = site(output(10, SOFTMAX), bce(), (string_metric("accuracy"),))
+        assert check("KER201", compile_site, {L5}, graph_mode=True) == []
+
     @pytest.mark.xfail(strict=True, reason=(
         "rules.md KER201 and keras-semantics §6.10: a sigmoid output is not evidence of multi-label targets; "
         "without label evidence the sigmoid case is silent (issue 10, item 2). The rule fires on any sigmoid "
@@ -846,6 +882,14 @@ class TestKER204:
         # keras-semantics §2: Keras 2.3.1 rounds logits, 0.164 against 0.913.
         finding = single(check("KER204", site(output(1, LINEAR), logits_bce(), (string_metric("acc"),)), {L2}, apis=frozenset({API_KERAS})))
         assert finding.message == "'acc' thresholds logits at 0.5 (from_logits=True): off by a wide margin on Keras 2.3/TF 2.0-2.1"
+
+    @pytest.mark.xfail(strict=True, reason=(
+        "keras-semantics §2/§6.3: only Keras 2.3 is off by a wide margin (0.164 vs 0.913); TF >= 2.2 and Keras 3 by "
+        "0.5-3 points. For an `import keras` file on an unknown target the message says 'off by a wide margin on "
+        "Keras>=2.3'"))
+    def test_wide_margin_is_not_claimed_for_every_line(self) -> None:
+        finding = single(check("KER204", site(output(1, LINEAR), logits_bce(), (string_metric("acc"),)), apis=frozenset({API_KERAS})))
+        assert "by a wide margin on Keras>=2.3" not in finding.message
 
     def test_tf_keras_2_1_is_off_by_about_a_point(self) -> None:
         # keras-semantics §2: TF 2.1 0.906 against 0.911.
@@ -1224,6 +1268,14 @@ class TestKER305Metrics:
         assert finding.node is metric.report_node
         assert finding.fix is None
 
+    @pytest.mark.xfail(strict=True, reason=(
+        "keras-semantics §3.3 / KER201's docs: Keras 2.0-2.2 has no metric classes (they arrived in 2.3), so "
+        "'AUC', 'Precision', 'Recall' do not exist there either; the suggestion names one anyway"))
+    @pytest.mark.parametrize("text", ["auc", "precision", "recall"])
+    def test_suggestion_exists_on_keras_2_0_to_2_2(self, text: str) -> None:
+        finding = single(check("KER305", site(None, None, (string_metric(text),)), {L1}))
+        assert f"(use '{text.upper() if text == 'auc' else text.capitalize()}')" not in finding.message
+
     def test_metric_string_missing_on_keras_3(self) -> None:
         finding = single(check("KER305", site(None, None, (string_metric("rmse"),))))
         assert finding.message == "metric 'rmse' does not exist on Keras 3 (use keras.metrics.RootMeanSquaredError())"
@@ -1288,6 +1340,14 @@ class TestKER305Activations:
         # Elsewhere it fails; the message's "no Keras version accepts it" overclaims for this one spelling
         # (tf-keras does), which the report lists.
         assert len(check("KER305", site(None, None, layer_activations=activations), {L5})) == 1
+
+    @pytest.mark.xfail(strict=True, reason=(
+        "keras-semantics §3.4: tf-keras accepts 'Softmax' (the Softmax layer); the message says no Keras version "
+        "accepts it"))
+    def test_capitalised_softmax_message_does_not_deny_tf_keras(self) -> None:
+        activations = (LayerActivation("Softmax", expr("'Softmax'")),)
+        finding = single(check("KER305", site(None, None, layer_activations=activations), {L5}))
+        assert "no Keras version accepts it" not in finding.message
 
     @pytest.mark.parametrize(
         ("text", "lines"),
