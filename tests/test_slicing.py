@@ -177,8 +177,10 @@ SAME = {
     'model.compile(optimizer="adam", loss="binary_crossentropy", metrics=metrics)\n',
 }
 
-# Each: (program, what differs today). Lines are the program's own.
-DIFFERENT = {
+# Programs where slicing once changed the result (found by this test, fixed in reduce.py: calls of
+# module functions store their arguments, aliases are needed together, helpers that train or make
+# labels are followed, layer activations are facts of their own). Each: (program, what differed).
+FORMER_GAPS = {
     "model changed by a function it is passed to": (
         HEADER + SOFTMAX_BCE.format(between='def extend(m):\n    m.add(keras.layers.Dense(1, activation="sigmoid"))\nextend(model)\n'),
         "the slicer drops `def extend` and `extend(model)` (a call taking the model stores nothing it knows of): "
@@ -229,27 +231,18 @@ def test_stress_program(source: str) -> None:
     assert_same(source)
 
 
-@pytest.mark.parametrize(
-    "source",
-    [pytest.param(source, marks=pytest.mark.xfail(strict=True, reason=reason), id=name)
-     for name, (source, reason) in DIFFERENT.items()],
-)
-def test_stress_program_where_slicing_changes_the_result(source: str) -> None:
+@pytest.mark.parametrize("source", [source for source, _reason in FORMER_GAPS.values()], ids=FORMER_GAPS.keys())
+def test_former_gaps_no_longer_change_the_result(source: str) -> None:
     assert_same(source)
 
 
-def test_stress_programs_reach_the_rules() -> None:
-    """Most stress programs have findings: equal results are not equal because both are empty."""
-    with_findings = sum(bool(slicing_check.findings_for_all(source)) for source in SAME.values())
-    assert with_findings >= len(SAME) // 2, with_findings
+def test_script_reports_differing_files_and_reads_notebooks(tmp_path: pathlib.Path, capsys, monkeypatch) -> None:
+    from keraslint import reduce
 
-
-# --- the script -----------------------------------------------------------------------------------
-
-
-def test_script_reports_differing_files_and_reads_notebooks(tmp_path: pathlib.Path, capsys) -> None:
+    monkeypatch.setattr(reduce, "_aliases", lambda infos: {})  # bring back a fixed gap, so that a file differs
     (tmp_path / "same.py").write_text(SAME["labels copied"], encoding="utf-8")
-    source, _reason = DIFFERENT["model changed through an alias"]
+    source, _reason = FORMER_GAPS["model changed through an alias"]
+    source = source.replace(', activation="sigmoid"', "")  # no activation: the added layer is not kept for itself
     cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
               "source": line} for line in source.splitlines(keepends=True)]
     notebook = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}

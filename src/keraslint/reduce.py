@@ -91,7 +91,7 @@ def _select(statements: list[ast.stmt], lines: list[str], in_function: bool) -> 
         selection.has_compile |= compiles
         reads = _reads(members, lines, words)
         label_reads: set[str] = set()
-        if compiles or (_FUNCTION_INHERENT if in_function else catalogue.EVIDENCE_WORDS) & words - {"compile"}:
+        if compiles or (_FUNCTION_INHERENT if in_function else _MODULE_INHERENT) & words - {"compile"}:
             inherent = True
         elif _TRAINING_METHODS & words:
             training = _training_call_names(members)
@@ -106,6 +106,9 @@ def _select(statements: list[ast.stmt], lines: list[str], in_function: bool) -> 
                 dropped_inside, words = reduced_function
                 reads = words
         infos.append((members, inherent, stores, reads, label_reads, words, dropped_inside))
+    _mark_helper_calls(infos, lines)
+    aliases = _aliases(infos)
+    label_words = _LABEL_WORDS | _functions_using(infos, lines, _LABEL_WORDS)
     # Callers of a function that compiles give that compile() its facts: keep them too, transitively.
     compiling = {
         member.name
@@ -132,12 +135,12 @@ def _select(statements: list[ast.stmt], lines: list[str], in_function: bool) -> 
         _members, inherent, stores, reads, label_reads, words, _inside = infos[index]
         if inherent or stores & needed:
             keep[index] = True
-            needed |= reads
-            weak |= label_reads
+            needed |= _with_aliases(reads, aliases)
+            weak |= _with_aliases(label_reads, aliases)
         elif stores & weak:
             keep[index] = True
-            if words & _LABEL_WORDS:
-                needed |= reads
+            if words & label_words:
+                needed |= _with_aliases(reads, aliases)
     selection.words = needed | weak
     for info, kept in zip(infos, keep):
         if kept:
@@ -146,6 +149,75 @@ def _select(statements: list[ast.stmt], lines: list[str], in_function: bool) -> 
         else:
             selection.dropped.update(id(member) for member in info[0])
     return selection
+
+
+# A statement that builds a layer with an activation is a fact of its own (KER305 checks the
+# spelling), whether or not a compiled model uses the layer.
+_MODULE_INHERENT = catalogue.EVIDENCE_WORDS | {"activation", "Activation"}
+
+
+def _functions_using(infos, lines: list[str], words: frozenset[str]) -> set[str]:
+    """Names of the module's functions whose bodies mention any of `words`."""
+    found = set()
+    for info in infos:
+        for member in info[0]:
+            if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                text = "".join(lines[member.lineno - 1 : member.end_lineno or member.lineno])
+                if words.intersection(_WORD.findall(text)):
+                    found.add(member.name)
+    return found
+
+
+def _mark_helper_calls(infos, lines: list[str]) -> None:
+    """A call of a module function that trains a model (fit() inside) is a training call itself:
+    kept, with everything it passes."""
+    trainers = _functions_using(infos, lines, _TRAINING_METHODS)
+    if not trainers:
+        return
+    for index, (members, inherent, stores, reads, label_reads, words, inside) in enumerate(infos):
+        if inherent or not words & trainers:
+            continue
+        if any(_calls_named(member, trainers) for member in members):
+            infos[index] = (members, True, stores, words, label_reads, words, inside)
+
+
+def _calls_named(statement: ast.stmt, names: set[str]) -> bool:
+    value = statement.value if isinstance(statement, (ast.Expr, ast.Assign, ast.AnnAssign)) else None
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in names
+
+
+def _aliases(infos) -> dict[str, set[str]]:
+    """Names bound to the same object (`m2 = model`, `models = [model]`): needing one needs all."""
+    groups: dict[str, set[str]] = {}
+    for members, *_rest in infos:
+        for statement in members:
+            if not isinstance(statement, ast.Assign) or not _is_reference(statement.value):
+                continue
+            names = _target_names(statement.targets) | _base_names(statement.value)
+            merged = set(names)
+            for name in names:
+                merged |= groups.get(name, set())
+            for name in merged:
+                groups[name] = merged
+    return groups
+
+
+def _is_reference(node: ast.expr) -> bool:
+    """An expression that is a name, or holds names as they are (no call, no arithmetic)."""
+    if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript, ast.Starred)):
+        return True
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return all(_is_reference(element) for element in node.elts)
+    return False
+
+
+def _with_aliases(names: set[str], aliases: dict[str, set[str]]) -> set[str]:
+    if not aliases:
+        return names
+    found = set(names)
+    for name in names:
+        found |= aliases.get(name, set())
+    return found
 
 
 _ANY_COMPILE = re.compile(r"\.\s*compile\s*\(")
@@ -213,6 +285,9 @@ def _training_call_names(members: list[ast.stmt]) -> tuple[set[str], set[str]] |
         ]
         for argument in label_args:
             labels |= {node.id for node in ast.walk(argument) if isinstance(node, ast.Name)}
+        for keyword in value.keywords:
+            if keyword.arg == "callbacks":  # the callbacks and what they watch are facts too
+                models |= {node.id for node in ast.walk(keyword.value) if isinstance(node, ast.Name)}
     return (models, labels) if found else None
 
 
@@ -250,7 +325,10 @@ def _groups(statements: list[ast.stmt]) -> list[tuple[int, int, list[ast.stmt]]]
 def _stores(statement: ast.stmt, words: set[str]) -> set[str]:
     """Names the statement may bind or change. Compound statements: every word (conservative)."""
     if isinstance(statement, ast.Assign):
-        return _target_names(statement.targets)
+        stored = _target_names(statement.targets)
+        if isinstance(statement.value, ast.Call) and isinstance(statement.value.func, ast.Name):
+            stored |= _argument_names(statement.value)  # a module function may change what it is passed
+        return stored
     if isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
         return _target_names([statement.target])
     if isinstance(statement, ast.Expr):
@@ -261,7 +339,7 @@ def _stores(statement: ast.stmt, words: set[str]) -> set[str]:
                 if func.attr in READ_ONLY_METHODS:
                     return set()
                 return _base_names(func.value)
-            return set()
+            return _argument_names(value)  # a function may change what it is passed
         return set()
     if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return {statement.name}
@@ -290,3 +368,11 @@ def _base_names(node: ast.expr) -> set[str]:
             names |= _base_names(element)
         return names
     return set()
+
+
+def _argument_names(call: ast.Call) -> set[str]:
+    names: set[str] = set()
+    for argument in (*call.args, *(keyword.value for keyword in call.keywords)):
+        if isinstance(argument, (ast.Name, ast.Attribute, ast.Subscript, ast.Starred)):
+            names |= _base_names(argument)
+    return names
