@@ -592,7 +592,7 @@ def run_check(args: argparse.Namespace) -> int:
         if not options.diff:
             if fixed and not args.quiet:
                 sys.stderr.write(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.\n")
-            if args.format == "text" and results and not args.quiet:
+            if args.format == "text" and results and not args.quiet and not args.statistics:
                 sys.stderr.write(output.summary(results, len({r.path for r in results}), unsafe_named=args.unsafe_fixes) + "\n")
         if args.show_fixes:
             sys.stderr.write(_show_fixes(checked, results, applied=options.fix or options.diff))

@@ -392,7 +392,9 @@ def for_flake8(keras_version: str | None, *, isolated: bool = False, start: str 
     """The flake8 plugin's settings: `keras_version` is flake8's option (its flag or its
     configuration file, which flake8 has merged), above [tool.keraslint]."""
     file_config = FileConfig({}, None) if isolated else load(None, start)
-    return build_settings(
-        file_config, keras_version=keras_version,
-        keras_version_flag="keras-version (flake8 option or [flake8] setting)",
-    )
+    flag = "flake8 --keras-version"
+    if keras_version is not None and not isolated:
+        flake8 = load_flake8(start=start)  # only to name where the value came from
+        if flake8.keras_version is not None and flake8.keras_version.strip() == keras_version.strip():
+            flag = f"{flake8.where}: keras-version"
+    return build_settings(file_config, keras_version=keras_version, keras_version_flag=flag)

@@ -140,7 +140,7 @@ def summary(results: Sequence[Result], files: int, unsafe_named: bool = False) -
     if safe:
         text += f" {safe} fixable with `keraslint check --fix`."
     if unsafe:
-        text += f" {unsafe} more with `keraslint check --fix --unsafe-fixes`"
+        text += f" {unsafe} {'more' if safe else 'fixable'} with `keraslint check --fix --unsafe-fixes`"
         text += " (review the diff: `--diff --unsafe-fixes`)." if unsafe_named else "."
     return text
 
