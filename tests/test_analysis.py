@@ -87,7 +87,7 @@ def test_try_except_import_alternatives_that_agree() -> None:
 
 
 def test_try_except_import_alternatives_that_disagree_are_unknown() -> None:
-    output = output_of(
+    (site,) = sites(
         """
         import keras
         try:
@@ -98,7 +98,7 @@ def test_try_except_import_alternatives_that_disagree_are_unknown() -> None:
         model.compile(loss="mse")
         """
     )
-    assert output is None
+    assert site.output is None  # the compile() is a site; only its output is unknown
 
 
 # --- values ------------------------------------------------------------------------------
@@ -133,8 +133,10 @@ def test_constant_widths(binding: str, width: int) -> None:
 )
 def test_widths_that_are_not_established(binding: str) -> None:
     source = f"import keras\n{binding}\nmodel = keras.Sequential([keras.layers.Dense(N)])\nmodel.compile(loss='mse')\n"
-    output = output_of(source)
-    assert output is None or output.width is None
+    (site,) = sites(source)
+    output = site.output
+    # The width alone is unknown: the layer and its (absent) activation are still established.
+    assert output is not None and (output.width, output.activation, output.layer) == (None, "linear", "Dense")
 
 
 def test_function_scope_constants_and_module_constants() -> None:
@@ -190,7 +192,8 @@ def test_sequential_output_facts(head: str, expected: tuple) -> None:
 )
 def test_outputs_that_are_not_established(head: str) -> None:
     source = f"import keras\nimport tensorflow as tf\nmodel = keras.Sequential([keras.layers.Dense(8), {head}])\nmodel.compile(loss='mse')\n"
-    output = output_of(source)
+    (site,) = sites(source)
+    output = site.output
     assert output is None or output.activation is None or output.width is None
 
 
@@ -214,7 +217,8 @@ def test_sequential_add_in_straight_line() -> None:
                                    "if wide:\n    model.add(Dense(30, activation='softmax'))"])
 def test_add_under_a_loop_or_condition_makes_the_model_unknown(block: str) -> None:
     source = f"from keras.models import Sequential\nfrom keras.layers import Dense\nmodel = Sequential()\nmodel.add(Dense(3, activation='softmax'))\n{block}\nmodel.compile(loss='mse')\n"
-    assert output_of(source) is None
+    (site,) = sites(source)
+    assert site.output is None
 
 
 def test_functional_chain_and_keyword_model() -> None:

@@ -286,6 +286,8 @@ def test_noqa_and_selection_limit_what_is_fixed() -> None:
 
 
 def test_a_failing_replace_does_not_stop_the_fixer() -> None:
+    from keraslint.rules import RULES_BY_CODE
+
     class Broken(_UnsafeJit):
         code = "KER998"
 
@@ -295,9 +297,15 @@ def test_a_failing_replace_does_not_stop_the_fixer() -> None:
 
             yield Finding(site.call, "x", Fix("boom", True, boom, site.call))
 
-    result = fixer.fix_source(SIGMOID_ACCURACY, settings=KERAS3, rules=[Broken()], keep=lambda d, lines: True)
-    assert result.text == SIGMOID_ACCURACY
+    alone = fixer.fix_source(SIGMOID_ACCURACY, settings=KERAS3, rules=[Broken()], keep=lambda d, lines: True)
+    assert alone.text == SIGMOID_ACCURACY
+    assert alone.error is None
+    # Next to it, the other fixes are still applied.
+    rules = [Broken(), RULES_BY_CODE["KER201"]]
+    result = fixer.fix_source(SIGMOID_ACCURACY, settings=KERAS3, rules=rules, keep=lambda d, lines: True)
     assert result.error is None
+    assert 'metrics=[BinaryAccuracy(name="accuracy")])' in result.text
+    assert [d.code for d in result.fixed] == ["KER201"]
 
 
 def test_unparseable_result_is_discarded() -> None:

@@ -229,11 +229,6 @@ def test_bom_and_keras_code_through_flake8(tmp_path):
     assert codes_and_lines(flake8_file_results(path)) == baseline()
 
 
-def test_bom_and_keras_code_through_analyse_does_not_crash():
-    results = analyse("\ufeff" + KERAS_PROGRAM)
-    assert_clean(results)
-
-
 def test_bom_and_keras_code_through_analyse_finds_the_same():
     """Regression: analyse()'s own ast.parse refused the BOM and it silently returned []."""
     assert codes_and_lines(analyse("\ufeff" + KERAS_PROGRAM)) == baseline()
@@ -491,7 +486,8 @@ def test_recursive_helper_called_in_a_loop_is_analysed_quickly():
         completed = _in_subprocess(source, timeout=10)
     except subprocess.TimeoutExpired:
         pytest.fail("analyse took more than 10 s on a 7-line module")
-    assert completed.returncode == 0
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert completed.stdout.strip() == "[]"  # an empty Sequential: nothing to report, and no KER001
 
 
 def test_deeply_nested_loops_are_analysed_quickly():
@@ -506,7 +502,8 @@ def test_deeply_nested_loops_are_analysed_quickly():
         completed = _in_subprocess(source, timeout=10)
     except subprocess.TimeoutExpired:
         pytest.fail("analyse took more than 10 s")
-    assert completed.returncode == 0
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert completed.stdout.strip() == "[]"
 
 
 # Code that ast accepts and LibCST refuses. On Python 3.12+ PEP 695 syntax is accepted by both
@@ -523,15 +520,11 @@ def test_code_libcst_rejects_is_really_rejected_by_libcst():
         libcst.parse_module(LIBCST_REJECTS)
 
 
-def test_code_libcst_rejects_raises_nothing():
-    assert all(CODE.match(code) for _, code in codes_and_lines(analyse(LIBCST_REJECTS)))
-    assert all(CODE.match(code) for _, code in codes_and_lines(plugin_results(keep_ends(LIBCST_REJECTS))))
-
-
 def test_code_libcst_rejects_is_not_an_internal_error():
-    """Regression: LibCST's TypeError on this valid code escaped the parse step and became KER001."""
-    assert_clean(analyse(LIBCST_REJECTS))
-    assert_clean(plugin_results(keep_ends(LIBCST_REJECTS)))
+    """Regression: LibCST's TypeError on this valid code escaped the parse step and became KER001.
+    The module compiles a model the facts cannot see: nothing at all is reported."""
+    assert analyse(LIBCST_REJECTS) == []
+    assert plugin_results(keep_ends(LIBCST_REJECTS)) == []
 
 
 def test_code_libcst_rejects_is_reported_and_fixed_only_where_libcst_parses():
@@ -624,41 +617,43 @@ def test_compile_sixty_blocks_deep():
     assert time.perf_counter() - start < 10
     assert_clean(results, source.count("\n"))
     assert_clean(plugin_results(keep_ends(source)), source.count("\n"))
-    assert {line for line, _ in codes_and_lines(results)} <= {compile_line}
+    assert codes_and_lines(results) == [(compile_line, "KER101")]
 
 
 def test_every_kind_of_block_nested():
-    source, _compile_line = _nest(DEEP_HEADS, NESTED_BODY)
+    source, compile_line = _nest(DEEP_HEADS, NESTED_BODY)
     ast.parse(source)
-    assert_clean(analyse(source))
-    assert_clean(plugin_results(keep_ends(source)))
+    assert codes_and_lines(analyse(source)) == [(compile_line, "KER101")]
+    assert codes_and_lines(plugin_results(keep_ends(source))) == [(compile_line, "KER101")]
 
 
 PROGRAM_HEAD = 'import keras\nmodel = keras.Sequential([keras.layers.Dense(10, activation="softmax")])\n'
 
 
 @pytest.mark.parametrize(
-    "call",
+    ("call", "codes"),
     [
-        "model.compile(**kwargs)",
-        'model.compile(optimizer="adam", loss="mse", frobnicate=3, **{"colour": "blue"})',
-        'model.compile(**{"loss": "mse"}, **extra)',
-        'model.compile(**{"loss": "mse", **more})',
-        "model.compile(**{1: 2})",
-        "model.compile(**{})",
-        "model.compile(**None)",
-        "model.compile(*args)",
-        'model.compile("adam", *args, loss="mse")',
-        "model.compile(*args, **kwargs)",
-        "model.compile(*[], **{})",
-        "model.compile(*('adam', 'mse', ['accuracy']))",
-        "model.compile(*'abc')",
+        # A literal dict behind ** is read: its loss and its keywords are facts.
+        ("model.compile(**kwargs)", ["KER101", "KER305"]),
+        ('model.compile(optimizer="adam", loss="mse", frobnicate=3, **{"colour": "blue"})', ["KER305", "KER305"]),
+        # Whatever an unresolved * or ** may hold is unknown: silent (rules.md principle 1).
+        ('model.compile(**{"loss": "mse"}, **extra)', []),
+        ('model.compile(**{"loss": "mse", **more})', []),
+        ("model.compile(**{1: 2})", []),
+        ("model.compile(**{})", []),
+        ("model.compile(**None)", []),
+        ("model.compile(*args)", []),
+        ('model.compile("adam", *args, loss="mse")', []),
+        ("model.compile(*args, **kwargs)", []),
+        ("model.compile(*[], **{})", []),
+        ("model.compile(*('adam', 'mse', ['accuracy']))", []),
+        ("model.compile(*'abc')", []),
     ],
 )
-def test_star_arguments(call):
+def test_star_arguments(call, codes):
     source = PROGRAM_HEAD + "kwargs = {'loss': 'binary_crossentropy', 'unknown_option': 1}\n" + call + "\n"
-    assert_clean(analyse(source), 4)
-    assert_clean(plugin_results(keep_ends(source)), 4)
+    assert codes_and_lines(analyse(source)) == [(4, code) for code in codes]
+    assert codes_and_lines(plugin_results(keep_ends(source))) == [(4, code) for code in codes]
 
 
 def test_unknown_keyword_arguments_do_not_hide_known_ones():
