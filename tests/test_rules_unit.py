@@ -154,8 +154,8 @@ def site(
 
 
 def check(code: str, compile_site: CompileSite, lines=ALL_LINES, *, graph_mode: bool = False,
-          apis: frozenset[str] = frozenset()) -> list[Finding]:
-    context = RuleContext(frozenset(lines), graph_mode, apis)
+          apis: frozenset[str] = frozenset(), custom_objects: bool = False) -> list[Finding]:
+    context = RuleContext(frozenset(lines), graph_mode, apis, custom_objects=custom_objects)
     return list(RULES_BY_CODE[code].check(compile_site, context))
 
 
@@ -1385,6 +1385,35 @@ class TestKER305Keywords:
         loss = string_loss("logcosh", REGRESSION, valid_on=frozenset({L1, L2, L3, L4}))
         compile_site = site(None, loss, keywords=(("sample_weight_mode", keyword("sample_weight_mode")),), double_star=True)
         assert [finding.node for finding in check("KER305", compile_site)] == [loss.report_node]
+
+
+class TestKER305CustomObjects:
+    """A file that registers custom objects may give any spelling a meaning: only what no registry
+    changes is still reported (a bare-string metrics= and compile() keywords on Keras 3)."""
+
+    def test_spellings_are_not_reported(self) -> None:
+        compile_site = site(
+            None,
+            string_loss("logcosh", REGRESSION, valid_on=frozenset({L1, L2, L3, L4})),
+            (string_metric("rmse"), string_metric("ACC")),
+            layer_activations=(LayerActivation("SOFTMAX", expr("'SOFTMAX'")), LayerActivation("gelu", expr("'gelu'"))),
+        )
+        assert check("KER305", compile_site, custom_objects=True) == []
+        assert check("KER305", compile_site, {L1}, custom_objects=True) == []
+        # Without a registry: on Keras 3 the loss, 'rmse' and 'SOFTMAX'; on Keras 2.0-2.2 'ACC', 'SOFTMAX' and 'gelu'.
+        assert len(check("KER305", compile_site)) == 3
+        assert len(check("KER305", compile_site, {L1})) == 3
+
+    def test_bare_string_metrics_and_keywords_still_fail_on_keras_3(self) -> None:
+        bare = string_metric("accuracy")
+        node = keyword("target_tensors")
+        compile_site = site(None, None, [metrics_argument(bare, bare_string=bare)], keywords=(("target_tensors", node),))
+        findings = check("KER305", compile_site, custom_objects=True)
+        assert [finding.message for finding in findings] == [
+            "metrics='accuracy' is not a list: Keras 3 rejects it at compile()",
+            "compile() has no target_tensors= on Keras 3: TypeError at compile()",
+        ]
+        assert [finding.node for finding in findings] == [bare.report_node, node]
 
 
 def test_every_existing_rule_has_unit_tests_here() -> None:
