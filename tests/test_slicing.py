@@ -236,6 +236,13 @@ def test_former_gaps_no_longer_change_the_result(source: str) -> None:
     assert_same(source)
 
 
+def test_stress_programs_reach_the_rules() -> None:
+    """Most stress programs have findings: equal results are not equal because both are empty."""
+    programs = list(SAME.values()) + [source for source, _reason in FORMER_GAPS.values()]
+    with_findings = sum(bool(slicing_check.findings_for_all(source)) for source in programs)
+    assert with_findings >= len(programs) // 2, (with_findings, len(programs))
+
+
 def test_script_reports_differing_files_and_reads_notebooks(tmp_path: pathlib.Path, capsys, monkeypatch) -> None:
     from keraslint import reduce
 
