@@ -149,6 +149,8 @@ def _target(settings: Settings, filename: str | None):
 
 
 def _diagnose(text: str, filename: str | None, settings: Settings):
+    if "compile" not in text:
+        return []  # decided without importing the engine
     from keraslint.engine import analyse
     from keraslint.reduce import might_be_keras
 

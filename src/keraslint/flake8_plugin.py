@@ -2,7 +2,7 @@
 
 flake8 aborts the whole run when a plugin raises, so nothing here raises: run() catches
 everything, and a bad configuration (a bad `keras-version`, a broken `[tool.keraslint]`) does not
-stop flake8 either: parse_options() keeps the message, and every file keraslint would check gets
+stop flake8 either: it is read on the first file keraslint checks, and every such file gets
 one KER002 finding at line 1 naming the setting and what it accepts, while flake8's other plugins
 (pyflakes, pycodestyle, ...) report as usual. Nothing is printed.
 
@@ -26,9 +26,30 @@ LOG = logging.getLogger("flake8.keraslint")
 
 CONFIG_ERROR = "KER002"
 
-# What parse_options() decided, for run(): the Settings, or the configuration error message.
-_settings: Any = None
-_config_error: str | None = None
+# What parse_options() was given, and what it resolves to on the first file keraslint checks
+# (a run over files without Keras reads no configuration at all): Settings, or an error message.
+_options: tuple[str | None, bool] = (None, False)
+_resolved: tuple[Any, str | None] | None = None
+
+
+def _resolve() -> tuple[Any, str | None]:
+    """(settings, None) or (None, configuration error message). Never raises."""
+    global _resolved
+    if _resolved is None:
+        keras_version, isolated = _options
+        try:
+            from keraslint import config
+
+            _resolved = (config.for_flake8(keras_version, isolated=isolated), None)
+        except Exception as error:  # noqa: BLE001 - ConfigError, or anything unexpected
+            from keraslint.targeting import ConfigError
+
+            if isinstance(error, ConfigError):
+                _resolved = (None, str(error))
+            else:
+                LOG.warning("keraslint: cannot read the configuration", exc_info=True)
+                _resolved = (None, f"cannot read the configuration ({type(error).__name__}: {error})")
+    return _resolved
 
 
 class KerasLintPlugin:
@@ -53,25 +74,12 @@ class KerasLintPlugin:
 
     @classmethod
     def parse_options(cls, options: argparse.Namespace) -> None:
-        # Runs in every worker under the spawn start method: cheap (files are cached) and idempotent.
-        # Never raises: flake8 would stop with a traceback, and an editor would show nothing at all.
-        global _settings, _config_error
-        try:
-            from keraslint import config
-
-            _settings = config.for_flake8(
-                getattr(options, "keras_version", None), isolated=bool(getattr(options, "isolated", False))
-            )
-            _config_error = None
-        except Exception as error:  # noqa: BLE001 - ConfigError, or anything unexpected
-            from keraslint.targeting import ConfigError
-
-            _settings = None
-            if isinstance(error, ConfigError):
-                _config_error = str(error)
-            else:
-                LOG.warning("keraslint: cannot read the configuration", exc_info=True)
-                _config_error = f"cannot read the configuration ({type(error).__name__}: {error})"
+        # Runs in every worker under the spawn start method: cheap and idempotent. Never raises
+        # (flake8 would stop with a traceback, an editor would show nothing at all): the
+        # configuration is read and checked on the first file keraslint checks.
+        global _options, _resolved
+        _options = (getattr(options, "keras_version", None), bool(getattr(options, "isolated", False)))
+        _resolved = None
 
     def run(self) -> Generator[tuple[int, int, str, type], None, None]:
         try:
@@ -83,18 +91,17 @@ class KerasLintPlugin:
 
     def _run(self):
         source = "".join(self.lines)
+        if "compile" not in source:
+            return  # most files: decided without importing any of the engine
         from keraslint.reduce import might_be_keras
 
         if not might_be_keras(source) or not isinstance(self.tree, ast.Module):
             return
-        if _config_error is not None:
-            yield 1, 0, f"{CONFIG_ERROR} keraslint configuration error, no KER checks run: {_config_error}", type(self)
+        settings, config_error = _resolve()
+        if config_error is not None:
+            yield 1, 0, f"{CONFIG_ERROR} keraslint configuration error, no KER checks run: {config_error}", type(self)
             return
         from keraslint import noqa
-
-        settings = _settings
-        if settings is None:  # parse_options was not called (a host that skips it)
-            from keraslint.settings import DEFAULT_SETTINGS as settings
         filename = None if self.filename in ("stdin", "-", None) else self.filename
         skipped = noqa.file_suppression(source)
         if skipped is True or (filename is not None and settings.excluded(filename)):
