@@ -21,15 +21,15 @@ BIN = Path(sys.executable).parent
 KERASLINT = str(BIN / "keraslint")
 FLAKE8 = str(BIN / "flake8")
 
-# 10-unit sigmoid + binary crossentropy + 'accuracy' on Keras 3: KER201 with a safe fix (line 5);
-# 10-unit softmax + binary crossentropy: KER101 with an unsafe fix (line 9).
+# Keras 3: metrics passed positionally are loss_weights (KER304, safe fix: by keyword, line 5);
+# a 10-unit softmax with binary crossentropy (KER101, unsafe fix, line 9).
 SOURCE = textwrap.dedent(
     """\
     import keras
     from keras import layers
 
-    model = keras.Sequential([layers.Dense(10, activation="sigmoid")])
-    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    model = keras.Sequential([layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", ["accuracy"])
 
     other = keras.Sequential([layers.Dense(10, activation="softmax")])
     other.compile(optimizer="adam",
@@ -59,7 +59,7 @@ def test_unsafe_fixes_only_with_fix(project):
     assert alone.returncode == 1 and (project / "train.py").read_text() == SOURCE  # writes nothing
     assert "--fix --unsafe-fixes" in alone.stderr
     safe = keraslint("check", "--fix", "train.py", cwd=project)
-    assert safe.returncode == 1 and codes(safe.stdout) == ["KER101"]  # KER201 fixed, KER101 is unsafe
+    assert safe.returncode == 1 and codes(safe.stdout) == ["KER101"]  # KER304 fixed, KER101 is unsafe
     both = keraslint("check", "--fix", "--unsafe-fixes", "train.py", cwd=project)
     assert both.returncode == 0 and both.stdout == ""
     assert 'loss="categorical_crossentropy"' in (project / "train.py").read_text()
@@ -82,7 +82,7 @@ def test_diff_with_a_machine_format_is_refused(project, fmt):
 
 def test_exit_zero(project):
     completed = keraslint("check", "--exit-zero", "train.py", cwd=project)
-    assert completed.returncode == 0 and codes(completed.stdout) == ["KER201", "KER101"]
+    assert completed.returncode == 0 and codes(completed.stdout) == ["KER304", "KER101"]
     missing = keraslint("check", "--exit-zero", "nope.py", cwd=project)
     assert missing.returncode == 2  # errors are not findings
 
@@ -91,11 +91,11 @@ def test_statistics(project):
     (project / "b.py").write_text(SOURCE)
     text = keraslint("check", "--statistics", ".", cwd=project)
     assert text.returncode == 1
-    assert text.stdout.splitlines() == ["2\tKER101\t[*] binary-crossentropy-on-softmax", "2\tKER201\t[*] ambiguous-accuracy"]
+    assert text.stdout.splitlines() == ["2\tKER101\t[*] binary-crossentropy-on-softmax", "2\tKER304\t[*] positional-metrics"]
     as_json = keraslint("check", "--statistics", "--format", "json", ".", cwd=project)
     assert json.loads(as_json.stdout) == [
         {"code": "KER101", "name": "binary-crossentropy-on-softmax", "count": 2, "fixable": 2},
-        {"code": "KER201", "name": "ambiguous-accuracy", "count": 2, "fixable": 2},
+        {"code": "KER304", "name": "positional-metrics", "count": 2, "fixable": 2},
     ]
 
 
@@ -109,17 +109,17 @@ def test_quiet_prints_only_the_findings(project):
 def test_show_fixes(project):
     available = keraslint("check", "--show-fixes", "train.py", cwd=project)
     assert "2 fixes available:" in available.stderr
-    assert "train.py:5:" in available.stderr and "KER201 safe fix (--fix)" in available.stderr
+    assert "train.py:5:" in available.stderr and "KER304 safe fix (--fix)" in available.stderr
     assert "KER101 unsafe fix (--fix --unsafe-fixes)" in available.stderr
     applied = keraslint("check", "--fix", "--show-fixes", "train.py", cwd=project)
     assert "Fixed 1 finding:" in applied.stderr and "train.py:" in applied.stderr
-    assert "KER201 ambiguous-accuracy" in applied.stderr
+    assert "KER304 positional-metrics" in applied.stderr
 
 
 def test_output_file(project):
     completed = keraslint("check", "--format", "json", "--output-file", "report.json", "train.py", cwd=project)
     assert completed.returncode == 1 and completed.stdout == ""
-    assert [item["code"] for item in json.loads((project / "report.json").read_text())] == ["KER201", "KER101"]
+    assert [item["code"] for item in json.loads((project / "report.json").read_text())] == ["KER304", "KER101"]
     bad = keraslint("check", "--output-file", "no/such/dir/report.txt", "train.py", cwd=project)
     assert bad.returncode == 2 and "--output-file" in bad.stderr
 
@@ -141,7 +141,7 @@ def test_extend_exclude_flag_and_key(project):
 def test_python_dash_m_keraslint(project):
     completed = subprocess.run([sys.executable, "-m", "keraslint", "check", "train.py"], cwd=project,
                                capture_output=True, text=True, timeout=120)
-    assert completed.returncode == 1 and codes(completed.stdout) == ["KER201", "KER101"]
+    assert completed.returncode == 1 and codes(completed.stdout) == ["KER304", "KER101"]
     version = subprocess.run([sys.executable, "-m", "keraslint", "--version"], capture_output=True, text=True)
     assert version.stdout.startswith("keraslint ")
 
@@ -151,9 +151,9 @@ def test_python_dash_m_keraslint(project):
     [
         ("# keraslint: noqa\n", []),
         ("#!/usr/bin/env python\n# flake8: noqa\n", []),
-        ("# keraslint: noqa: KER201\n", ["KER101"]),
-        ("# KERASLINT: NOQA:KER1,KER201\n", []),
-        ("x = 1  # keraslint: noqa\n", ["KER201", "KER101"]),  # not on a line of its own: no effect (as flake8)
+        ("# keraslint: noqa: KER304\n", ["KER101"]),
+        ("# KERASLINT: NOQA:KER1,KER304\n", []),
+        ("x = 1  # keraslint: noqa\n", ["KER304", "KER101"]),  # not on a line of its own: no effect (as flake8)
     ],
 )
 def test_file_level_noqa(project, header, expected):
@@ -167,7 +167,7 @@ def test_file_level_noqa(project, header, expected):
 
 
 def test_file_level_keraslint_noqa_in_flake8(project):
-    (project / "train.py").write_text("# keraslint: noqa: KER201\n" + SOURCE)
+    (project / "train.py").write_text("# keraslint: noqa: KER304\n" + SOURCE)
     completed = subprocess.run([FLAKE8, "--select", "KER", "train.py"], cwd=project, capture_output=True, text=True)
     assert codes(completed.stdout) == ["KER101"]
 
@@ -185,7 +185,7 @@ def test_gitignore_is_respected_by_default(project):
         "train.py", "keep_tmp.py", "generated/model.py", "scratch_tmp.py", "sub/deep/x_tmp.py", "sub/ok.py"
     }
     named = keraslint("check", "--quiet", "scratch_tmp.py", cwd=project)  # named explicitly: checked
-    assert codes(named.stdout) == ["KER201", "KER101"]
+    assert codes(named.stdout) == ["KER304", "KER101"]
     with open(project / "pyproject.toml", "a") as handle:
         handle.write("respect-gitignore = false\n")
     by_key = keraslint("check", "--quiet", ".", cwd=project)
