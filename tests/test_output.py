@@ -20,6 +20,7 @@ SOURCE = textwrap.dedent(
 
     model = keras.Sequential([layers.Dense(10, activation="sigmoid")])
     model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(x, [[1, 1, 0, 0, 0, 0, 0, 0, 0, 0]])  # multi-hot labels
     model.compile("adam", loss="binary_crossentropy", metrics=["acc"], sample_weight_mode="temporal")
     """
 )
@@ -192,4 +193,10 @@ def test_fix_info_for_unsafe_fix() -> None:
     diagnostic = Diagnostic(1, 0, "KER101", "m", fix=fix)
     assert output.fix_info(diagnostic) == {"safety": "unsafe", "description": "do it", "applied_by": "--fix --unsafe-fixes"}
     result = Result("a.py", diagnostic, 1, 1, 1, 1)
-    assert "1 more with `keraslint check --fix --unsafe-fixes`" in output.summary([result], 1)
+    assert "1 fixable with `keraslint check --fix --unsafe-fixes`" in output.summary([result], 1)
+    safe = Diagnostic(2, 0, "KER201", "m", fix=Fix("safe", True, lambda node: node, object()))
+    both = [result, Result("a.py", safe, 2, 1, 2, 1)]
+    assert output.summary(both, 1) == (
+        "Found 2 findings in 1 file. 1 fixable with `keraslint check --fix`. "
+        "1 more with `keraslint check --fix --unsafe-fixes`."
+    )
