@@ -78,12 +78,29 @@ def _training_methods() -> frozenset[str]:
 
 # Words that make a cell matter by themselves: a compile() or training call, a Keras / TensorFlow
 # mention (imports and the APIs that narrow the version lines), graph mode.
-INHERENT_WORDS = frozenset(
-    {"compile", "keras", "tensorflow", "tf_keras", "disable_eager_execution", "disable_v2_behavior"}
-) | _training_methods()
+GRAPH_MODE_WORDS = frozenset({"disable_eager_execution", "disable_v2_behavior", "enable_eager_execution"})
+KERAS_ROOTS = frozenset({"keras", "tensorflow", "tf_keras"})
+COMPILING_WORDS = frozenset({"compile"}) | _training_methods()
+# `history.history["val_acc"]` after a fit() is a fact of that fit (the logged keys).
+HISTORY_WORDS = frozenset({"history"})
+INHERENT_WORDS = COMPILING_WORDS | KERAS_ROOTS | GRAPH_MODE_WORDS | HISTORY_WORDS
 
 
 # --- cells ---------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Statement:
+    """One top-level statement of a cell, with what the backward slice needs to know about it."""
+
+    node: ast.stmt  # line numbers counted in the joined module
+    words: frozenset[str]  # every identifier in its text (comments and strings included)
+    reads: frozenset[str]  # names it loads, store targets' bases aside (`d[k] = v` does not read d)
+    stores: frozenset[str]  # names it may bind or mutate (a superset)
+    kills: frozenset[str]  # names it rebinds outright (`x = ...`, `import x`, `def x`)
+    defines: frozenset[str]  # module-level functions and classes it defines
+    anchor: bool  # a Keras / TensorFlow import, a star import, graph mode: always part of the module
+    definition: bool  # a def or class statement
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -93,18 +110,26 @@ class Cell:
     label: int  # the execution count: the N of In [N]
     raw: str  # the cell as the user wrote it
     text: str  # what the engine reads: neutralised, one line per raw line, ending with a newline
-    body: tuple[ast.stmt, ...]  # its statements, line numbers counted in the joined module
     offset: int  # joined lines before this cell
     line_count: int
-    words: frozenset[str]  # every identifier the cell mentions
-    stores: frozenset[str]  # names its top-level statements may bind or mutate (a superset)
-    defines: frozenset[str]  # functions, classes and methods it defines
-    star_import: bool
+    statements: tuple[Statement, ...]
     error: str | None = None  # why the cell could not be parsed (then it is blank for the engine)
 
     @property
     def raw_lines(self) -> list[str]:
         return split_lines(self.raw)
+
+    @property
+    def mentions_keras(self) -> bool:
+        return "keras" in self.text or "tensorflow" in self.text
+
+    def inherent(self, compiling: frozenset[str] | set[str]) -> bool:
+        """Whether running this cell can add a finding: it mentions compile / training / Keras /
+        TensorFlow, or calls a session function that does."""
+        return any(
+            statement.anchor or not statement.words.isdisjoint(INHERENT_WORDS) or not statement.words.isdisjoint(compiling)
+            for statement in self.statements
+        )
 
 
 def _parse(text: str) -> ast.Module | str:
@@ -122,38 +147,144 @@ def _names(node: ast.AST) -> set[str]:
     return {child.id for child in ast.walk(node) if isinstance(child, ast.Name)}
 
 
-def _statement_words(statement: ast.stmt, lines: list[str]) -> set[str]:
-    start = min([statement.lineno] + [d.lineno for d in getattr(statement, "decorator_list", ())])
-    end = statement.end_lineno or statement.lineno
-    return set(_WORD.findall("".join(lines[start - 1 : end])))
+def _read_only_methods() -> frozenset[str]:
+    try:
+        from keraslint.catalogue import READ_ONLY_METHODS
+
+        return frozenset(READ_ONLY_METHODS)
+    except Exception:  # noqa: BLE001
+        return frozenset()
 
 
-def _stores(statement: ast.stmt, lines: list[str]) -> set[str]:
-    """The names a top-level statement may bind or change; every word for anything compound."""
-    if isinstance(statement, ast.Assign):
-        found: set[str] = set()
-        for target in statement.targets:
-            found |= _names(target)
-        return found
-    if isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
-        return _names(statement.target)
-    if isinstance(statement, ast.Import):
-        return {(alias.asname or alias.name).split(".")[0] for alias in statement.names}
-    if isinstance(statement, ast.ImportFrom):
-        return {alias.asname or alias.name for alias in statement.names}
-    if isinstance(statement, ast.Expr):
-        return _names(statement)  # `model.add(...)`, `x.append(...)`, `shuffle(x)`: any name in it
-    if isinstance(statement, ast.Pass):
-        return set()
-    return _statement_words(statement, lines)
+# Methods that leave their receiver as it was, as the engine's slicer sees them; a training call and
+# compile() do change what the analysis knows of a model (its labels, its compiled configuration).
+_KEEPING_METHODS = _read_only_methods() - _training_methods() - {"compile"}
 
 
-def _defines(statement: ast.stmt) -> set[str]:
+# Methods that change what the analysis knows of their receiver wherever they are called.
+_TRACKED_METHODS = _training_methods() | {"compile", "add", "pop"}
+
+
+def _root(node: ast.expr) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call, ast.Starred)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _receivers(node: ast.AST) -> set[str]:
+    """Root names of the objects a statement may change through a method call: the receiver of a
+    statement's own call (`model.add(...)`, `x.append(...)`; read-only methods aside, as the
+    engine's slicer sees them), and of any compile / training / add call in it (`h = model.fit(...)`
+    gives the model its labels)."""
     found = set()
-    for node in ast.walk(statement):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            found.add(node.name)
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute):
+        if node.value.func.attr not in _KEEPING_METHODS:
+            root = _root(node.value.func.value)
+            if root is not None:
+                found.add(root)
+    for child in ast.walk(node):
+        if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute) and child.func.attr in _TRACKED_METHODS:
+            root = _root(child.func.value)
+            if root is not None:
+                found.add(root)
     return found
+
+
+def _reads(node: ast.stmt) -> set[str]:
+    """Names a statement loads. In a simple statement, the base of a subscript or attribute store
+    target (`scores["a"] = ...`) is not a read: the statement changes that object without needing
+    what it held (a live name stays live through it anyway). Compound statements: every load."""
+    loads = {child.id for child in ast.walk(node) if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load)}
+    targets: list[ast.expr] = []
+    if isinstance(node, ast.Assign):
+        targets = list(node.targets)
+    elif isinstance(node, ast.AnnAssign):
+        targets = [node.target]
+    if not targets:
+        return loads
+    inside = set()
+    for target in targets:
+        for child in ast.walk(target):
+            if isinstance(child, (ast.Subscript, ast.Attribute)) and isinstance(child.value, ast.Name):
+                inside.add(child.value.id)
+    value = node.value  # type: ignore[union-attr]
+    needed = {child.id for child in ast.walk(value) if isinstance(child, ast.Name)} if value is not None else set()
+    for target in targets:  # indices and nested attributes of a target are reads: d[key], a.b[c]
+        for child in ast.walk(target):
+            if isinstance(child, ast.Subscript):
+                needed |= {n.id for n in ast.walk(child.slice) if isinstance(n, ast.Name)}
+    return (loads - inside) | needed
+
+
+def _plain_targets(targets: Iterable[ast.expr]) -> set[str] | None:
+    names: set[str] = set()
+    for target in targets:
+        if isinstance(target, ast.Name):
+            names.add(target.id)
+        elif isinstance(target, (ast.Tuple, ast.List)) and all(isinstance(e, ast.Name) for e in target.elts):
+            names.update(e.id for e in target.elts)  # type: ignore[attr-defined]
+        else:
+            return None
+    return names
+
+
+def _top_level_definitions(node: ast.stmt) -> set[str]:
+    """Functions and classes a module-level statement defines (also inside `if` / `try` / `with`),
+    methods and nested functions aside."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    found: set[str] = set()
+    for field in ("body", "orelse", "finalbody", "handlers"):
+        for child in getattr(node, field, ()) or ():
+            if isinstance(child, ast.stmt):
+                found |= _top_level_definitions(child)
+            elif isinstance(child, ast.excepthandler):
+                for inner in child.body:
+                    found |= _top_level_definitions(inner)
+    return found
+
+
+def _statement(node: ast.stmt, lines: list[str]) -> Statement:
+    start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", ())])
+    end = node.end_lineno or node.lineno
+    words = set(_WORD.findall("".join(lines[start - 1 : end])))
+    kills: set[str] = set()
+    anchor = False
+    definition = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    if isinstance(node, ast.Assign):
+        stores = set().union(*(_names(target) for target in node.targets)) | _receivers(node)
+        kills = (_plain_targets(node.targets) or set()) - _names(node.value)
+    elif isinstance(node, ast.AnnAssign):
+        stores = _names(node.target) | _receivers(node)
+        if node.value is not None and isinstance(node.target, ast.Name):
+            kills = {node.target.id} - _names(node.value)
+    elif isinstance(node, ast.AugAssign):
+        stores = _names(node.target) | _receivers(node)
+    elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        if isinstance(node, ast.ImportFrom):
+            stores = {alias.asname or alias.name for alias in node.names}
+            root = (node.module or "").split(".")[0] if node.level == 0 else ""
+            anchor = root in KERAS_ROOTS or "*" in stores
+        else:
+            stores = {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+            anchor = any(alias.name.split(".")[0] in KERAS_ROOTS for alias in node.names)
+        kills = stores - {"*"}
+    elif isinstance(node, ast.Expr):
+        stores = _receivers(node)  # `model.add(...)`, `x.append(...)`; a plain call changes nothing
+    elif isinstance(node, (ast.Pass, ast.Break, ast.Continue)):
+        stores = set()
+    elif definition:
+        stores = {node.name}  # type: ignore[attr-defined]  # as the engine's slicer counts it
+    else:
+        stores = set(words)  # compound statements, del, global, ...: every word (conservative)
+    defines = _top_level_definitions(node)
+    if definition:
+        kills = {node.name}  # type: ignore[attr-defined]
+    anchor = anchor or not words.isdisjoint(GRAPH_MODE_WORDS)
+    return Statement(
+        node, frozenset(words), frozenset(_reads(node)), frozenset(stores), frozenset(kills), frozenset(defines),
+        anchor, definition,
+    )
 
 
 def prepare_cell(label: int, raw: str, offset: int) -> Cell:
@@ -173,72 +304,65 @@ def prepare_cell(label: int, raw: str, offset: int) -> Cell:
     while len(lines) < len(split_lines(raw)):
         lines.append("\n")
     text = "".join(lines)
-    stores: set[str] = set()
-    defines: set[str] = set()
-    star = False
-    for statement in parsed.body:
-        stores |= _stores(statement, lines)
-        defines |= _defines(statement)
-        if isinstance(statement, ast.ImportFrom) and any(alias.name == "*" for alias in statement.names):
-            star = True
+    statements = [_statement(node, lines) for node in parsed.body]
     if offset:
         ast.increment_lineno(parsed, offset)
-    return Cell(
-        label=label,
-        raw=raw,
-        text=text,
-        body=tuple(parsed.body),
-        offset=offset,
-        line_count=len(lines),
-        words=frozenset(_WORD.findall(text)),
-        stores=frozenset(stores),
-        defines=frozenset(defines),
-        star_import=star,
-        error=error,
-    )
+    return Cell(label, raw, text, offset, len(lines), tuple(statements), error)
 
 
-def relevant_cells(cells: Sequence[Cell]) -> list[Cell]:
-    """The cells the engine needs, in order: a superset of those holding a statement the engine's
-    own slicer would keep, so the findings are those of all the cells.
-
-    A cell is needed when it mentions a compile() or training call, Keras or TensorFlow, or a
-    function / class / method of the session whose definition mentions one of those (transitively);
-    or when it binds or mutates a name that a later needed cell mentions. A `from x import *` binds
-    anything: such a cell is always kept."""
-    triggers = set(INHERENT_WORDS)
-    defining = [cell for cell in cells if cell.defines]
+def compiling_names(statements: Iterable[Statement]) -> set[str]:
+    """Module-level functions and classes whose definition mentions compile() or a training call,
+    or another such name (transitively): a call of one can add a compile() site or labels, and the
+    engine checks a compile() inside a function with its callers' facts."""
+    definitions = [statement for statement in statements if statement.definition]
+    names: set[str] = set()
     grown = True
     while grown:
         grown = False
-        for cell in defining:
-            if not cell.defines <= triggers and not cell.words.isdisjoint(triggers):
-                triggers |= cell.defines
+        for statement in definitions:
+            if statement.defines <= names:
+                continue
+            if not statement.words.isdisjoint(COMPILING_WORDS) or not statement.words.isdisjoint(names):
+                names |= statement.defines
                 grown = True
-    needed: set[str] = set()
-    kept: list[Cell] = []
-    for cell in reversed(cells):
-        if cell.star_import or not cell.words.isdisjoint(triggers) or not cell.stores.isdisjoint(needed):
-            kept.append(cell)
-            needed |= cell.words
+    return names
+
+
+def cone(history: Sequence[Statement], cell: Sequence[Statement], compiling: set[str]) -> list[Statement]:
+    """The statements the engine needs to check `cell` (the statements of the cell about to run)
+    after `history`, in order: a backward slice on names. The cell's statements that mention
+    compile / training / Keras, or call a function that may compile, are its roots; walking back, a
+    statement is kept when it binds or mutates a name that is live (read by a kept statement after
+    it), and a plain rebinding ends the name's life. Keras imports, graph mode, and every call of a
+    function that may compile (the engine uses the callers' facts only when they all agree) are
+    always kept."""
+    live: set[str] = set()
+    kept: list[Statement] = []
+    triggers = INHERENT_WORDS | compiling
+    for statement in reversed(cell):
+        if statement.anchor or not statement.words.isdisjoint(triggers) or not statement.stores.isdisjoint(live):
+            kept.append(statement)
+            live -= statement.kills
+            live |= statement.reads
+    for statement in reversed(history):
+        if (
+            statement.anchor
+            or not statement.stores.isdisjoint(live)
+            or (not statement.definition and not statement.words.isdisjoint(compiling))
+        ):
+            kept.append(statement)
+            live -= statement.kills
+            live |= statement.reads
     kept.reverse()
     return kept
 
 
-def _analyse_cells(cells: Sequence[Cell], target: targeting.Target, *, reuse: bool = True) -> list[Diagnostic]:
-    """The engine over the cells joined (only the relevant ones when `reuse`)."""
+def _analyse(source: str, statements: Iterable[Statement], target: targeting.Target) -> list[Diagnostic]:
     from keraslint import engine
 
-    if not cells:
+    tree = ast.Module(body=[statement.node for statement in statements], type_ignores=[])
+    if not tree.body:
         return []
-    chosen = relevant_cells(cells) if reuse else list(cells)
-    if not chosen:
-        return []
-    source = "".join(cell.text for cell in cells)
-    body: list[ast.stmt] = []
-    for cell in chosen:
-        body.extend(cell.body)
-    tree = ast.Module(body=body, type_ignores=[])
     return engine.analyse(source, tree=tree, target=target, logger=LOG)
 
 
@@ -411,77 +535,103 @@ def describe_installed(pins) -> str | None:
 class CheckResult:
     cell: Cell
     findings: list[Finding]  # the findings that belong to the cell (before selection and noqa)
-    diagnostics: list[Diagnostic] | None  # the analysis of the session plus the cell (None: reused)
-    analysed: bool
+    analysed: bool  # False: the cell cannot add a finding, the engine did not run
+    keys: frozenset = frozenset()  # every finding the analysis had (seen once the cell runs)
 
 
 class Session:
-    """The executed cells and the analysis of them: no IPython in here (tests and benchmarks)."""
+    """The executed cells and what has been reported on them: no IPython in here (tests, benchmarks).
 
-    def __init__(self, target: targeting.Target | None = None, *, reuse: bool = True) -> None:
+    `slice=True` (the default) gives the engine the backward slice of the session that the cell
+    about to run needs (see `cone`); `slice=False` gives it the whole session every time (the
+    reference the benchmark compares with)."""
+
+    def __init__(self, target: targeting.Target | None = None, *, slice: bool = True) -> None:
         self.cells: list[Cell] = []
+        self.statements: list[Statement] = []
         self.target = target or targeting.UNKNOWN_TARGET
-        self.reuse = reuse
-        self._baseline: list[Diagnostic] | None = []  # analysis of self.cells; None: stale
-        self._baseline_target = self.target
+        self.slice = slice
+        self.seen: set[tuple] = set()  # keys of every finding reported, or known, so far
         self._offsets: list[int] = []
+        self._compiling: set[str] = set()
 
     @property
     def line_count(self) -> int:
         return self.cells[-1].offset + self.cells[-1].line_count if self.cells else 0
 
+    @property
+    def source(self) -> str:
+        return "".join(cell.text for cell in self.cells)
+
     def prepare(self, label: int, raw: str) -> Cell:
         return prepare_cell(label, raw, self.line_count)
 
-    def append(self, cell: Cell, diagnostics: list[Diagnostic] | None = None) -> None:
-        """Add a cell that ran. `diagnostics`: the analysis of the session with it, when known."""
+    def append(self, cell: Cell, result: CheckResult | None = None) -> None:
+        """Add a cell that ran; what its check found is known from now on."""
         if cell.offset != self.line_count:
             cell = prepare_cell(cell.label, cell.raw, self.line_count)
-            diagnostics = None
-        relevant = diagnostics is None and self._relevant(cell)
         self.cells.append(cell)
         self._offsets.append(cell.offset)
-        if diagnostics is not None and self._baseline_target == self.target:
-            self._baseline = diagnostics
-        elif relevant:
-            self._baseline = None
-        # else: a cell that cannot change a finding; the analysis of the session holds
+        self.statements.extend(cell.statements)
+        if any(statement.definition for statement in cell.statements):
+            self._compiling = compiling_names(self.statements)
+        if result is not None:
+            self.seen |= result.keys
 
     def set_target(self, target: targeting.Target) -> bool:
-        """True when it changed (the findings' messages may change with it)."""
+        """True when it changed: then every finding of the session so far counts as known, under the
+        messages the new target gives (`%keraslint` lists them)."""
         if target == self.target:
             return False
         self.target = target
-        self._baseline = None
+        self.mark_known()
         return True
 
-    def invalidate(self) -> None:
-        self._baseline = None
-
-    def _relevant(self, cell: Cell) -> bool:
-        if not self.reuse:
-            return True
-        return cell in relevant_cells([*self.cells, cell])
-
-    def baseline(self) -> list[Diagnostic]:
-        """The analysis of the cells that ran."""
-        if self._baseline is None or self._baseline_target != self.target:
-            self._baseline = _analyse_cells(self.cells, self.target, reuse=self.reuse)
-            self._baseline_target = self.target
-        return self._baseline
+    def mark_known(self) -> None:
+        """Count every finding the session has now as reported (after `%keraslint off` / `on`)."""
+        self.seen |= {finding.key for finding in self.findings()}
 
     def check(self, cell: Cell) -> CheckResult:
-        """The findings that belong to `cell`, about to run after the session's cells."""
-        if self.reuse and cell not in relevant_cells([*self.cells, cell]):
-            return CheckResult(cell, [], None, False)  # nothing it does can change a finding
-        before = {finding.key for finding in self.place(self.baseline())}
-        diagnostics = _analyse_cells([*self.cells, cell], self.target, reuse=self.reuse)
-        placed = self.place(diagnostics, extra=cell)
-        new = [finding for finding in placed if finding.key not in before]
-        return CheckResult(cell, new, diagnostics, True)
+        """The findings that belong to `cell`, about to run after the session's cells: those of the
+        analysis with it that were not known before."""
+        compiling = self._compiling
+        if any(statement.definition for statement in cell.statements):
+            compiling = compiling_names([*self.statements, *cell.statements])
+        if not cell.inherent(compiling):
+            return CheckResult(cell, [], False)  # nothing it does can add a compile() site or labels
+        if self.slice:
+            statements = cone(self.statements, cell.statements, compiling)
+            source = self._sliced_source(statements, cell)
+        else:
+            statements = [*self.statements, *cell.statements]
+            source = self.source + cell.text
+        placed = self.place(_analyse(source, statements, self.target), extra=cell)
+        new = [finding for finding in placed if finding.key not in self.seen]
+        return CheckResult(cell, new, True, frozenset(finding.key for finding in placed))
+
+    def _sliced_source(self, statements: Sequence[Statement], cell: Cell) -> str:
+        """The joined text with the cells that hold no kept statement blanked (line for line): the
+        engine reads only the lines of the statements in its tree, and splitting a long session's
+        text into lines is most of a small slice's cost. The text gate of the engine sees what it
+        would see in the whole session (a compile() is in the slice; a Keras mention is kept)."""
+        kept = {id(statement) for statement in statements}
+        parts = []
+        mentions_keras = False
+        for each in (*self.cells, cell):
+            if any(id(statement) in kept for statement in each.statements):
+                parts.append(each.text)
+                mentions_keras = mentions_keras or each.mentions_keras
+            else:
+                parts.append("\n" * each.line_count)
+        if not mentions_keras:
+            first = next((each for each in self.cells if each.mentions_keras), None)
+            if first is not None:
+                parts[self.cells.index(first)] = first.text
+        return "".join(parts)
 
     def findings(self) -> list[Finding]:
-        return self.place(self.baseline())
+        """Every finding of the session (the whole module, not a slice)."""
+        return self.place(_analyse(self.source, self.statements, self.target))
 
     def place(self, diagnostics: Iterable[Diagnostic], extra: Cell | None = None) -> list[Finding]:
         cells = self.cells if extra is None else [*self.cells, extra]
@@ -570,6 +720,7 @@ class KernelChecker:
         self.timings: list[float] = []  # seconds spent in the hooks, per cell (benchmarks)
         self._target_text = ""
         self._count_delta: int | None = None
+        self._earlier: list[Finding] = []
         self._pre_count: int | None = None
 
     # --- registration ---------------------------------------------------------------------------
@@ -602,8 +753,10 @@ class KernelChecker:
         history = self._history()
         for label, raw in history:
             self.session.append(self.session.prepare(label, raw))
+        self._earlier = self.session.findings() if self.session.cells else []
+        self.session.seen |= {finding.key for finding in self._earlier}
         if self._inside_load_cell(history):
-            self.announce(self.session.findings())
+            self.announce(self._earlier)
         # else: loaded from a profile at start-up, with no cell to show it in: announce at the first cell
 
     def _history(self) -> list[tuple[int, str]]:
@@ -689,13 +842,13 @@ class KernelChecker:
 
     def _pre_run_cell(self, info: Any) -> None:
         if self._pending is not None:  # a cell that started and never reported back (interrupted)
-            self.session.append(self._pending[0])
+            self.session.append(*self._pending)
             self._pending = None
         raw = getattr(info, "raw_cell", None)
         if raw is None:
             return
         if not self._announced:
-            self.announce(self.session.findings() if self.enabled else ())
+            self.announce(self._earlier if self.enabled else ())
         cell = self.session.prepare(self._execution_count(), raw)
         if not self.enabled:
             self._pending = (cell, None)
@@ -747,7 +900,7 @@ class KernelChecker:
                 cell = dataclasses.replace(cell, label=number)
         if getattr(result, "error_before_exec", None) is not None:
             return  # never started: a syntax error, or stopped by strict mode
-        self.session.append(cell, check.diagnostics if check is not None and check.analysed else None)
+        self.session.append(cell, check)
         if INSTALL_COMMAND.search(cell.raw):
             self._refresh_target()
 
@@ -785,8 +938,7 @@ class KernelChecker:
         elif command == "on":
             if not self.enabled:
                 self.enabled = True
-                self.session.invalidate()
-                self.session.baseline()  # what ran while off is not the next cell's
+                self.session.mark_known()  # what ran while off is not the next cell's
             self._show_text("keraslint: on: each cell is checked before it runs")
         elif command == "off":
             self.enabled = False
@@ -956,6 +1108,7 @@ __all__ = [
     "checker_for",
     "load_ipython_extension",
     "prepare_cell",
-    "relevant_cells",
+    "Statement",
+    "cone",
     "unload_ipython_extension",
 ]
