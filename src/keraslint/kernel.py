@@ -51,7 +51,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from keraslint import noqa, targeting
 from keraslint.diagnostics import Diagnostic
-from keraslint.lines import describe
+from keraslint.lines import Line, describe
 from keraslint.notebooks import neutralise
 from keraslint.reduce import split_lines
 from keraslint.settings import Settings
@@ -114,6 +114,7 @@ class Cell:
     line_count: int
     statements: tuple[Statement, ...]
     error: str | None = None  # why the cell could not be parsed (then it is blank for the engine)
+    column_shifts: dict[int, int] = dataclasses.field(default_factory=dict)  # line -> characters removed
 
     @property
     def raw_lines(self) -> list[str]:
@@ -287,15 +288,32 @@ def _statement(node: ast.stmt, lines: list[str]) -> Statement:
     )
 
 
+# `%time model.fit(...)`: the statement runs, so it is kept (without the magic; columns restored).
+_TIMING_MAGIC = re.compile(r"^([ \t]*)%(?:time|timeit|prun)\b(?:[ \t]+-[A-Za-z]+(?:[ \t]*[0-9]+)?)*[ \t]+(?=\S)")
+
+
+def _strip_timing_magics(raw: str) -> tuple[str, dict[int, int]]:
+    lines = split_lines(raw)
+    shifts: dict[int, int] = {}
+    for index, line in enumerate(lines):
+        match = _TIMING_MAGIC.match(line)
+        if match:
+            lines[index] = match.group(1) + line[match.end() :]
+            shifts[index + 1] = match.end() - len(match.group(1))
+    return "".join(lines), shifts
+
+
 def prepare_cell(label: int, raw: str, offset: int) -> Cell:
     """Parse a cell as the engine will read it at line `offset + 1` of the joined module."""
     text, error = raw, None
+    shifts: dict[int, int] = {}
     parsed = _parse(text)
     if isinstance(parsed, str):
-        text = neutralise(raw)
+        stripped, shifts = _strip_timing_magics(raw)
+        text = neutralise(stripped)
         parsed = _parse(text)
         if isinstance(parsed, str):
-            error = parsed
+            error, shifts = parsed, {}
             text = "".join("\n" for _ in split_lines(raw))
             parsed = ast.Module(body=[], type_ignores=[])
     lines = split_lines(text)
@@ -307,7 +325,7 @@ def prepare_cell(label: int, raw: str, offset: int) -> Cell:
     statements = [_statement(node, lines) for node in parsed.body]
     if offset:
         ast.increment_lineno(parsed, offset)
-    return Cell(label, raw, text, offset, len(lines), tuple(statements), error)
+    return Cell(label, raw, text, offset, len(lines), tuple(statements), error, shifts)
 
 
 def compiling_names(statements: Iterable[Statement]) -> set[str]:
@@ -328,14 +346,21 @@ def compiling_names(statements: Iterable[Statement]) -> set[str]:
     return names
 
 
-def cone(history: Sequence[Statement], cell: Sequence[Statement], compiling: set[str]) -> list[Statement]:
+def cone(
+    history: Sequence[Statement],
+    cell: Sequence[Statement],
+    compiling: set[str],
+    evidence: frozenset[str] | set[str] = frozenset(),
+) -> list[Statement]:
     """The statements the engine needs to check `cell` (the statements of the cell about to run)
     after `history`, in order: a backward slice on names. The cell's statements that mention
     compile / training / Keras, or call a function that may compile, are its roots; walking back, a
     statement is kept when it binds or mutates a name that is live (read by a kept statement after
     it), and a plain rebinding ends the name's life. Keras imports, graph mode, and every call of a
     function that may compile (the engine uses the callers' facts only when they all agree) are
-    always kept."""
+    always kept. With `evidence` (the names Keras is imported as), every statement that mentions one
+    is kept too, without what it reads: the engine narrows the version lines by the Keras APIs the
+    whole file uses."""
     live: set[str] = set()
     kept: list[Statement] = []
     triggers = INHERENT_WORDS | compiling
@@ -353,6 +378,8 @@ def cone(history: Sequence[Statement], cell: Sequence[Statement], compiling: set
             kept.append(statement)
             live -= statement.kills
             live |= statement.reads
+        elif evidence and not statement.words.isdisjoint(evidence):
+            kept.append(statement)
     kept.reverse()
     return kept
 
@@ -600,7 +627,7 @@ class Session:
         if not cell.inherent(compiling):
             return CheckResult(cell, [], False)  # nothing it does can add a compile() site or labels
         if self.slice:
-            statements = cone(self.statements, cell.statements, compiling)
+            statements = cone(self.statements, cell.statements, compiling, self._evidence_names(cell))
             source = self._sliced_source(statements, cell)
         else:
             statements = [*self.statements, *cell.statements]
@@ -608,6 +635,18 @@ class Session:
         placed = self.place(_analyse(source, statements, self.target), extra=cell)
         new = [finding for finding in placed if finding.key not in self.seen]
         return CheckResult(cell, new, True, frozenset(finding.key for finding in placed))
+
+    def _evidence_names(self, cell: Cell) -> frozenset[str]:
+        """Empty when the target is Keras 3 alone, which no API can narrow; else the names Keras is
+        imported as in the session (the statements using them carry the file's API evidence)."""
+        lines, _reason = self.target.lines_for(frozenset())
+        if lines == frozenset({Line.L5}):
+            return frozenset()
+        names = set(KERAS_ROOTS)
+        for statement in (*self.statements, *cell.statements):
+            if statement.anchor:
+                names |= statement.kills
+        return frozenset(names)
 
     def _sliced_source(self, statements: Sequence[Statement], cell: Cell) -> str:
         """The joined text with the cells that hold no kept statement blanked (line for line): the
@@ -643,9 +682,9 @@ class Session:
                 continue
             index = max(bisect.bisect_right(offsets, diagnostic.line - 1) - 1, 0)
             cell = cells[index]
-            out.append(
-                Finding(diagnostic, cell.label, diagnostic.line - cell.offset, diagnostic.column + 1, severity_of(diagnostic))
-            )
+            line = diagnostic.line - cell.offset
+            column = diagnostic.column + 1 + cell.column_shifts.get(line, 0)
+            out.append(Finding(diagnostic, cell.label, line, column, severity_of(diagnostic)))
         return out
 
 
