@@ -175,12 +175,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="1 notebook, 1 repetition")
     parser.add_argument("--no-reference", action="store_true", help="skip the whole-session reference runs")
+    parser.add_argument("--keras", default="3.6.0",
+                        help="the Keras version the kernel has (a stub distribution's metadata; no Keras "
+                             "code), or 'none' (then no version is exact and the slices are larger)")
     parser.add_argument("--json", help="write every figure and timing here")
     args = parser.parse_args(argv)
     if args.quick:
         args.notebooks, args.repeat = 1, 1
+    if args.keras != "none":
+        import importlib
+        import tempfile
+
+        site = Path(tempfile.mkdtemp(prefix="keraslint-bench-")) / f"keras-{args.keras}.dist-info"
+        site.mkdir()
+        (site / "METADATA").write_text(f"Metadata-Version: 2.1\nName: keras\nVersion: {args.keras}\n")
+        sys.path.insert(0, str(site.parent))
+        importlib.invalidate_caches()
     sessions = notebook_sessions(args.notebooks, args.cells)
-    report: dict = {"machine": machine(), "sessions": {}, "cells_per_session": args.cells}
+    report: dict = {"machine": machine(), "sessions": {}, "cells_per_session": args.cells, "keras": args.keras}
     hooks_all: list[float] = []
     delta_all: list[float] = []
     reference_all: list[float] = []
@@ -249,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
             f"whole-session reference: median {report['all']['reference_hooks']['median_ms']:.2f} ms, "
             f"p95 {report['all']['reference_hooks']['p95_ms']:.2f} ms; cells whose shown findings differ: {mismatches}"
         )
+    print(f"kernel's Keras: {args.keras}")
     print(
         f"machine: {m.get('cpus')} CPUs ({m.get('cpu', '?')}), {m['implementation']} {m['python']}, "
         f"IPython {m.get('ipython', '?')}, {m['platform']}, load average {m.get('load_average')}"
