@@ -498,3 +498,15 @@ def test_cells_that_cannot_add_a_finding_are_not_analysed():
     assert session.check(plain).analysed is False
     training = session.prepare(4, "model.fit(values, values)")
     assert session.check(training).analysed is True
+
+
+def test_loaded_from_a_profile_announces_at_the_first_cell(shell, keras_path):
+    """`c.InteractiveShellApp.extensions = ["keraslint"]`: loaded before any cell, with nowhere to
+    show the message; the first cell shows it, before its own findings."""
+    with capture_output() as captured:
+        kernel.load_ipython_extension(shell)
+    assert captured.outputs == [] and captured.stdout == ""
+    first = run(shell, "import keras\nfrom keras import layers\n" + BUILD_SOFTMAX_1 + "\n" + COMPILE)
+    assert first.keraslint[0] == "keraslint: checking against Keras 3.6.0 (TensorFlow backend)"
+    assert "cell 1:3:" in first.keraslint[1] and "KER103" in first.keraslint[1]
+    assert run(shell, "x = 1").keraslint == []
