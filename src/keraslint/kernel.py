@@ -47,7 +47,7 @@ import re
 import sys
 import time
 import warnings
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from keraslint import noqa, targeting
 from keraslint.diagnostics import Diagnostic
