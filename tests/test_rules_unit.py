@@ -492,11 +492,7 @@ class TestKER106:
         out = output(5, SIGMOID, activation_node=expr("keras.activations.sigmoid"), activation_value=None)
         assert single(check("KER106", site(out, string_loss("categorical_crossentropy", CCE)))).fix is None
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "rules.md KER106: 'categorical or sparse categorical crossentropy on a sigmoid output of width >= 2'; "
-        "the rule checks LossKind.CCE only (issue 10, item 8: 'Sigmoid with sparse_categorical_crossentropy is "
-        "KER106's mistake too')"))
-    def test_sparse_categorical_crossentropy_on_a_sigmoid(self) -> None:
+    def test_sparse_categorical_crossentropy_on_a_sigmoid(self) -> None:  # widened in issue 11
         assert len(check("KER106", site(output(5, SIGMOID), string_loss("sparse_categorical_crossentropy", SCCE)))) == 1
 
     @pytest.mark.parametrize(

@@ -307,3 +307,187 @@ CUSTOM_OBJECT_REGISTRIES = frozenset(
 EVIDENCE_WORDS = frozenset(
     {"disable_eager_execution"} | {name.rsplit(".", 1)[-1] for name in CUSTOM_OBJECT_REGISTRIES}
 )
+
+
+# --- activations that are not probabilities (keras-semantics 6.7) ------------------------------
+
+# Crossentropy with from_logits=False reads the output as probabilities; these activations give
+# values outside (0, 1) (relu, softplus, exponential: unbounded; tanh, elu, selu, leaky relu: negative).
+NON_PROBABILITY_ACTIVATIONS = frozenset(
+    {
+        Activation.RELU,
+        Activation.TANH,
+        Activation.ELU,
+        Activation.SELU,
+        Activation.SOFTPLUS,
+        Activation.EXPONENTIAL,
+        Activation.LEAKY_RELU,
+    }
+)
+# Positive activations: categorical crossentropy divides the output by its sum on every backend
+# (keras/backend.py@v2.15.0 categorical_crossentropy, keras/src/backend/*/nn.py@v3.15.1), which
+# makes them a valid distribution (exponential: exactly a softmax). The sparse loss does not
+# normalise on TensorFlow backends (clip and log of the true class only).
+POSITIVE_ACTIVATIONS = frozenset({Activation.SOFTPLUS, Activation.EXPONENTIAL})
+# Layers that apply an activation and nothing else (beyond Activation / Softmax).
+ACTIVATION_LAYERS: dict[str, Activation] = {
+    "ReLU": Activation.RELU,
+    "LeakyReLU": Activation.LEAKY_RELU,
+    "ELU": Activation.ELU,
+}
+for _name in ("leaky_relu", "exponential"):
+    ACTIVATION_FUNCTIONS.setdefault(f"keras.activations.{_name}", Activation(_name))
+ACTIVATION_FUNCTIONS.setdefault("tensorflow.nn.leaky_relu", Activation.LEAKY_RELU)
+del _name
+
+
+# --- threshold metrics (section 6.4) -----------------------------------------------------------
+
+# Metrics that threshold probabilities, by class name. AUC takes from_logits (tf.keras >= 2.5, Keras 3).
+AUC_METRICS = frozenset({"AUC"})
+# Confusion metrics with `thresholds=` (default 0.5); no from_logits anywhere.
+CONFUSION_METRICS = frozenset(
+    {"Precision", "Recall", "TruePositives", "TrueNegatives", "FalsePositives", "FalseNegatives"}
+)
+# Metrics that sweep probability thresholds in [0, 1] and take neither thresholds nor from_logits.
+SWEEP_METRICS = frozenset(
+    {"PrecisionAtRecall", "RecallAtPrecision", "SensitivityAtSpecificity", "SpecificityAtSensitivity"}
+)
+# Metrics with one `threshold=`: its default (None: top-1 mode, not a probability threshold).
+SINGLE_THRESHOLD_METRICS: dict[str, float | None] = {"F1Score": None, "FBetaScore": None, "BinaryIoU": 0.5}
+# F1Score / FBetaScore reject a threshold outside (0, 1] (keras/src/metrics/f_score_metrics.py@v3.15.1,
+# keras/metrics/f_score_metrics.py@v2.15.0): no threshold of theirs means probability 0.5 on logits.
+ZERO_THRESHOLD_REJECTED = frozenset({"F1Score", "FBetaScore"})
+THRESHOLD_METRICS = AUC_METRICS | CONFUSION_METRICS | SWEEP_METRICS | frozenset(SINGLE_THRESHOLD_METRICS)
+# Strings that resolve to a default-constructed threshold metric, and the lines where they do:
+# class names from Keras 2.3 on (module globals), snake_case names on Keras 3 only (section 3.3).
+THRESHOLD_METRIC_STRINGS: dict[str, tuple[str, frozenset[Line]]] = {}
+for _name in sorted(AUC_METRICS | CONFUSION_METRICS):
+    THRESHOLD_METRIC_STRINGS[_name] = (_name, _lines(L2, L3, L4, L5))
+for _name, _snake in (
+    ("AUC", "auc"), ("Precision", "precision"), ("Recall", "recall"), ("TruePositives", "true_positives"),
+    ("TrueNegatives", "true_negatives"), ("FalsePositives", "false_positives"), ("FalseNegatives", "false_negatives"),
+):
+    THRESHOLD_METRIC_STRINGS[_snake] = (_name, _lines(L5))
+del _name, _snake
+
+
+# --- accuracy metrics against the label encoding (section 6.5) ---------------------------------
+
+# Categorical accuracy metric (string / function name or class) -> its sparse counterpart.
+CATEGORICAL_TO_SPARSE_ACCURACY: dict[str, str] = {
+    "categorical_accuracy": "sparse_categorical_accuracy",
+    "top_k_categorical_accuracy": "sparse_top_k_categorical_accuracy",
+    "CategoricalAccuracy": "SparseCategoricalAccuracy",
+    "TopKCategoricalAccuracy": "SparseTopKCategoricalAccuracy",
+}
+SPARSE_TO_CATEGORICAL_ACCURACY: dict[str, str] = {
+    sparse: categorical for categorical, sparse in CATEGORICAL_TO_SPARSE_ACCURACY.items()
+}
+BINARY_ACCURACY_NAMES = frozenset({"binary_accuracy", "BinaryAccuracy"})
+
+
+# --- the keys a model logs (section 6.11) ------------------------------------------------------
+
+# Default `name` of metric classes (tf.keras 2.x, tf-keras and Keras 3 agree unless listed in
+# METRIC_DEFAULT_NAMES_L5). Classes whose default is None take their snake_case class name and are
+# made unique per process (auc, auc_1, ...): NUMBERED_METRIC_CLASSES. Keras 2.3 numbers them always.
+METRIC_DEFAULT_NAMES: dict[str, str] = {
+    "Accuracy": "accuracy",
+    "BinaryAccuracy": "binary_accuracy",
+    "CategoricalAccuracy": "categorical_accuracy",
+    "SparseCategoricalAccuracy": "sparse_categorical_accuracy",
+    "TopKCategoricalAccuracy": "top_k_categorical_accuracy",
+    "SparseTopKCategoricalAccuracy": "sparse_top_k_categorical_accuracy",
+    "BinaryCrossentropy": "binary_crossentropy",
+    "CategoricalCrossentropy": "categorical_crossentropy",
+    "SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
+    "MeanSquaredError": "mean_squared_error",
+    "MeanAbsoluteError": "mean_absolute_error",
+    "MeanAbsolutePercentageError": "mean_absolute_percentage_error",
+    "MeanSquaredLogarithmicError": "mean_squared_logarithmic_error",
+    "RootMeanSquaredError": "root_mean_squared_error",
+    "CosineSimilarity": "cosine_similarity",
+    "LogCoshError": "logcosh",
+    "Hinge": "hinge",
+    "SquaredHinge": "squared_hinge",
+    "CategoricalHinge": "categorical_hinge",
+    "Poisson": "poisson",
+    "KLDivergence": "kullback_leibler_divergence",
+    "F1Score": "f1_score",
+    "FBetaScore": "fbeta_score",
+    "R2Score": "r2_score",
+    "AUC": "auc",
+    "Precision": "precision",
+    "Recall": "recall",
+    "TruePositives": "true_positives",
+    "TrueNegatives": "true_negatives",
+    "FalsePositives": "false_positives",
+    "FalseNegatives": "false_negatives",
+    "PrecisionAtRecall": "precision_at_recall",
+    "RecallAtPrecision": "recall_at_precision",
+    "SensitivityAtSpecificity": "sensitivity_at_specificity",
+    "SpecificityAtSensitivity": "specificity_at_sensitivity",
+}
+METRIC_DEFAULT_NAMES_L5: dict[str, str] = {"KLDivergence": "kl_divergence"}
+NUMBERED_METRIC_CLASSES = frozenset(AUC_METRICS | CONFUSION_METRICS | SWEEP_METRICS)
+# The name Keras 2.0-2.2 logs for a metric string other than 'accuracy'/'acc' (the function's
+# __name__, keras/engine/training.py@2.2.4 L406-414): canonical function names and their aliases.
+L1_METRIC_FUNCTION_NAMES: dict[str, str] = {
+    name: name
+    for name in (
+        "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy", "top_k_categorical_accuracy",
+        "sparse_top_k_categorical_accuracy", "mean_squared_error", "mean_absolute_error",
+        "mean_absolute_percentage_error", "mean_squared_logarithmic_error", "squared_hinge", "hinge",
+        "categorical_hinge", "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
+        "kullback_leibler_divergence", "poisson", "cosine_proximity", "logcosh",
+    )
+}
+L1_METRIC_FUNCTION_NAMES.update(
+    {
+        "mse": "mean_squared_error", "MSE": "mean_squared_error", "mae": "mean_absolute_error",
+        "MAE": "mean_absolute_error", "mape": "mean_absolute_percentage_error",
+        "MAPE": "mean_absolute_percentage_error", "msle": "mean_squared_logarithmic_error",
+        "MSLE": "mean_squared_logarithmic_error", "kld": "kullback_leibler_divergence",
+        "KLD": "kullback_leibler_divergence", "cosine": "cosine_proximity",
+    }
+)
+
+# Callbacks that act on a monitored key, and the key they watch by default.
+MONITOR_CALLBACKS: dict[str, str] = {
+    "EarlyStopping": "val_loss",
+    "ModelCheckpoint": "val_loss",
+    "ReduceLROnPlateau": "val_loss",
+}
+# Keras callbacks that read no key, and the keys some of them write into the logs
+# (tf.keras: `lr`; Keras 3: `learning_rate`).
+OTHER_KERAS_CALLBACKS = frozenset(
+    {
+        "TensorBoard", "CSVLogger", "TerminateOnNaN", "ProgbarLogger", "History", "BackupAndRestore",
+        "RemoteMonitor", "LearningRateScheduler", "BaseLogger",
+    }
+)
+CALLBACK_ADDED_KEYS: dict[str, frozenset[str]] = {
+    "ReduceLROnPlateau": frozenset({"lr", "learning_rate"}),
+    "LearningRateScheduler": frozenset({"lr", "learning_rate"}),
+    "TensorBoard": frozenset({"learning_rate"}),  # Keras 3 (keras/src/callbacks/tensorboard.py@v3.15.1)
+}
+# Model methods whose call trains with callbacks and returns a History.
+FIT_METHODS = frozenset({"fit", "fit_generator"})
+# Keys a ModelCheckpoint path may format besides the logs (`{epoch:02d}`, `{batch}`).
+CHECKPOINT_PATH_FIELDS = frozenset({"epoch", "batch"})
+
+
+# --- optimizers (section 6.12) -----------------------------------------------------------------
+
+# Optimizer classes of the new API (tf.keras >= 2.11, tf-keras, Keras 3) and their default
+# learning rate (what trains when `lr=` is dropped).
+OPTIMIZER_DEFAULT_LEARNING_RATES: dict[str, float] = {
+    "Adam": 0.001, "AdamW": 0.001, "SGD": 0.01, "RMSprop": 0.001, "Adagrad": 0.001, "Adadelta": 0.001,
+    "Adamax": 0.001, "Nadam": 0.001, "Ftrl": 0.001,
+}
+
+# Uses of a compiled model that run it without its loss: applied inside another model ("__call__")
+# or predicted. A model used only so (a GAN's generator, a feature extractor) never trains with the
+# loss and metrics of its own compile().
+INFERENCE_METHODS = frozenset({"__call__", "predict", "predict_on_batch", "predict_generator", "predict_step"})

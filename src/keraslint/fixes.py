@@ -160,3 +160,23 @@ def threshold_fix(metric: MetricFact) -> Fix | None:
     if not isinstance(node, ast.Call) or node is not metric.report_node:
         return None
     return Fix("set threshold=0.0", True, set_keyword("threshold", "0.0"), node)
+
+
+def rename_keyword_fix(call: ast.AST | None, old_name: str, new_name: str, safe: bool) -> Fix | None:
+    """`f(old=value)` -> `f(new=value)`: the fix replaces the call, so its span holds the keyword."""
+    if not isinstance(call, ast.Call) or not any(keyword.arg == old_name for keyword in call.keywords):
+        return None
+
+    def replace(old):
+        import libcst as cst
+
+        if not isinstance(old, cst.Call):
+            return None
+        args = list(old.args)
+        for index, arg in enumerate(args):
+            if arg.keyword is not None and arg.keyword.value == old_name:
+                args[index] = arg.with_changes(keyword=cst.Name(new_name))
+                return old.with_changes(args=args)
+        return None
+
+    return Fix(f"use {new_name}=", safe, replace, call)

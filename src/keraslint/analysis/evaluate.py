@@ -58,6 +58,10 @@ class RawCompile:
     layer_activations: list[tuple[str, ast.AST]]
     # Label values passed to fit()/evaluate()/train_on_batch() on this model after this compile.
     labels: list[Value] = dataclasses.field(default_factory=list)
+    # fit() calls on this model after this compile: (method, call node, args, kwargs, has_star).
+    training: list[tuple] = dataclasses.field(default_factory=list)
+    # Methods called on the model after this compile ("__call__": applied to tensors as a layer).
+    uses: set[str] = dataclasses.field(default_factory=set)
 
 
 class Env:
@@ -112,6 +116,7 @@ class Evaluator:
     def run(self, module: ast.Module) -> None:
         env = Env()
         self._root_env = env
+        self.module = module  # for facts read after the walk (history reads of fit() results)
         self.walk_block(module.body, env)
         # Function and method bodies are checked on their own, with parameters unknown.
         walked: set[int] = set()
@@ -373,7 +378,7 @@ class Evaluator:
         """A Ref by canonical name; `imported` records the import style (API) the file uses."""
         name, api = canonical(dotted)
         if api is not None:
-            if imported:
+            if imported or dotted.startswith("tensorflow."):  # `import tensorflow as tf` ... tf.keras.X
                 self.apis.add(api)
                 if dotted.startswith("keras.src"):
                     self.keras3_evidence = True
@@ -515,6 +520,8 @@ class Evaluator:
                 return UNKNOWN
             return TensorV(models.apply_layer(callee, incoming))
         if isinstance(callee, ModelV):
+            if callee.compiles:
+                callee.compiles[-1].uses.add("__call__")  # a compiled model used inside another one
             return TensorV(models.model_output(callee))
         if isinstance(callee, FuncV):
             return self._call_function(callee, args, kwargs, has_star, env)
@@ -651,6 +658,10 @@ class Evaluator:
             model.poisoned = True
         if method in catalogue.TRAINING_METHODS and model.compiles:
             model.compiles[-1].labels.extend(_labels_of(args, dict(kwargs)))
+        if method in catalogue.FIT_METHODS and model.compiles:
+            model.compiles[-1].training.append((method, node, args, dict(kwargs), has_star))
+        if model.compiles:
+            model.compiles[-1].uses.add(method)
         return UNKNOWN
 
     def _record_compile(self, model: ModelV, node: ast.Call, env: Env) -> None:

@@ -57,7 +57,8 @@ def with_activation(
 ) -> Output:
     if isinstance(incoming, Output):
         return dataclasses.replace(
-            incoming, activation=activation, origin=origin, activation_node=node, activation_value=value_node, name=name
+            incoming, activation=activation, origin=origin, activation_node=node, activation_value=value_node, name=name,
+            applied_on=incoming.activation,
         )
     return Output(None, activation, None, origin, node, value_node, name)
 
@@ -109,6 +110,10 @@ def apply_layer(layer: Value, incoming: Output | _Unknown) -> Output | _Unknown:
             activation = catalogue.ACTIVATION_FUNCTIONS[function.name]
             return with_activation(incoming, activation, activation_origin(function.name), layer.node, None, layer_name)
         return UNKNOWN
+    if name in catalogue.ACTIVATION_LAYERS and not layer.args and all(key != "max_value" for key, _ in layer.kwargs):
+        # ReLU() / LeakyReLU() / ELU(); a ReLU capped by max_value may be a probability-like range
+        activation = catalogue.ACTIVATION_LAYERS[name]
+        return with_activation(incoming, activation, Origin.KERAS, layer.node, None, layer_name)
     if name in catalogue.TRANSPARENT_LAYERS:
         if isinstance(incoming, Output):
             return dataclasses.replace(incoming, name=layer_name)

@@ -24,6 +24,15 @@ _CATEGORIES = frozenset(
     {"losses", "metrics", "layers", "activations", "applications", "utils", "optimizers", "ops", "backend", "callbacks"}
 )
 _MODEL_NAMES = frozenset({"Model", "Sequential", "Input"})
+# Optimizer namespaces kept apart from keras.optimizers.X (the new API from TF 2.11 on): the Keras 2
+# optimizers (legacy, and their tf.keras 2.11+ module optimizer_v2) and the TF 2.9-2.10 preview.
+_OPTIMIZER_FAMILIES = {
+    "legacy": "legacy",
+    "optimizer_v2": "legacy",
+    "optimizer_v1": "legacy",
+    "experimental": "experimental",
+    "optimizer_experimental": "experimental",
+}
 
 @functools.lru_cache(maxsize=4096)
 def canonical(dotted: str) -> tuple[str, str | None]:
@@ -48,6 +57,10 @@ def _canonical_keras(rest: str) -> str:
                 return "keras.Input"
             if part == "utils" and name == "np_utils":
                 return "keras.utils"
+            if part == "optimizers" and parts[index + 1] in _OPTIMIZER_FAMILIES:
+                # keras.optimizers.legacy.Adam is not keras.optimizers.Adam (keras-semantics 6.12)
+                family = _OPTIMIZER_FAMILIES[parts[index + 1]]
+                return f"keras.optimizers.{family}" if index + 2 == len(parts) else f"keras.optimizers.{family}.{name}"
             return f"keras.{part}.{name}"
     if parts[-1] in _MODEL_NAMES and parts[0] in {"models", "engine", parts[-1]} or (
         len(parts) == 1 and parts[0] in _MODEL_NAMES

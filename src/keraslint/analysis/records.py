@@ -55,6 +55,7 @@ class Activation(Text):
     HARD_SIGMOID = "hard_sigmoid"
     EXPONENTIAL = "exponential"
     LOG_SOFTMAX = "log_softmax"
+    LEAKY_RELU = "leaky_relu"
     OTHER = "other"
 
 
@@ -98,6 +99,10 @@ class Output:
     activation_value: ast.AST | None = dataclasses.field(default=None, compare=False, repr=False)
     name: str | None = None  # `name=` of the last layer applied: how dict losses and metrics address it
     width_node: ast.AST | None = dataclasses.field(default=None, compare=False, repr=False)
+    # The activation the tensor already had when the last activation was applied to it, with only
+    # value-preserving layers between (a softmax applied to a softmax output: SOFTMAX). None when
+    # the last activation came with the layer that set the width, or is not established.
+    applied_on: Activation | None = None
 
     def describe(self) -> str:
         width = f"{self.width}-unit " if self.width is not None else ""
@@ -126,6 +131,18 @@ class MetricFact:
     value_node: ast.AST | None = dataclasses.field(compare=False, repr=False)
     threshold: float | None = None  # BinaryAccuracy threshold when given
     threshold_known: bool = True  # False when a threshold is passed but not established
+    # Keyword arguments of a metric object whose values are established constants (a sequence of
+    # constants is a tuple), those given with a value that is not, and the positional count.
+    keywords: tuple[tuple[str, object], ...] = ()
+    unknown_keywords: frozenset[str] = frozenset()
+    positional: int = 0
+    open_arguments: bool = False  # *args / **kwargs that were not resolved: anything may be passed
+
+    def keyword(self, name: str, default: object = None) -> object:
+        for key, value in self.keywords:
+            if key == name:
+                return value
+        return default
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,6 +174,112 @@ class LayerActivation:
 
 
 @dataclasses.dataclass(frozen=True)
+class OptimizerFact:
+    """An optimizer object that reaches compile(): `Adam(lr=0.01)` directly, through a variable or
+    returned by a helper of the module."""
+
+    name: str  # the class name, e.g. "Adam"
+    legacy: bool  # keras.optimizers.legacy.X (the Keras 2 optimizers kept from TF 2.11 on)
+    given: tuple[str, ...]  # keyword names passed, in order
+    constants: tuple[tuple[str, object], ...]  # keywords whose values are established constants
+    positional: int  # number of positional arguments
+    open_arguments: bool  # unresolved *args / **kwargs
+    node: ast.Call = dataclasses.field(compare=False, repr=False)
+    keyword_nodes: tuple[tuple[str, ast.keyword], ...] = dataclasses.field(default=(), compare=False, repr=False)
+
+    def keyword_node(self, name: str) -> ast.keyword | None:
+        for key, node in self.keyword_nodes:
+            if key == name:
+                return node
+        return None
+
+    def constant(self, name: str, default: object = None) -> object:
+        for key, value in self.constants:
+            if key == name:
+                return value
+        return default
+
+
+@dataclasses.dataclass(frozen=True)
+class CallbackFact:
+    """A Keras callback passed to fit(callbacks=[...])."""
+
+    kind: str  # the class name, e.g. "EarlyStopping"
+    monitor: str | None  # the key it watches (its default when not given); None when not established
+    monitor_given: bool  # monitor= was passed
+    mode: str | None  # mode= when given as a string
+    save_best_only: bool | None  # ModelCheckpoint: established value (False when not given)
+    path_fields: tuple[str, ...] | None  # `{field}`s of a literal ModelCheckpoint filepath; None: not established
+    adds_keys: frozenset[str]  # keys the callback itself writes into the logs (ReduceLROnPlateau: lr)
+    node: ast.AST = dataclasses.field(compare=False, repr=False)
+    monitor_node: ast.AST | None = dataclasses.field(default=None, compare=False, repr=False)
+    path_node: ast.AST | None = dataclasses.field(default=None, compare=False, repr=False)
+    path: str | None = None  # the checkpoint path when it is one string constant
+
+
+@dataclasses.dataclass(frozen=True)
+class HistoryRead:
+    """`history.history["key"]` read from the result of a fit() call."""
+
+    key: str
+    node: ast.AST = dataclasses.field(compare=False, repr=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainingCall:
+    """A fit() of the compiled model, after this compile() and before the next one."""
+
+    method: str  # "fit" or "fit_generator"
+    validation: bool | None  # validation_data / validation_split given; None when not established
+    callbacks: tuple[CallbackFact, ...] | None  # None when the list is not established or not all Keras's
+    history_reads: tuple[HistoryRead, ...]
+    node: ast.Call = dataclasses.field(compare=False, repr=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class LoggedMetric:
+    """One metrics entry of compile() and the history key it logs, per line (the keys Keras may
+    choose between on that line). A line absent from `keys` is not established; an empty set means
+    the entry is not a metric there (a positional argument read as loss_weights)."""
+
+    shown: str  # as written, for messages
+    keys: tuple[tuple[Line, frozenset[str]], ...]
+    weighted: bool = False  # from weighted_metrics: may also be logged as weighted_<key>
+    # Default names that Keras makes unique with a numeric suffix (auc, auc_1, ...).
+    numbered: bool = False
+
+    def on(self, line: Line) -> frozenset[str] | None:
+        for key_line, keys in self.keys:
+            if key_line == line:
+                return keys
+        return None
+
+
+@dataclasses.dataclass(frozen=True)
+class LoggedKeys:
+    """The keys a compiled model logs (in the fit() history and the callbacks' logs), without the
+    `val_` copies, on the lines where every metric entry is established."""
+
+    metrics: tuple[LoggedMetric, ...]
+    prefixes: tuple[str, ...]  # output-name prefixes ("" for a single output); may hold both forms
+    lines: frozenset[Line]
+
+    def keys(self, line: Line) -> frozenset[str] | None:
+        """Every key that may be logged on `line` (a superset), or None when not established."""
+        if line not in self.lines:
+            return None
+        keys = {"loss"}
+        keys.update(f"{prefix}loss" for prefix in self.prefixes if prefix)
+        for metric in self.metrics:
+            for key in metric.on(line) or ():
+                for prefix in self.prefixes:
+                    keys.add(prefix + key)
+                    if metric.weighted:
+                        keys.add(f"{prefix}weighted_{key}")
+        return frozenset(keys)
+
+
+@dataclasses.dataclass(frozen=True)
 class CompileSite:
     """One compile() call seen from one model output (a multi-output model gives one per output)."""
 
@@ -170,6 +293,16 @@ class CompileSite:
     double_star: bool  # an unresolved **kwargs: other keywords may be present
     # Activation strings of layers first seen before this compile() (each checked once per file).
     layer_activations: tuple[LayerActivation, ...] = ()
+    optimizer: OptimizerFact | None = None  # the optimizer object passed, when established
+    # fit() calls of the compiled model and the keys it logs (on the first site of a compile() only).
+    training: tuple[TrainingCall, ...] = ()
+    logged: LoggedKeys | None = None
+    # Methods called on the compiled model after this compile() ("__call__": applied to tensors inside
+    # another model); empty when none was seen.
+    usage: frozenset[str] = frozenset()
+    # The file trains or evaluates some compiled model (this one or another): a compiled model the
+    # file never trains while it trains others is a compile() whose loss never runs.
+    file_trains: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

@@ -23,8 +23,10 @@ from keraslint.analysis.records import (
     MetricsArgument,
     Output,
 )
+from keraslint.analysis.optimizers import optimizer_fact
+from keraslint.analysis.training import logged_keys, training_calls
 from keraslint.analysis.values import CallV, Const, DictV, Ref, Seq, Value
-from keraslint.lines import ALL_LINES, Line
+from keraslint.lines import ALL_LINES, API_TF, Line
 
 _LOSSES = "keras.losses."
 _METRICS = "keras.metrics."
@@ -41,18 +43,37 @@ def build_sites(evaluator: Evaluator) -> tuple[CompileSite, ...]:
     for record in evaluator.call_compiles:
         by_call.setdefault(id(record.call), []).append(record)
     sites: list[CompileSite] = []
+    trains = any(record.uses & catalogue.TRAINING_METHODS for record in (*evaluator.compiles, *evaluator.call_compiles))
     for raw in evaluator.compiles:
         labels: list[Value] = []
+        fits = list(raw.training)
+        uses = set(raw.uses)
         callers = by_call.get(id(raw.call))
         if callers and all(_same_facts(callers[0], other) for other in callers[1:]):
             for caller in callers:
                 labels.extend(caller.labels)
+                fits.extend(caller.training)
+                uses |= caller.uses
             labels.extend(raw.labels)
             raw = callers[0]
         else:
             labels.extend(raw.labels)
-        sites.extend(_expand(raw, _label_facts(labels)))
+        sites.extend(_with_training(_expand(raw, _label_facts(labels)), raw, fits, evaluator, frozenset(uses), trains))
     return tuple(sites)
+
+
+def _with_training(sites: list[CompileSite], raw: RawCompile, fits: list, evaluator: Evaluator,
+                   uses: frozenset[str] = frozenset(), trains: bool = False) -> list[CompileSite]:
+    """The optimizer on every site of a compile(); its fit() calls and logged keys on the first."""
+    optimizer = _argument(raw.keywords, raw.positional, "optimizer", 0)
+    optimizer = optimizer_fact(optimizer[0]) if optimizer is not None else None
+    training = training_calls(fits, getattr(evaluator, "module", None))
+    logged = logged_keys(raw, API_TF in evaluator.apis) if training else None
+    return [
+        dataclasses.replace(site, optimizer=optimizer, training=training if index == 0 else (),
+                            logged=logged if index == 0 else None, usage=uses, file_trains=trains)
+        for index, site in enumerate(sites)
+    ]
 
 
 def _label_facts(values: list[Value]) -> tuple[LabelFact, ...]:
@@ -297,9 +318,26 @@ def metric_fact(value: Value, report_node: ast.AST) -> MetricFact | None:
                 threshold = float(given.value)
             else:
                 known = False
-        return MetricFact(MetricForm.INSTANCE, name, report_node, value_node, threshold, known)
+        constants = tuple(
+            (key, _constant(given)) for key, given in value.kwargs if _constant(given) is not _NOT_CONSTANT
+        )
+        unknown = frozenset(key for key, given in value.kwargs if _constant(given) is _NOT_CONSTANT)
+        return MetricFact(MetricForm.INSTANCE, name, report_node, value_node, threshold, known, constants, unknown,
+                          len(value.args), value.has_star)
     if isinstance(value, Ref) and value.name.startswith(_METRICS):
         name = value.name[len(_METRICS) :]
         form = MetricForm.CLASS if name[:1].isupper() else MetricForm.FUNCTION
         return MetricFact(form, name, report_node, None)
     return None
+
+
+_NOT_CONSTANT = object()
+
+
+def _constant(value: Value) -> object:
+    """The Python constant a value establishes (a tuple for a sequence of constants), or _NOT_CONSTANT."""
+    if isinstance(value, Const):
+        return value.value
+    if isinstance(value, Seq) and all(isinstance(item, Const) for item in value.items):
+        return tuple(item.value for item in value.items)
+    return _NOT_CONSTANT

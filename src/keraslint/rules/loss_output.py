@@ -291,11 +291,14 @@ model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(
 
 class SigmoidWithCategoricalCrossentropy(Rule):
     """## What it does
-    Flags categorical crossentropy on a sigmoid output with two or more units.
+    Flags categorical or sparse categorical crossentropy on a sigmoid output with two or more units.
 
     ## Why is this bad?
     It trains about as well as a softmax, but the outputs no longer sum to one, so `predict()`
-    does not return a distribution over the classes that callers expect.
+    does not return a distribution over the classes that callers expect. With the sparse loss the
+    TensorFlow backend of tf.keras 2.6+ and Keras 3 trains the sigmoid's logits as a softmax; older
+    versions take the log of the true class's sigmoid alone (keras backend
+    `sparse_categorical_crossentropy`, no normalisation), which pushes no other class down.
 
     ## Fix safety
     Replacing the activation string with `"softmax"` is safe and applied.
@@ -303,7 +306,7 @@ class SigmoidWithCategoricalCrossentropy(Rule):
 
     code = "KER106"
     name = "sigmoid-with-categorical-crossentropy"
-    summary = "categorical crossentropy on a sigmoid output of width >= 2"
+    summary = "categorical / sparse categorical crossentropy on a sigmoid output of width >= 2"
     severity = Severity.STYLE
     true_on = ALL_LINES
     fix_safety = FixSafety.SAFE
@@ -329,7 +332,7 @@ model.compile(loss="categorical_crossentropy", optimizer="sgd")
 
     def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
         loss, output = site.loss, site.output
-        if loss is None or output is None or loss.kind != catalogue.CCE:
+        if loss is None or output is None or loss.kind not in (catalogue.CCE, catalogue.SCCE):
             return
         if output.activation != catalogue.SIGMOID or output.width is None or output.width < 2:
             return

@@ -1,0 +1,426 @@
+"""Facts about training a compiled model: its fit() calls (callbacks, validation, the reads of the
+returned history) and the keys the model logs on each Keras line (keras-semantics section 6.11).
+
+Built once per compile() from the evaluator's raw records; anything not established is None.
+"""
+
+from __future__ import annotations
+
+import ast
+import string
+from typing import Iterable, Sequence
+
+from keraslint import catalogue
+from keraslint.analysis.records import (
+    CallbackFact,
+    HistoryRead,
+    LoggedKeys,
+    LoggedMetric,
+    Output,
+    TrainingCall,
+)
+from keraslint.analysis.values import CallV, Const, DictV, FuncV, Ref, Seq, Value
+from keraslint.lines import ALL_LINES, Line
+
+L1, L2, L3, L4, L5 = Line.L1, Line.L2, Line.L3, Line.L4, Line.L5
+_CALLBACKS = "keras.callbacks."
+_METRICS = "keras.metrics."
+# Positional index of `monitor` and of ModelCheckpoint's filepath / save_best_only.
+_MONITOR_POSITION = {"EarlyStopping": 0, "ModelCheckpoint": 1, "ReduceLROnPlateau": 0}
+# Positional index of `callbacks` and the last positional index that is not validation.
+_FIT_POSITIONS = {"fit": (5, 5), "fit_generator": (4, 4)}
+_KERAS2_LINES = frozenset({L2, L3, L4})
+
+
+# --- fit() calls -------------------------------------------------------------------------------
+
+
+def training_calls(raws: Iterable[tuple], module: ast.Module | None) -> tuple[TrainingCall, ...]:
+    """TrainingCall records of the evaluator's raw fit() calls, once per call node."""
+    calls = []
+    seen: set[int] = set()
+    reads: dict[int, tuple[HistoryRead, ...]] | None = None
+    for method, node, args, kwargs, has_star in raws:
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if reads is None:
+            reads = history_reads(module) if module is not None else {}
+        callbacks_position, last_plain = _FIT_POSITIONS.get(method, (None, -1))
+        calls.append(
+            TrainingCall(
+                method,
+                _validation(args, kwargs, has_star, last_plain),
+                _callbacks(args, kwargs, has_star, callbacks_position),
+                reads.get(id(node), ()),
+                node,
+            )
+        )
+    return tuple(calls)
+
+
+def _validation(args, kwargs: dict[str, Value], has_star: bool, last_plain: int) -> bool | None:
+    """Whether fit() validates (so that val_ keys are logged); None when not established."""
+    if has_star or len(args) > last_plain + 1:
+        return None
+    data = kwargs.get("validation_data")
+    split = kwargs.get("validation_split")
+    if data is not None and not (isinstance(data, Const) and data.value is None):
+        return True
+    if split is not None:
+        if isinstance(split, Const) and isinstance(split.value, (int, float)) and not isinstance(split.value, bool):
+            return split.value > 0
+        return None
+    return False
+
+
+def _callbacks(args, kwargs: dict[str, Value], has_star: bool, position: int | None):
+    if has_star:
+        return None
+    given = kwargs.get("callbacks")
+    if given is None and position is not None and len(args) > position:
+        given = args[position]
+    if given is None or (isinstance(given, Const) and given.value is None):
+        return ()
+    if not isinstance(given, Seq):
+        return None
+    facts = []
+    for item in given.items:
+        fact = callback_fact(item)
+        if fact is None:
+            return None  # a callback of the project's own may write keys into the logs
+        facts.append(fact)
+    return tuple(facts)
+
+
+def callback_fact(value: Value) -> CallbackFact | None:
+    """A Keras callback object; None for anything else (a callback class of the project's own)."""
+    if not isinstance(value, CallV) or not value.callee.startswith(_CALLBACKS):
+        return None
+    kind = value.callee[len(_CALLBACKS) :]
+    adds = catalogue.CALLBACK_ADDED_KEYS.get(kind, frozenset())
+    if kind not in catalogue.MONITOR_CALLBACKS:
+        if kind in catalogue.OTHER_KERAS_CALLBACKS:
+            return CallbackFact(kind, None, False, None, None, (), adds, value.node)
+        return None  # LambdaCallback and others may write into the logs
+    if value.has_star:
+        return CallbackFact(kind, None, True, None, None, None, adds, value.node)
+    position = _MONITOR_POSITION[kind]
+    monitor_value = _param(value, position, "monitor")
+    monitor_node = value.arg_node(position, "monitor")
+    if monitor_value is None:
+        monitor, given = catalogue.MONITOR_CALLBACKS[kind], False
+    else:
+        text = monitor_value.value if isinstance(monitor_value, Const) else None
+        monitor, given = (text if isinstance(text, str) else None), True
+    mode_value = value.kwarg("mode")
+    mode = mode_value.value if isinstance(mode_value, Const) and isinstance(mode_value.value, str) else None
+    save_best_only: bool | None = None
+    path_fields: tuple[str, ...] | None = ()
+    path_node = None
+    path = None
+    if kind == "ModelCheckpoint":
+        best = _param(value, 3, "save_best_only")
+        if best is None:
+            save_best_only = False
+        elif isinstance(best, Const) and isinstance(best.value, bool):
+            save_best_only = best.value
+        path_node = value.arg_node(0, "filepath")
+        path_value = _param(value, 0, "filepath")
+        path_fields = _path_fields(path_value, path_node)
+        if isinstance(path_value, Const) and isinstance(path_value.value, str):
+            path = path_value.value
+    return CallbackFact(kind, monitor, given, mode, save_best_only, path_fields, adds, value.node,
+                        monitor_node, path_node, path)
+
+
+def _param(call: CallV, position: int, keyword: str) -> Value | None:
+    given = call.kwarg(keyword)
+    if given is None and position < len(call.args):
+        given = call.args[position]
+    return given
+
+
+def _path_fields(value: Value | None, node: ast.AST | None) -> tuple[str, ...] | None:
+    """The `{field}` names a checkpoint path formats with the logs, when the path is established:
+    a string constant, or an expression whose literal parts are all there is to format (an
+    f-string, `folder + "/w-{val_loss:.2f}.h5"`, `os.path.join(...)`)."""
+    if value is None:
+        return None
+    if isinstance(value, Const):
+        return _format_fields(value.value) if isinstance(value.value, str) else None
+    if node is None:
+        return None
+    pieces: list[str] = []
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "format":
+            return None  # the braces are formatted away before Keras sees them
+        if isinstance(inner, ast.BinOp) and isinstance(inner.op, ast.Mod):
+            return None
+        if isinstance(inner, ast.Constant) and isinstance(inner.value, str):
+            pieces.append(inner.value)
+    if not pieces:
+        return None
+    fields: list[str] = []
+    for piece in pieces:
+        found = _format_fields(piece)
+        if found is None:
+            return None
+        fields.extend(found)
+    return tuple(fields)
+
+
+def _format_fields(text: str) -> tuple[str, ...] | None:
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError:
+        return None
+    fields = []
+    for _literal, field, _spec, _conversion in parsed:
+        if field is None:
+            continue
+        if not field or field[0].isdigit():
+            return None  # positional fields: not the logs
+        fields.append(field.split(".")[0].split("[")[0])
+    return tuple(fields)
+
+
+# --- history.history["key"] reads ---------------------------------------------------------------
+
+
+def history_reads(module: ast.Module) -> dict[int, tuple[HistoryRead, ...]]:
+    """For each `name = model.fit(...)`: the `name.history["key"]` reads that follow it in the same
+    scope (up to a statement that binds the name again). Keyed by id() of the fit() call node."""
+    found: dict[int, tuple[HistoryRead, ...]] = {}
+
+    def block(statements: Sequence[ast.stmt], tails: list[Sequence[ast.stmt]]) -> None:
+        for index, statement in enumerate(statements):
+            rest = [statements[index + 1 :], *tails]
+            fit = _fit_assignment(statement)
+            if fit is not None:
+                name, call = fit
+                found[id(call)] = tuple(_reads_of(name, rest))
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                block(statement.body, [])  # a scope of its own
+                continue
+            # The body of a `with` always runs: what follows the statement follows its body too.
+            inherited = rest if isinstance(statement, (ast.With, ast.AsyncWith)) else []
+            for child in _child_blocks(statement):
+                block(child, inherited)
+
+    block(module.body, [])
+    return found
+
+
+def _fit_assignment(statement: ast.stmt) -> tuple[str, ast.Call] | None:
+    if not isinstance(statement, (ast.Assign, ast.AnnAssign)):
+        return None
+    targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+    value = statement.value
+    if len(targets) != 1 or not isinstance(targets[0], ast.Name) or not isinstance(value, ast.Call):
+        return None
+    func = value.func
+    if not isinstance(func, ast.Attribute) or func.attr not in catalogue.FIT_METHODS:
+        return None
+    return targets[0].id, value
+
+
+def _reads_of(name: str, blocks: list[Sequence[ast.stmt]]) -> list[HistoryRead]:
+    reads: list[HistoryRead] = []
+    for statements in blocks:
+        for statement in statements:
+            if _binds(statement, name):
+                return reads
+            for node in ast.walk(statement):
+                if (
+                    isinstance(node, ast.Subscript)
+                    and isinstance(node.ctx, ast.Load)
+                    and isinstance(node.value, ast.Attribute)
+                    and node.value.attr == "history"
+                    and isinstance(node.value.value, ast.Name)
+                    and node.value.value.id == name
+                    and isinstance(node.slice, ast.Constant)
+                    and isinstance(node.slice.value, str)
+                ):
+                    reads.append(HistoryRead(node.slice.value, node.slice))
+    return reads
+
+
+def _binds(statement: ast.stmt, name: str) -> bool:
+    for node in ast.walk(statement):
+        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, (ast.Store, ast.Del)):
+            return True
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+            return True
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+            (alias.asname or alias.name).split(".")[0] == name for alias in node.names
+        ):
+            return True
+    return False
+
+
+def _child_blocks(statement: ast.stmt) -> list[Sequence[ast.stmt]]:
+    blocks = []
+    for field in ("body", "orelse", "finalbody"):
+        inner = getattr(statement, field, None)
+        if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+            blocks.append(inner)
+    for handler in getattr(statement, "handlers", ()) or ():
+        blocks.append(handler.body)
+    for case in getattr(statement, "cases", ()) or ():
+        blocks.append(case.body)
+    return blocks
+
+
+# --- the keys a compiled model logs ---------------------------------------------------------------
+
+
+def logged_keys(raw, tf_api: bool) -> LoggedKeys | None:
+    """The keys the model of this compile() logs, per line; None when its metrics or output names
+    are not established. `tf_api`: the file uses tf.keras, whose Keras 2.3-era line also covers
+    TensorFlow 1.x (which logs 'acc' for 'accuracy')."""
+    if raw.double_star or getattr(raw.model, "custom_training", False):
+        return None
+    prefixes = _prefixes(raw)
+    if prefixes is None:
+        return None
+    entries: list[tuple[Value, bool, frozenset[Line]]] = []
+    keywords = raw.keywords
+    for keyword, weighted in (("metrics", False), ("weighted_metrics", True)):
+        if keyword in keywords:
+            entries.append((keywords[keyword][0], weighted, ALL_LINES))
+    positional = raw.positional
+    if "metrics" not in keywords:
+        if len(positional) > 2:
+            entries.append((positional[2][0], False, frozenset(ALL_LINES - {L5})))
+        if len(positional) > 3:
+            entries.append((positional[3][0], False, frozenset({L5})))
+    metrics: list[LoggedMetric] = []
+    lines = set(ALL_LINES)
+    for value, weighted, applies in entries:
+        elements = _elements(value)
+        if elements is None:
+            return None
+        for element in elements:
+            metric = _logged_metric(element, weighted, applies, tf_api)
+            if metric is None:
+                return None
+            lines &= {line for line, _ in metric.keys}
+            metrics.append(metric)
+    return LoggedKeys(tuple(metrics), prefixes, frozenset(lines))
+
+
+def _prefixes(raw) -> tuple[str, ...] | None:
+    outputs = raw.model.outputs
+    if outputs is None:
+        return ("",)
+    names: set[str] = set()
+    keys = raw.model.output_keys
+    for index, output in enumerate(outputs):
+        if not isinstance(output, Output) or output.name is None:
+            return None  # an unnamed output layer: Keras names it (dense_3, ...)
+        names.add(output.name)
+        if keys is not None:
+            if not isinstance(keys[index], str):
+                return None
+            names.add(keys[index])
+    return ("", *sorted(f"{name}_" for name in names))
+
+
+def _elements(value: Value) -> list[Value] | None:
+    """The metric values inside a metrics argument (lists, per-output lists and dicts)."""
+    if isinstance(value, Const) and value.value is None:
+        return []
+    if isinstance(value, Seq):
+        items: list[Value] = []
+        for item in value.items:
+            if isinstance(item, (Seq, DictV)) or (isinstance(item, Const) and item.value is None):
+                inner = _elements(item)
+                if inner is None:
+                    return None
+                items.extend(inner)
+            else:
+                items.append(item)
+        return items
+    if isinstance(value, DictV):
+        items = []
+        for _key, item in value.items:
+            inner = _elements(item) if isinstance(item, (Seq, DictV)) else [item]
+            if inner is None:
+                return None
+            items.extend(inner)
+        return items
+    return [value]
+
+
+def _logged_metric(value: Value, weighted: bool, applies: frozenset[Line], tf_api: bool) -> LoggedMetric | None:
+    found = _metric_keys(value, tf_api)
+    if found is None:
+        return None
+    shown, keys, numbered = found
+    per_line = []
+    for line in sorted(ALL_LINES):
+        if line not in applies:
+            per_line.append((line, frozenset()))  # not a metric on this line
+        elif line in keys:
+            per_line.append((line, keys[line]))
+    return LoggedMetric(shown, tuple(per_line), weighted, numbered)
+
+
+def _metric_keys(value: Value, tf_api: bool) -> tuple[str, dict[Line, frozenset[str]], bool] | None:
+    """(as written, {line: keys it may log}, numbered) for one metric; None when not established."""
+    if isinstance(value, Const) and isinstance(value.value, str):
+        return _string_keys(value.value, tf_api)
+    if isinstance(value, CallV) and value.callee.startswith(_METRICS) and not value.has_star:
+        name = value.callee[len(_METRICS) :]
+        given = value.kwarg("name")
+        if given is not None:
+            if not (isinstance(given, Const) and isinstance(given.value, str)):
+                return None
+            return f"{name}(name={given.value!r})", dict.fromkeys(ALL_LINES - {L1}, frozenset({given.value})), False
+        numbered = name in catalogue.NUMBERED_METRIC_CLASSES
+        if name not in catalogue.METRIC_DEFAULT_NAMES or (value.args and not numbered) or len(value.args) > 2:
+            return None  # a positional argument may be the name (BinaryAccuracy("acc"))
+        keys = _default_keys(name)
+        return f"{name}()", keys, numbered
+    if isinstance(value, Ref) and value.name.startswith(_METRICS):
+        name = value.name[len(_METRICS) :]
+        canonical = catalogue.L1_METRIC_FUNCTION_NAMES.get(name)
+        if canonical is None:
+            return None
+        return name, dict.fromkeys(ALL_LINES, frozenset({canonical, name})), False
+    if isinstance(value, FuncV):
+        return value.node.name, dict.fromkeys(ALL_LINES, frozenset({value.node.name})), False
+    return None
+
+
+def _default_keys(class_name: str) -> dict[Line, frozenset[str]]:
+    default = catalogue.METRIC_DEFAULT_NAMES[class_name]
+    keys = dict.fromkeys(_KERAS2_LINES, frozenset({default}))
+    keys[L5] = frozenset({catalogue.METRIC_DEFAULT_NAMES_L5.get(class_name, default)})
+    return keys
+
+
+def _string_keys(text: str, tf_api: bool) -> tuple[str, dict[Line, frozenset[str]], bool]:
+    shown = repr(text)
+    written = frozenset({text})
+    if text in catalogue.ACCURACY_STRINGS:
+        # Keras 2.0-2.2 logs 'acc' for both (training.py@2.2.4 L398-400); later lines as written.
+        l2 = written | {"acc"} if tf_api else written  # tf.keras in TensorFlow 1.x also logs 'acc'
+        return shown, {L1: frozenset({"acc"}), L2: l2, L3: written, L4: written, L5: written}, False
+    if text.lower() in catalogue.ACCURACY_STRINGS:
+        both = frozenset({text, text.lower()})
+        return shown, {L3: both, L4: both, L5: both}, False
+    if text in ("crossentropy", "ce"):
+        return shown, {L1: frozenset({"ce"}), L2: written, L3: written, L4: written}, False
+    if text in catalogue.METRIC_DEFAULT_NAMES:
+        # A class name: Keras 2 logs the default name of the object it builds, Keras 3 the string.
+        keys = {line: written | names for line, names in _default_keys(text).items()}
+        return shown, keys, text in catalogue.NUMBERED_METRIC_CLASSES
+    keys = dict.fromkeys(ALL_LINES - {L1}, written)
+    function_name = catalogue.L1_METRIC_FUNCTION_NAMES.get(text)
+    if function_name is not None:
+        keys[L1] = frozenset({function_name})
+        if tf_api:  # TensorFlow 1.x's tf.keras names the function too (training_utils get_metric_name)
+            keys[L2] = written | {function_name}
+    return shown, keys, False

@@ -1,0 +1,112 @@
+"""KER306: optimizer arguments that the new optimizers (TF 2.11+, tf-keras, Keras 3) drop."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from keraslint import catalogue
+from keraslint.analysis.records import CompileSite, FixSafety, Severity
+from keraslint.diagnostics import Fix
+from keraslint.fixes import rename_keyword_fix
+from keraslint.lines import Line
+from keraslint.rules.base import Finding, Rule, RuleContext
+
+L1, L3, L4, L5 = Line.L1, Line.L3, Line.L4, Line.L5
+# Where keras.optimizers.X is the new optimizer. L3 only from TF 2.11 on: the words say so.
+_NEW_API = frozenset({L3, L4, L5})
+_KERAS2_WORDS = {L3: "TF 2.11-2.15", L4: "tf-keras"}
+
+
+def _keras2(lines: frozenset[Line]) -> str:
+    return "/".join(_KERAS2_WORDS[line] for line in sorted(lines & {L3, L4}))
+
+
+class LegacyOptimizerArgument(Rule):
+    """## What it does
+    Flags `lr=` or `decay=` given to an optimizer of the new API (`keras.optimizers.Adam(...)`,
+    not `keras.optimizers.legacy.Adam(...)`) that reaches `compile()`, directly, through a variable
+    or from a helper of the module.
+
+    ## Why is this bad?
+    From TF 2.11 on (and in tf-keras) `keras.optimizers.Adam` is the new optimizer: it drops `lr=`
+    with a log line and trains at its default learning rate (0.001, SGD 0.01), and raises
+    ValueError for `decay=`. Keras 3 raises ValueError for `lr=` and ignores `decay=` with a warning:
+    no decay happens. Keras 2.0-2.10 accept both (Keras 2.0-2.2 know only `lr`). An `lr=` equal to the
+    default learning rate changes nothing where it is dropped: then only Keras 3 is named. The `legacy`
+    optimizers keep both on tf.keras; a learning rate passed by position (`Adam(0.01)`) is fine
+    everywhere: neither is flagged.
+
+    ## Fix safety
+    `learning_rate=` means the same on Keras 2.3 and every later version: safe, applied, unless
+    Keras 2.0-2.2 may run (it has no `learning_rate`): unsafe there. `decay=` has no one-word
+    replacement (a `keras.optimizers.schedules.InverseTimeDecay` learning rate): not applied.
+    """
+
+    code = "KER306"
+    name = "legacy-optimizer-argument"
+    summary = "lr= / decay= on an optimizer of the new API (ignored or rejected from TF 2.11 on)"
+    severity = Severity.DEGRADED
+    true_on = _NEW_API
+    wrong_on_note = "TF 2.11-2.15, tf-keras, Keras 3"
+    fix_safety = FixSafety.SAFE
+    fix_applied = True
+    example = """\
+from tensorflow import keras
+
+model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+model.compile(optimizer=keras.optimizers.Adam(lr=0.01), loss="categorical_crossentropy")
+"""
+    use_instead = """\
+from tensorflow import keras
+
+model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categorical_crossentropy")
+"""
+
+    def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
+        optimizer = site.optimizer
+        if optimizer is None or optimizer.legacy or optimizer.name not in catalogue.OPTIMIZER_DEFAULT_LEARNING_RATES:
+            return
+        lines = context.lines & _NEW_API
+        if not lines:
+            return
+        shown = f"{optimizer.name}()"
+        if "lr" in optimizer.given:
+            default = catalogue.OPTIMIZER_DEFAULT_LEARNING_RATES[optimizer.name]
+            ignored_harmlessly = optimizer.constant("lr", None) == default  # dropped, but it was the default
+            bad = lines if "learning_rate" not in optimizer.given and not ignored_harmlessly else lines & {L5}
+            if bad:
+                parts = []
+                if bad & {L3, L4}:
+                    parts.append(f"ignored on {_keras2(bad)} (trains at {default})")
+                if L5 in bad:
+                    parts.append("ValueError on Keras 3")
+                yield Finding(
+                    optimizer.keyword_node("lr") or optimizer.node,
+                    f"lr= on {shown} of the new optimizer API: {', '.join(parts)}",
+                    self._lr_fix(optimizer, context),
+                    Severity.DEGRADED if bad & {L3, L4} else Severity.CRASH,
+                )
+        if "decay" in optimizer.given:
+            harmless_on_keras3 = optimizer.constant("decay", "unknown") in (None, 0, 0.0)
+            bad = lines - ({L5} if harmless_on_keras3 else set())
+            if bad:
+                parts = []
+                if bad & {L3, L4}:
+                    parts.append(f"ValueError on {_keras2(bad)}")
+                if L5 in bad:
+                    parts.append("ignored on Keras 3 (no decay)")
+                yield Finding(
+                    optimizer.keyword_node("decay") or optimizer.node,
+                    f"decay= on {shown} of the new optimizer API: {', '.join(parts)}",
+                    None,
+                    Severity.CRASH if bad & {L3, L4} else Severity.DEGRADED,
+                )
+
+    @staticmethod
+    def _lr_fix(optimizer, context: RuleContext) -> Fix | None:
+        if "learning_rate" in optimizer.given:
+            return None
+        if optimizer.keyword_node("lr") is None:
+            return None  # passed through **kwargs
+        return rename_keyword_fix(optimizer.node, "lr", "learning_rate", safe=L1 not in context.lines)
