@@ -37,9 +37,6 @@ RULE_FIXTURES = sorted(FIXTURES.glob("KER*.py"))
 # its annotations have columns (the failure message of that test lists them).
 WITHOUT_COLUMNS = frozenset(
     {
-        "KER101_binary_crossentropy_on_softmax__training_overrides.py",
-        "KER201_ambiguous_accuracy__model_shapes.py",
-        "KER305_unknown_identifier__classes.py",
     }
 )
 

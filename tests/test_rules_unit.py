@@ -622,10 +622,6 @@ class TestKER201:
         assert finding.fix is not None and finding.fix.safe
         assert applied(finding.fix, f'"{text}"') == f'BinaryAccuracy(name="{text}")'
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "keras-semantics §1/§3.5 and rules.md: v1 graph mode selects training_v1 (L2 metric resolution) in tf.keras "
-        ">= 2.2 and tf-keras; Keras 3 has no such path, yet RuleContext.metric_lines maps every line, L5 included, "
-        "to L2 in graph mode: with keras-version 3 a graph-mode file is told 'on Keras 2.3/TF 2.0-2.1'"))
     def test_graph_mode_does_not_apply_to_keras_3(self) -> None:
         compile_site = site(output(10, SOFTMAX), bce(), (string_metric("accuracy"),))
         assert check("KER201", compile_site, {L5}, graph_mode=True) == []
@@ -1337,9 +1333,6 @@ class TestKER305Activations:
         # (tf-keras does), which the report lists.
         assert len(check("KER305", site(None, None, layer_activations=activations), {L5})) == 1
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "keras-semantics §3.4: tf-keras accepts 'Softmax' (the Softmax layer); the message says no Keras version "
-        "accepts it"))
     def test_capitalised_softmax_message_does_not_deny_tf_keras(self) -> None:
         activations = (LayerActivation("Softmax", expr("'Softmax'")),)
         finding = single(check("KER305", site(None, None, layer_activations=activations), {L5}))

@@ -30,7 +30,9 @@ def target_lines(facts: FileFacts, target: targeting.Target) -> tuple[frozenset[
     evidence = facts.evidence
     lines, reason = target.lines_for(evidence.apis)
     refined = refine(lines, evidence)
-    if refined != lines:
+    if not refined:
+        reason = "none: the file uses APIs of no Keras line keraslint knows (" + ", ".join(evidence.reasons) + ")"
+    elif refined != lines:
         reason += ", narrowed by the file's own imports and APIs"
         if evidence.reasons:
             reason += f" ({', '.join(evidence.reasons)})"
@@ -81,6 +83,8 @@ def run_rules(
 
     if lines is None:
         lines, _reason = target_lines(facts, target)
+        if not lines:
+            return []  # the file's APIs exist on no Keras line keraslint knows
     evidence = facts.evidence
     context = RuleContext(lines or ALL_LINES, evidence.graph_mode, evidence.apis, evidence.custom_objects)
     selected = ALL_RULES if rules is None else rules

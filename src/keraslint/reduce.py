@@ -12,11 +12,13 @@ import ast
 import re
 
 from keraslint import catalogue
+from keraslint.analysis import api_lines
 from keraslint.catalogue import READ_ONLY_METHODS
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 KERAS_ROOTS = frozenset({"keras", "tensorflow", "tf_keras"})
+_EVIDENCE_IMPORTS = KERAS_ROOTS | api_lines.EVIDENCE_ROOTS
 
 
 def might_be_keras(source: str) -> bool:
@@ -37,10 +39,11 @@ def split_lines(source: str) -> list[str]:
 
 
 def _imports_keras(statement: ast.stmt) -> bool:
+    """An import of Keras, or of a module whose presence is version evidence (tensorflow_hub, ...)."""
     if isinstance(statement, ast.Import):
-        return any(alias.name.split(".")[0] in KERAS_ROOTS for alias in statement.names)
+        return any(alias.name.split(".")[0] in _EVIDENCE_IMPORTS for alias in statement.names)
     if isinstance(statement, ast.ImportFrom):
-        return statement.level == 0 and (statement.module or "").split(".")[0] in KERAS_ROOTS
+        return statement.level == 0 and (statement.module or "").split(".")[0] in _EVIDENCE_IMPORTS
     return False
 
 
@@ -153,7 +156,7 @@ def _select(statements: list[ast.stmt], lines: list[str], in_function: bool) -> 
 
 # A statement that builds a layer with an activation is a fact of its own (KER305 checks the
 # spelling), whether or not a compiled model uses the layer.
-_MODULE_INHERENT = catalogue.EVIDENCE_WORDS | {"activation", "Activation"}
+_MODULE_INHERENT = catalogue.EVIDENCE_WORDS | api_lines.EVIDENCE_WORDS | {"activation", "Activation"}
 
 
 def _functions_using(infos, lines: list[str], words: frozenset[str]) -> set[str]:

@@ -15,6 +15,7 @@ from typing import Iterable, Sequence
 
 from keraslint import catalogue
 from keraslint.analysis import models
+from keraslint.analysis.evidence import VersionEvidence
 from keraslint.analysis.names import canonical
 from keraslint.analysis.values import (
     UNKNOWN,
@@ -54,8 +55,6 @@ class RawCompile:
     keywords: dict[str, tuple[Value, ast.expr]]
     keyword_nodes: dict[str, ast.keyword]
     double_star: bool  # an unresolved **kwargs: other keywords may be present
-    # Every (activation string, its node) given to a Keras layer in the file so far.
-    layer_activations: list[tuple[str, ast.AST]]
     # Label values passed to fit()/evaluate()/train_on_batch() on this model after this compile.
     labels: list[Value] = dataclasses.field(default_factory=list)
     # fit() calls on this model after this compile: (method, call node, args, kwargs, has_star).
@@ -93,6 +92,7 @@ class Evaluator:
         self.keras3_evidence = False
         self.graph_mode = False
         self.custom_objects = False  # a custom-object registry is used: unknown spellings may resolve
+        self.version_evidence = VersionEvidence()  # the lines the file's own APIs exist on
         # ids of statements the facts do not need (module level and function bodies)
         self._skipped = skipped
         self._depth = 0  # branch depth
@@ -103,8 +103,8 @@ class Evaluator:
         self._pending_functions: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, Env]] = []
         self._classes: list[list] = []  # each class's methods, for attributes shared between them
         self._seen_compile_calls: set[int] = set()
+        # Every (activation string, its node) given to a Keras layer in the file.
         self.layer_activations: list[tuple[str, ast.AST]] = []
-        self._activations_checked = 0
         # compile() calls met while following a call of a module function (a builder that compiles).
         self.call_compiles: list[RawCompile] = []
         # Following calls of module functions is bounded: per file, and never into recursion.
@@ -377,6 +377,7 @@ class Evaluator:
     def ref(self, dotted: str, imported: bool = False) -> Ref:
         """A Ref by canonical name; `imported` records the import style (API) the file uses."""
         name, api = canonical(dotted)
+        self.version_evidence.name(dotted, name, api)
         if api is not None:
             if imported or dotted.startswith("tensorflow."):  # `import tensorflow as tf` ... tf.keras.X
                 self.apis.add(api)
@@ -577,6 +578,7 @@ class Evaluator:
             return Const(len(args[0].items), node)
         if name == "int" and len(args) == 1 and isinstance(args[0], Const) and isinstance(args[0].value, int):
             return args[0]
+        self.version_evidence.call(name, (key for key, _ in kwargs))
         call = CallV(name, args, kwargs, node, has_star)
         if name.startswith(models.LAYER_PREFIX):
             self._note_activation_string(call)
@@ -638,6 +640,8 @@ class Evaluator:
         return ModelV(None, output, depth=self._depth, node=node)
 
     def _model_method(self, model: ModelV, method: str, node: ast.Call, env: Env) -> Value:
+        self.version_evidence.model_method(method, (keyword.arg for keyword in node.keywords if keyword.arg),
+                                           model.layers is not None)
         if method == "compile":
             if model.own_compile:
                 self._eval_arguments(node, env)  # the class's own compile(): not Keras's arguments
@@ -687,11 +691,7 @@ class Evaluator:
             else:
                 keywords[keyword.arg] = (value, keyword.value)
                 keyword_nodes[keyword.arg] = keyword
-        # Each layer activation string is checked with the first compile() after it, once per file.
-        activations = self.layer_activations[self._activations_checked :]
-        self._activations_checked = len(self.layer_activations)
-        record = RawCompile(node, model, models.model_output(model), positional, keywords, keyword_nodes, double_star,
-                            activations)
+        record = RawCompile(node, model, models.model_output(model), positional, keywords, keyword_nodes, double_star)
         model.compiles.append(record)
         if not self._record:
             self.call_compiles.append(record)

@@ -67,7 +67,9 @@ def file_facts(source: str, tree: ast.Module | None = None, *, slice_statements:
 def _evidence(evaluator: Evaluator) -> Evidence:
     apis = frozenset(evaluator.apis)
     graph_mode = evaluator.graph_mode and bool(apis) and API_KERAS not in apis
-    return Evidence(apis, evaluator.keras3_evidence, graph_mode, custom_objects=evaluator.custom_objects)
+    versions = evaluator.version_evidence
+    return Evidence(apis, evaluator.keras3_evidence, graph_mode, versions.possible, tuple(versions.reasons),
+                    custom_objects=evaluator.custom_objects)
 
 
 # Lines an import style can reach: tf.keras never ran Keras 2.0-2.2; `import keras` is never tf-keras.
@@ -80,7 +82,10 @@ _API_LINES = {
 
 def refine(lines: frozenset[Line], evidence: Evidence) -> frozenset[Line]:
     """The target lines narrowed by the file's own evidence (rules.md, Version targeting): Keras-3-only
-    modules, the import style, APIs that exist on some lines only. Never empty."""
+    modules, the import style, APIs that exist on some lines only. Empty only for a file whose APIs
+    exist on no line (pre-Keras 2 code)."""
+    if not evidence.possible:
+        return frozenset()  # APIs of no line keraslint knows (Keras 1): nothing is checked
     if evidence.keras3_only:
         return frozenset({Line.L5})
     if evidence.apis:

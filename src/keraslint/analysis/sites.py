@@ -59,6 +59,10 @@ def build_sites(evaluator: Evaluator) -> tuple[CompileSite, ...]:
         else:
             labels.extend(raw.labels)
         sites.extend(_with_training(_expand(raw, _label_facts(labels)), raw, fits, evaluator, frozenset(uses), trains))
+    if sites:
+        # Layer activation strings are facts of the file, checked once: they ride on the first site.
+        activations = tuple(LayerActivation(text, node) for text, node in evaluator.layer_activations)
+        sites[0] = dataclasses.replace(sites[0], layer_activations=activations)
     return tuple(sites)
 
 
@@ -166,7 +170,6 @@ def _site(raw: RawCompile, output: Output | None, positional, keywords, per_outp
         positional=tuple(node for _, node in positional),
         keyword_nodes=tuple(raw.keyword_nodes.items()),
         double_star=raw.double_star,
-        layer_activations=tuple(LayerActivation(text, node) for text, node in raw.layer_activations) if first else (),
     )
 
 

@@ -29,8 +29,12 @@ class RuleContext:
 
     @property
     def metric_lines(self) -> frozenset[Line]:
-        """Lines whose rules resolve metric strings for this file."""
-        return frozenset({Line.L2}) if self.graph_mode else self.lines
+        """Lines whose rules resolve metric strings for this file. v1 graph mode sends tf.keras 2.x
+        (TF 2.2-2.15, tf-keras) down the Keras 2.3 / TF 2.0-2.1 path; Keras 3 has no such path."""
+        if not self.graph_mode:
+            return self.lines
+        keras_3 = self.lines & {Line.L5}
+        return keras_3 | (frozenset({Line.L2}) if self.lines - keras_3 else frozenset())
 
 
 @dataclasses.dataclass(frozen=True)

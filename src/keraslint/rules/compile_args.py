@@ -157,7 +157,9 @@ model.compile(optimizer="adam", loss="log_cosh")
                 if newest not in valid_on:
                     yield Finding(node, f"activation '{text}' does not exist on {where}: fails when the layer is built")
             elif text.lower() in catalogue.ACTIVATION_SPELLINGS and not (text == "Softmax" and newest == Line.L4):
-                yield Finding(node, f"activation '{text}' is case-sensitive: no Keras version accepts it (use '{text.lower()}')",
+                # tf-keras takes 'Softmax' (the layer's name, keras-semantics §3.4); other spellings fail everywhere.
+                nowhere = "not accepted on " + where if text == "Softmax" else "no Keras version accepts it"
+                yield Finding(node, f"activation '{text}' is case-sensitive: {nowhere} (use '{text.lower()}')",
                               _string_fix(node, text.lower()))
 
 

@@ -1,0 +1,111 @@
+"""The file's own APIs narrow the Keras lines it can run on (analysis/api_lines.py, docs/api-evidence.md)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from keraslint import engine, targeting
+from keraslint.analysis import api_lines
+from keraslint.analysis.facts import file_facts
+from keraslint.lines import ALL_LINES, Line
+
+L1, L2, L3, L4, L5 = Line.L1, Line.L2, Line.L3, Line.L4, Line.L5
+
+COMPILE = 'model = keras.Sequential([keras.layers.Dense(1)])\nmodel.compile(optimizer="adam", loss="mse")\n'
+
+
+def possible(source: str, *, slice_statements: bool = True) -> frozenset[Line]:
+    facts = file_facts(textwrap.dedent(source), slice_statements=slice_statements)
+    assert facts is not None
+    return facts.evidence.possible
+
+
+@pytest.mark.parametrize(
+    ("source", "lines"),
+    [
+        pytest.param("import keras\n" + COMPILE + "model.fit_generator(g, steps_per_epoch=3)\n",
+                     {L1, L2, L3, L4}, id="fit_generator: not Keras 3"),
+        pytest.param("import keras\nfrom keras.layers import Merge\n" + COMPILE, {L1}, id="Merge: Keras 2.0-2.1"),
+        pytest.param("import keras\nimport tensorflow_hub as hub\nlayer = hub.KerasLayer('url')\n" + COMPILE,
+                     {L2, L3, L4}, id="tensorflow_hub.KerasLayer"),
+        pytest.param("import tensorflow as tf\nfrom tensorflow import keras\n"
+                     "aug = tf.keras.layers.experimental.preprocessing.RandomFlip()\n" + COMPILE,
+                     {L3, L4}, id="experimental.preprocessing path and the layer name"),
+        pytest.param("import keras\nx = keras.ops.relu(1)\n" + COMPILE, {L5}, id="keras.ops"),
+        pytest.param("import keras\n" + COMPILE + "model.fit(x, y, nb_epoch=3)\n", {L1, L2, L3, L4},
+                     id="nb_epoch: Keras 2.0-2.3, or graph mode"),
+        pytest.param("import keras\nimport horovod.tensorflow.keras as hvd\n" + COMPILE, {L1, L2, L3},
+                     id="horovod: not TF 2.16+"),
+    ],
+)
+def test_apis_narrow_the_lines(source: str, lines: set[Line]) -> None:
+    assert possible(source) == frozenset(lines)
+    assert possible(source, slice_statements=False) == frozenset(lines)  # slicing keeps the evidence
+
+
+def test_private_module_trees_do_not_narrow() -> None:
+    # Keras 3's private tree has a Merge base class the public API never had.
+    assert possible("import keras\nfrom keras.src.layers.merging.base_merge import Merge\n" + COMPILE) == ALL_LINES
+
+
+def test_the_subject_of_a_rule_is_not_evidence() -> None:
+    # lr= is what KER306 reports on Keras 3: it must not remove Keras 3 from the lines.
+    source = "import keras\nopt = keras.optimizers.Adam(lr=0.01)\n" + COMPILE
+    assert possible(source) == ALL_LINES
+    assert "keras.optimizers.Adam(lr=)" in api_lines.API_FACTS  # still documented
+
+
+def test_an_unrelated_statement_holding_evidence_is_kept_by_the_slicer() -> None:
+    source = "import keras\nimport tensorflow_hub as hub\nunused = hub.KerasLayer('url')\n" + COMPILE
+    assert possible(source) == frozenset({L2, L3, L4})
+
+
+def test_keras_1_code_gets_no_findings() -> None:
+    source = textwrap.dedent(
+        """\
+        from keras.models import Sequential
+        from keras.layers import Dense
+        model = Sequential([Dense(10, activation="softmax", input_dim=4)])
+        model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+        model.fit(x, y, nb_epoch=2, show_accuracy=True)
+        """
+    )
+    assert possible(source) == frozenset()
+    assert engine.analyse(source, target=targeting.UNKNOWN_TARGET) == []
+    lines, reason, _sites = engine.explain(source)
+    assert lines == frozenset() and "show_accuracy" in reason
+
+
+def test_evidence_narrows_the_target_and_the_message_names_only_possible_lines() -> None:
+    source = textwrap.dedent(
+        """\
+        from keras.models import Sequential
+        from keras.layers import Dense
+        model = Sequential()
+        model.add(Dense(output_dim=64, input_dim=100))
+        model.add(Dense(10, activation="softmax"))
+        model.compile(loss="binary_crossentropy", optimizer="sgd", metrics=["accuracy"])
+        """
+    )
+    (finding,) = engine.analyse(source, target=targeting.UNKNOWN_TARGET)
+    assert finding.code == "KER201"
+    assert "Keras<=2.3/TF<=2.1" in finding.message  # output_dim= runs on Keras 2.0-2.3 only
+    lines, reason, _ = engine.explain(source)
+    assert lines == frozenset({L1, L2}) and "output_dim" in reason
+
+
+def test_an_explicit_setting_the_evidence_contradicts_is_kept() -> None:
+    # The project says Keras 3; the file uses fit_generator (gone there): the setting stands.
+    source = "import keras\n" + COMPILE + "model.fit_generator(g)\n"
+    facts = file_facts(source)
+    lines, _ = engine.target_lines(facts, targeting.Target(setting=frozenset({L5})))
+    assert lines == frozenset({L5})
+
+
+def test_every_entry_names_its_source() -> None:
+    for table in (api_lines.API_FACTS, api_lines.PATH_FACTS, api_lines.ROUTE_FACTS):
+        for key, fact in table.items():
+            assert fact.source.strip(), key
+            assert fact.possible <= ALL_LINES, key
