@@ -22,6 +22,7 @@ SOURCE = textwrap.dedent(
 
     model = keras.Sequential([layers.Dense(10, activation="sigmoid")])
     model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(x, [[1, 1, 0, 0, 0, 0, 0, 0, 0, 0]])  # multi-hot labels
     """
 )
 FIXED = textwrap.dedent(
@@ -32,6 +33,7 @@ FIXED = textwrap.dedent(
 
     model = keras.Sequential([layers.Dense(10, activation="sigmoid")])
     model.compile(optimizer="adam", loss="binary_crossentropy", metrics=[BinaryAccuracy(name="accuracy")])
+    model.fit(x, [[1, 1, 0, 0, 0, 0, 0, 0, 0, 0]])  # multi-hot labels
     """
 )
 # KER101 (documented unsafe fix, not applied) stays after --fix.
@@ -193,7 +195,8 @@ def test_internal_error_is_a_ker001_finding(tmp_path, capsys, monkeypatch) -> No
 )
 def test_noqa(tmp_path, capsys, comment: str, silenced: bool) -> None:
     path = tmp_path / "m.py"
-    path.write_text(SOURCE.rstrip("\n") + comment + "\n", encoding="utf-8")
+    compile_line = 'metrics=["accuracy"])\n'  # the comment goes on the reported line
+    path.write_text(SOURCE.replace(compile_line, compile_line[:-1] + comment + "\n"), encoding="utf-8")
     status, out, _ = run(capsys, "check", "--keras-version", "3", str(path))
     assert (status == 0) == silenced
     assert ("KER201" in out) != silenced

@@ -19,6 +19,7 @@ SOURCE = textwrap.dedent(
 
     model = keras.Sequential([layers.Dense(10, activation="sigmoid")])
     model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(x, [[1, 1, 0, 0, 0, 0, 0, 0, 0, 0]])  # multi-hot labels
     model.compile("adam", "binary_crossentropy", ["accuracy"])
     """
 )

@@ -152,6 +152,7 @@ SIGMOID_ACCURACY = textwrap.dedent(
 
     model = keras.Sequential([layers.Dense(10, activation="sigmoid")])
     model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(x, [[1, 1, 0, 0, 0, 0, 0, 0, 0, 0]])  # multi-hot labels
     """
 )
 KERAS3 = Settings("3")
@@ -167,6 +168,7 @@ def test_metric_fix_adds_import_after_the_last_import() -> None:
 
         model = keras.Sequential([layers.Dense(10, activation="sigmoid")])
         model.compile(optimizer="adam", loss="binary_crossentropy", metrics=[BinaryAccuracy(name="accuracy")])
+        model.fit(x, [[1, 1, 0, 0, 0, 0, 0, 0, 0, 0]])  # multi-hot labels
         """
     )
 
@@ -184,6 +186,7 @@ def test_import_follows_the_file_style(imports: str, expected: str) -> None:
         """\
         model = keras.Sequential([keras.layers.Dense(10, activation="sigmoid")])
         model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+        model.fit(x, [[1, 1, 0, 0, 0, 0, 0, 0, 0, 0]])  # multi-hot labels
         """
     )
     settings = Settings("tf-keras==2.17") if "tf_keras" in imports else Settings("tensorflow==2.15")
@@ -333,6 +336,7 @@ def test_fix_lands_at_the_right_characters_after_non_ascii_text() -> None:
         "import keras\n"
         'titre = "données"; model = keras.Sequential([keras.layers.Dense(10, activation="sigmoid")]); '
         'model.compile(loss="binary_crossentropy", metrics=["accuracy"])\n'
+        "model.fit(x, [[1, 1, 0, 0, 0, 0, 0, 0, 0, 0]])  # multi-hot labels\n"
     )
     result = fixer.fix_source(source, settings=KERAS3)
     assert 'titre = "données"; model' in result.text

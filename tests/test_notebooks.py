@@ -45,6 +45,7 @@ def lines(text: str) -> list[str]:
 IMPORTS = lines("%matplotlib inline\n!pip install keras\nimport keras\nfrom keras import layers")
 BUILD = lines('model = keras.Sequential([layers.Dense(10, activation="sigmoid")])\nmodel.summary?')
 COMPILE = 'model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])'
+FIT = 'model.fit(x, [[1, 1, 0, 0, 0, 0, 0, 0, 0, 0]])'  # multi-hot labels: KER201 on Keras 3
 
 
 def multilabel_notebook(**kwargs) -> str:
@@ -54,7 +55,7 @@ def multilabel_notebook(**kwargs) -> str:
             code(IMPORTS),
             code(BUILD, execution_count=2, outputs=[{"name": "stdout", "output_type": "stream", "text": ["hi\n"]}]),
             code("%%bash\necho not python\nls -la"),
-            code(lines(f"if True:\n    %time x = 1\n{COMPILE}")),
+            code(lines(f"if True:\n    %time x = 1\n{COMPILE}\n{FIT}")),
         ],
         **kwargs,
     )
@@ -74,7 +75,7 @@ def test_code_cells_join_in_order_and_map_back_to_cells() -> None:
     # Cell 1 is markdown; cells count from 1 over all cells.
     assert [cell.number for cell in nb.code_cells()] == [2, 3, 4, 5]
     joined = nb.joined.splitlines()
-    assert len(joined) == 4 + 2 + 3 + 3
+    assert len(joined) == 4 + 2 + 3 + 4
     assert nb.locate(1) == (2, 1)
     assert nb.locate(5) == (3, 1)
     assert nb.locate(12) == (5, 3)
@@ -158,7 +159,7 @@ def test_folder_of_notebooks(tmp_path, capsys) -> None:
 def test_noqa_applies_per_cell_line(tmp_path, capsys) -> None:
     path = tmp_path / "n.ipynb"
     path.write_text(
-        notebook_json([code(IMPORTS), code(BUILD), code([COMPILE + "  # noqa: KER201"])]), encoding="utf-8"
+        notebook_json([code(IMPORTS), code(BUILD), code([COMPILE + "  # noqa: KER201\n", FIT])]), encoding="utf-8"
     )
     status, out, _err = run(capsys, "check", "--keras-version", "3", str(path))
     assert (status, out) == (0, "")
@@ -183,7 +184,7 @@ def test_notebook_detected_by_content_not_name(tmp_path, capsys) -> None:
 
 def test_ipynb_path_holding_python_is_checked_as_python(tmp_path, capsys) -> None:
     path = tmp_path / "nbqa_tmp.ipynb"
-    path.write_text("import keras\nfrom keras import layers\n" + "".join(BUILD[:1]) + COMPILE + "\n", encoding="utf-8")
+    path.write_text("import keras\nfrom keras import layers\n" + "".join(BUILD[:1]) + COMPILE + "\n" + FIT + "\n", encoding="utf-8")
     status, out, _err = run(capsys, "check", "--keras-version", "3", str(path))
     assert status == 1 and f"{path}:4:70: KER201" in out
 
@@ -191,7 +192,7 @@ def test_ipynb_path_holding_python_is_checked_as_python(tmp_path, capsys) -> Non
 def test_unparseable_cell_reported_with_its_cell(tmp_path, capsys) -> None:
     path = tmp_path / "n.ipynb"
     path.write_text(
-        notebook_json([code(IMPORTS), code(BUILD), code(["def broken(:\n"]), code([COMPILE])]), encoding="utf-8"
+        notebook_json([code(IMPORTS), code(BUILD), code(["def broken(:\n"]), code([COMPILE + "\n", FIT])]), encoding="utf-8"
     )
     status, out, err = run(capsys, "check", "--keras-version", "3", str(path))
     assert status == 2
@@ -238,7 +239,7 @@ def test_fix_round_trip_keeps_untouched_cells_byte_identical(tmp_path, capsys, s
     assert changed == [1, 4]  # the import lands in the imports cell, the fix in the compile cell
     sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in data["cells"]]
     assert sources[1].endswith("from keras import layers\nfrom keras.metrics import BinaryAccuracy")
-    assert sources[4].endswith('metrics=[BinaryAccuracy(name="accuracy")])')
+    assert sources[4].endswith('metrics=[BinaryAccuracy(name="accuracy")])\n' + FIT)
     # Outside the two `source` values, the file is byte-identical.
     spans = notebooks._source_spans(text)
     new_spans = notebooks._source_spans(new)
@@ -262,7 +263,7 @@ def test_fix_validates_with_nbformat_when_available(tmp_path) -> None:
 
 
 def test_string_sources_stay_strings_and_crlf_files_keep_crlf() -> None:
-    cells = [code("import keras\nfrom keras import layers"), code("".join(BUILD)), code(COMPILE)]
+    cells = [code("import keras\nfrom keras import layers"), code("".join(BUILD)), code(COMPILE + "\n" + FIT)]
     text = notebook_json(cells).replace("\n", "\r\n")
     result = fixer.fix_notebook(text, settings=Settings("3"))
     data = json.loads(result.text)

@@ -455,6 +455,7 @@ def test_fixing_next_to_a_very_long_boolean_chain_does_not_kill_the_process():
         "import keras\n"
         "model = keras.Sequential([keras.layers.Dense(10, activation='sigmoid')])\n"
         "model.compile(loss='binary_crossentropy', metrics=['accuracy'])\n"
+        "model.fit(x, [[1, 1, 0, 0, 0, 0, 0, 0, 0, 0]])\n"  # multi-hot labels: KER201 on Keras 3
         "flag = " + " and ".join(["x"] * 20_000) + "\n"
     )
     code = (
@@ -535,8 +536,9 @@ def test_code_libcst_rejects_is_reported_and_fixed_only_where_libcst_parses():
 
     build = "import keras\nmodel = keras.Sequential([keras.layers.Dense(10, activation='sigmoid')])\n"
     settings = Settings(keras_version="3")
-    elsewhere = build + "model.compile(loss='binary_crossentropy', metrics=['accuracy'])\nodd = () if 0 else(lambda:())\n"
-    inside = build + "model.compile(loss='binary_crossentropy', metrics=['accuracy'], run_eagerly=() if 0 else(lambda:()))\n"
+    fit = "model.fit(x, [[1, 1, 0, 0, 0, 0, 0, 0, 0, 0]])\n"  # multi-hot labels: KER201 on Keras 3
+    elsewhere = build + "model.compile(loss='binary_crossentropy', metrics=['accuracy'])\n" + fit + "odd = () if 0 else(lambda:())\n"
+    inside = build + "model.compile(loss='binary_crossentropy', metrics=['accuracy'], run_eagerly=() if 0 else(lambda:()))\n" + fit
     for source in (elsewhere, inside):
         assert [d.code for d in analyse(source, settings=settings)] == ["KER201"]
     fixed = fixer.fix_source(elsewhere, settings=settings)

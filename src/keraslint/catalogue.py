@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from keraslint.analysis.records import Activation, LossKind
+from keraslint.analysis.records import Activation, LabelKind, LossKind
 from keraslint.lines import ALL_LINES, Line
 
 L1, L2, L3, L4, L5 = Line.L1, Line.L2, Line.L3, Line.L4, Line.L5
@@ -288,8 +288,25 @@ LABEL_MAKERS = frozenset(
         "MultiLabelBinarizer", "argmax", "image_dataset_from_directory", "text_dataset_from_directory",
         "audio_dataset_from_directory", "flow_from_directory", "flow_from_dataframe", "ImageDataGenerator",
         "train_test_split", "fit_transform", "transform", "fit",
+        # analysis/labels.py: one-hot by index assignment, literal arrays, other encoders and sources
+        "zeros", "arange", "range", "enumerate", "zip", "array", "asarray", "one_hot", "inverse_transform",
+        "StandardScaler", "MinMaxScaler", "RobustScaler", "MaxAbsScaler", "QuantileTransformer", "PowerTransformer",
+        "load_data", "target", "load_diabetes", "fetch_california_housing", "load_boston", "make_regression",
+        "load_linnerud", "load_iris", "load_digits", "load_wine", "load_breast_cancer", "TimeseriesGenerator",
+        "timeseries_dataset_from_array", "from_tensor_slices", "flow", "log", "log1p", "sqrt",
     }
 )
+# What keras.datasets.<name>.load_data() gives as labels: (kind, number of classes); keras-io
+# dataset docs (boston_housing: house prices in k$; imdb: 0/1 sentiment; reuters: 46 topics).
+DATASET_LABELS: dict[str, tuple[LabelKind, int | None]] = {
+    "mnist": (LabelKind.INTEGER, 10),
+    "fashion_mnist": (LabelKind.INTEGER, 10),
+    "cifar10": (LabelKind.INTEGER, 10),
+    "reuters": (LabelKind.INTEGER, 46),
+    "imdb": (LabelKind.BINARY, 2),
+    "boston_housing": (LabelKind.CONTINUOUS, None),
+    "california_housing": (LabelKind.CONTINUOUS, None),
+}
 
 # Registries that make custom loss / metric / activation strings resolve (segmentation_models and
 # similar): with one of them in the file, an unknown spelling is not evidence of a mistake.

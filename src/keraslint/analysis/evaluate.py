@@ -14,6 +14,7 @@ import dataclasses
 from typing import Iterable, Sequence
 
 from keraslint import catalogue
+from keraslint.analysis import labels as label_facts
 from keraslint.analysis import models
 from keraslint.analysis.evidence import VersionEvidence
 from keraslint.analysis.names import canonical
@@ -25,6 +26,7 @@ from keraslint.analysis.values import (
     Const,
     DictV,
     FuncV,
+    LabelsV,
     MethodV,
     ModelV,
     Ref,
@@ -103,6 +105,9 @@ class Evaluator:
         self._pending_functions: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, Env]] = []
         self._classes: list[list] = []  # each class's methods, for attributes shared between them
         self._seen_compile_calls: set[int] = set()
+        # compile() on receivers the facts cannot see: a later walk that sees the model replaces them.
+        self._blind_models: set[int] = set()
+        self._blind_records: dict[int, RawCompile] = {}
         # Every (activation string, its node) given to a Keras layer in the file.
         self.layer_activations: list[tuple[str, ast.AST]] = []
         # compile() calls met while following a call of a module function (a builder that compiles).
@@ -311,7 +316,14 @@ class Evaluator:
         for name in set(env.vars) | changed:
             if before.get(name, None) is not env.vars.get(name):
                 env.vars[name] = UNKNOWN
+        self._note_filled_labels(statement, before, env)
         self.walk_block(statement.orelse, env)
+
+    def _note_filled_labels(self, loop, before: dict[str, Value], env: Env) -> None:
+        """`y = np.zeros((n, k))` filled with ones by the loop: labels (analysis/labels.py)."""
+        parent = env.parent.lookup if env.parent is not None else (lambda _name: UNKNOWN)
+        previous = lambda name: before[name] if name in before else parent(name)  # noqa: E731
+        env.vars.update(label_facts.filled_in_loop(loop, previous, env.lookup))
 
     def _walk_try(self, statement, env: Env) -> None:
         before = dict(env.vars)
@@ -348,7 +360,14 @@ class Evaluator:
                 env.vars[key] = value
             self._invalidate_base(target.value, env)
         elif isinstance(target, ast.Subscript):
-            self._invalidate_base(target.value, env)
+            key = _dotted(target.value)
+            filled = None
+            if key is not None:
+                filled = label_facts.filled(target, value, env.lookup(key), lambda index: self.eval(index, env))
+            if filled is not None:
+                env.vars[key] = filled  # `y[np.arange(n), labels] = 1` on np.zeros((n, k))
+            else:
+                self._invalidate_base(target.value, env)
         elif isinstance(target, ast.Starred):
             self.bind(target.value, UNKNOWN, env)
 
@@ -360,7 +379,7 @@ class Evaluator:
         value = env.lookup(key)
         if isinstance(value, ModelV):
             value.poisoned = True
-        elif isinstance(value, (Seq, DictV)):
+        elif isinstance(value, (Seq, DictV, LabelsV)):
             env.vars[key] = UNKNOWN
 
     def _delete(self, target: ast.expr, env: Env) -> None:
@@ -447,6 +466,8 @@ class Evaluator:
             return UNKNOWN
         if isinstance(base, (CallV, MethodV)) and attr in catalogue.LABEL_KEEPING_ATTRIBUTES:
             return base  # pandas .values keeps what the frame holds
+        if isinstance(base, DictV) and attr in ("data", "target"):
+            return base.get(attr)  # a scikit-learn Bunch (analysis/labels.py call_value)
         return UNKNOWN
 
     def _eval_dict(self, node: ast.Dict, env: Env) -> Value:
@@ -465,6 +486,9 @@ class Evaluator:
     def _eval_subscript(self, node: ast.Subscript, env: Env) -> Value:
         base = self.eval(node.value, env)
         index_node = node.slice
+        kept = label_facts.subscript(base, index_node)
+        if kept is not None:
+            return kept  # rows or columns that keep an established label kind
         if isinstance(base, (CallV, MethodV)):
             if isinstance(index_node, ast.Slice):
                 return base  # rows of the labels are labels of the same kind (not `y[:, 0]`)
@@ -497,6 +521,9 @@ class Evaluator:
             receiver = self.eval(func.value, env)
             method = func.attr
             if isinstance(receiver, ModelV):
+                if method == "compile" and id(receiver) in self._blind_models and not _keras_compile_call(node, env, self):
+                    self._eval_arguments(node, env)
+                    return UNKNOWN  # a model the facts cannot see, compiled in a way Keras's compile is not
                 return self._model_method(receiver, method, node, env)
             if isinstance(receiver, (Seq, DictV)) and method in _SEQUENCE_MUTATORS:
                 key = _dotted(func.value)
@@ -504,6 +531,14 @@ class Evaluator:
                     env.vars[key] = UNKNOWN
                 self._eval_arguments(node, env)
                 return UNKNOWN
+            if method == "compile" and not isinstance(receiver, Ref) and _keras_compile_call(node, env, self):
+                # A model the facts cannot see (load_model(), a parameter): the call alone is facts.
+                model = ModelV(None, UNKNOWN, depth=self._depth, node=node)
+                self._blind_models.add(id(model))
+                key = _dotted(func.value)
+                if key is not None and (receiver is UNKNOWN or isinstance(receiver, CallV)):
+                    env.vars[key] = model  # its later fit() calls give this compile() its labels
+                return self._model_method(model, method, node, env)
             if not isinstance(receiver, Ref):
                 args, kwargs, has_star = self._eval_arguments(node, env)
                 if has_star or (receiver is UNKNOWN and method not in _KIND_FIXING_METHODS):
@@ -579,10 +614,26 @@ class Evaluator:
         if name == "int" and len(args) == 1 and isinstance(args[0], Const) and isinstance(args[0].value, int):
             return args[0]
         self.version_evidence.call(name, (key for key, _ in kwargs))
+        loaded = label_facts.call_value(name, args, kwargs, has_star)
+        if loaded is not None:
+            return loaded  # a data set loader: its targets' facts
+        if label_facts.is_regressor_wrapper(name):
+            self._follow_regressor(args, kwargs)
         call = CallV(name, args, kwargs, node, has_star)
         if name.startswith(models.LAYER_PREFIX):
             self._note_activation_string(call)
         return call
+
+    def _follow_regressor(self, args, kwargs) -> None:
+        """KerasRegressor(build_fn=f): the model f builds and compiles is fitted on continuous targets."""
+        given = dict(kwargs)
+        build = given.get("build_fn", given.get("model", args[0] if args else None))
+        if not isinstance(build, FuncV):
+            return
+        start = len(self.call_compiles)
+        self._call_function(build, (), (), False, self._root_env)
+        for record in self.call_compiles[start:]:
+            record.labels.append(label_facts.REGRESSOR_TARGETS)
 
     def _note_activation_string(self, layer: CallV) -> None:
         layer_name = layer.callee[len(models.LAYER_PREFIX) :]
@@ -661,7 +712,8 @@ class Evaluator:
         if method in ("pop", "build_from_config", "set_weights_and_layers"):
             model.poisoned = True
         if method in catalogue.TRAINING_METHODS and model.compiles:
-            model.compiles[-1].labels.extend(_labels_of(args, dict(kwargs)))
+            given = _labels_of(args, dict(kwargs))
+            model.compiles[-1].labels.extend(given + label_facts.inputs_as_targets(node, given))
         if method in catalogue.FIT_METHODS and model.compiles:
             model.compiles[-1].training.append((method, node, args, dict(kwargs), has_star))
         if model.compiles:
@@ -696,10 +748,16 @@ class Evaluator:
         if not self._record:
             self.call_compiles.append(record)
             return
+        blind = id(model) in self._blind_models
         if id(node) in self._seen_compile_calls:
+            earlier = self._blind_records.pop(id(node), None) if not blind else None
+            if earlier is not None:
+                self.compiles[self.compiles.index(earlier)] = record  # the model seen at last
             return
         self._seen_compile_calls.add(id(node))
         self.compiles.append(record)
+        if blind:
+            self._blind_records[id(node)] = record
 
     def _instantiate(self, cls: ClassV, args, kwargs, has_star: bool) -> Value:
         """A keras.Model subclass: __init__ binds self.<layer>; call() returns the output tensor."""
@@ -815,6 +873,32 @@ _TRY_TYPES = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 _APPLICATIONS = "keras.applications."
 # Methods whose result kind does not depend on the receiver (`anything.argmax(axis=1)` is class ids).
 _KIND_FIXING_METHODS = frozenset({"argmax"})
+
+
+# Every keyword keras.Model.compile takes on some line (section 3.5).
+_COMPILE_KEYWORDS = catalogue.COMPILE_KEYWORDS_L5 | {"sample_weight_mode", "target_tensors", "distribute",
+                                                     "pss_evaluation_shards"}
+
+
+def _keras_compile_call(node: ast.Call, env: Env, evaluator: "Evaluator") -> bool:
+    """`x.compile(...)` on a receiver the facts cannot see, written as keras.Model.compile is: only
+    Keras compile keywords, and a loss Keras knows (a string it spells, or a keras.losses name)."""
+    if any(isinstance(arg, ast.Starred) for arg in node.args) or len(node.args) > 3:
+        return False
+    if any(keyword.arg is None or keyword.arg not in _COMPILE_KEYWORDS for keyword in node.keywords):
+        return False
+    loss = keyword_value(node, "loss")
+    if loss is None and len(node.args) > 1:
+        loss = node.args[1]
+    if loss is None:
+        return False
+    if isinstance(loss, ast.Constant):
+        return isinstance(loss.value, str) and loss.value in catalogue.LOSS_SPELLINGS
+    if not isinstance(loss, (ast.Name, ast.Attribute, ast.Call)):
+        return False
+    value = evaluator.eval(loss, env)
+    name = value.callee if isinstance(value, CallV) else value.name if isinstance(value, Ref) else ""
+    return name.startswith("keras.losses.")
 
 
 def _labels_of(args, keywords: dict[str, Value]) -> list[Value]:
@@ -948,6 +1032,9 @@ def _same(left: Value, right: Value) -> bool:
 def _binary(node: ast.BinOp, left: Value, right: Value) -> Value:
     if isinstance(left, Seq) and isinstance(right, Seq) and isinstance(node.op, ast.Add):
         return Seq(left.items + right.items, node, left.item_nodes + right.item_nodes)
+    divided = label_facts.divided(left, right, node)
+    if divided is not None:
+        return divided  # `y / 255.`: continuous values
     if not (isinstance(left, Const) and isinstance(right, Const)):
         return UNKNOWN
     a, b = left.value, right.value

@@ -24,6 +24,9 @@ _CATEGORIES = frozenset(
     {"losses", "metrics", "layers", "activations", "applications", "utils", "optimizers", "ops", "backend", "callbacks"}
 )
 _MODEL_NAMES = frozenset({"Model", "Sequential", "Input"})
+# TensorFlow 2 modules that are the Keras modules under a shorter name: `tf.losses` is
+# `tf.keras.losses` (and `tf.metrics`, `tf.optimizers`). TF 1's tf.compat.v1.losses is not.
+_TF_KERAS_MODULES = ("tensorflow.losses", "tensorflow.metrics", "tensorflow.optimizers")
 # Optimizer namespaces kept apart from keras.optimizers.X (the new API from TF 2.11 on): the Keras 2
 # optimizers (legacy, and their tf.keras 2.11+ module optimizer_v2) and the TF 2.9-2.10 preview.
 _OPTIMIZER_FAMILIES = {
@@ -41,6 +44,9 @@ def canonical(dotted: str) -> tuple[str, str | None]:
         if dotted == prefix or dotted.startswith(prefix + "."):
             rest = dotted[len(prefix) + 1 :]
             return _canonical_keras(rest), api
+    for prefix in _TF_KERAS_MODULES:
+        if dotted == prefix or dotted.startswith(prefix + "."):
+            return _canonical_keras(dotted[len("tensorflow.") :]), "tensorflow"
     return dotted, None
 
 

@@ -70,8 +70,9 @@ class Origin(Text):
 class LabelKind(Text):
     ONE_HOT = "one-hot"
     INTEGER = "integer"
-    BINARY = "binary"
+    BINARY = "binary"  # one 0/1 column
     MULTI_HOT = "multi-hot"
+    CONTINUOUS = "continuous"  # regression targets: not class labels at all
 
 
 class Severity(Text):
@@ -163,6 +164,9 @@ class LabelFact:
     origin: str  # for messages, e.g. "to_categorical(y, 7)"
     # LabelBinarizer gives one column, not a one-hot matrix, for two classes.
     one_column_for_two_classes: bool = False
+    # ONE_HOT: every row holds exactly one 1 (single-label). False when rows may hold several
+    # (flow_from_dataframe's categorical mode reads list-valued label columns as multi-hot).
+    exclusive: bool = True
 
 
 @dataclasses.dataclass(frozen=True)

@@ -58,7 +58,7 @@ def build_sites(evaluator: Evaluator) -> tuple[CompileSite, ...]:
             raw = callers[0]
         else:
             labels.extend(raw.labels)
-        sites.extend(_with_training(_expand(raw, _label_facts(labels)), raw, fits, evaluator, frozenset(uses), trains))
+        sites.extend(_with_training(_expand(raw, labels), raw, fits, evaluator, frozenset(uses), trains))
     if sites:
         # Layer activation strings are facts of the file, checked once: they ride on the first site.
         activations = tuple(LayerActivation(text, node) for text, node in evaluator.layer_activations)
@@ -110,10 +110,11 @@ def _same_facts(left: RawCompile, right: RawCompile) -> bool:
 _Arguments = tuple[tuple[tuple[Value, ast.expr], ...], dict[str, tuple[Value, ast.expr]]]
 
 
-def _expand(raw: RawCompile, labels: tuple[LabelFact, ...]) -> list[CompileSite]:
-    """One site per model output: dict losses and metrics by output name, lists by position."""
+def _expand(raw: RawCompile, label_values: list[Value]) -> list[CompileSite]:
+    """One site per model output: dict losses, metrics and labels by output name, lists by position."""
     outputs = raw.model.outputs
     positional = tuple(raw.positional)
+    labels = _label_facts(label_values)
     if outputs is None:
         output = raw.output if isinstance(raw.output, Output) else None
         name = output.name if output is not None else None
@@ -126,10 +127,23 @@ def _expand(raw: RawCompile, labels: tuple[LabelFact, ...]) -> list[CompileSite]
         else:
             key = output.name if isinstance(output, Output) else None
         keywords, per_output = _keywords_for_output(raw, index, key, len(outputs))
+        labels = _label_facts(_labels_for_output(label_values, index, key, len(outputs)))
         keras3_entries = _keras3_flat_entries(raw, index, len(outputs))
         sites.append(_site(raw, output if isinstance(output, Output) else None, positional[:1], keywords, per_output,
                            keras3_entries, labels, index == 0))
     return sites
+
+
+def _labels_for_output(values: list[Value], index: int, key, count: int) -> list[Value]:
+    """The labels of one output of a multi-output model: `fit(x, [y1, y2])` by position,
+    `fit(x, {"name": y})` by output name; anything else is not established per output."""
+    picked: list[Value] = []
+    for value in values:
+        if isinstance(value, Seq) and len(value.items) == count:
+            picked.append(value.items[index])
+        elif isinstance(value, DictV) and key is not None:
+            picked.append(value.get(key))
+    return picked
 
 
 def _keras3_flat_entries(raw: RawCompile, index: int, count: int) -> tuple[MetricsArgument, ...]:

@@ -7,7 +7,7 @@ from typing import Any, Union
 
 import ast
 
-from keraslint.analysis.records import Output
+from keraslint.analysis.records import LabelFact, Output
 
 
 class _Unknown:
@@ -146,4 +146,13 @@ class FuncV:
     defaults: dict[str, "Value"]
 
 
-Value = Union[_Unknown, Const, Seq, DictV, Ref, CallV, TensorV, ModelV, FuncV, ClassV, MethodV]
+@dataclasses.dataclass(frozen=True)
+class LabelsV:
+    """An array whose label kind the module's code establishes without a single call saying it:
+    one-hot filled in by index assignment, a regression data set's targets, targets scaled by float
+    arithmetic (analysis/labels.py)."""
+
+    fact: LabelFact
+
+
+Value = Union[_Unknown, Const, Seq, DictV, Ref, CallV, TensorV, ModelV, FuncV, ClassV, MethodV, LabelsV]

@@ -9,6 +9,7 @@ from keraslint.analysis.records import CompileSite, FixSafety, Severity
 from keraslint.fixes import keyword_fix, string_fix
 from keraslint.lines import ALL_LINES, Line
 from keraslint.rules.base import Finding, Rule, RuleContext, on
+from keraslint.rules.labels import integer_ids, multi_label, single_label
 
 L1, L2, L3, L4, L5 = Line.L1, Line.L2, Line.L3, Line.L4, Line.L5
 
@@ -27,7 +28,9 @@ class BinaryCrossentropyOnSoftmax(Rule):
     ## Fix safety
     Unsafe: categorical_crossentropy needs one-hot labels and sparse_categorical_crossentropy
     needs integer labels; only the data tells which. `--unsafe-fixes` replaces a string loss with
-    `"categorical_crossentropy"`.
+    the one the labels visible in the code call for (`"sparse_categorical_crossentropy"` for integer
+    ids, `"categorical_crossentropy"` otherwise); with multi-hot labels the softmax is the mistake
+    and the fix is a `"sigmoid"` output.
     """
 
     code = "KER101"
@@ -61,14 +64,30 @@ model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accur
             return  # a raw tf.nn.softmax records no logits: BCE then reads the probabilities as given
         bad = self.true_on & context.lines
         if bad:
-            fix = string_fix("use categorical_crossentropy (needs one-hot labels)", False,
-                             loss.value_node if loss.form == "string" else None, catalogue.CCE)
+            fix = _softmax_loss_fix(site)
             yield Finding(
                 loss.report_node,
                 f"{loss.spelling} on a {output.width}-unit softmax trains {output.width} separate sigmoids "
                 f"on {_tf_backend_lines(bad)}",
                 fix,
             )
+
+
+def _softmax_loss_fix(site: CompileSite):
+    """The loss (or, for multi-hot labels, the activation) the labels in the code call for."""
+    loss, output = site.loss, site.output
+    node = loss.value_node if loss.form == "string" else None
+    multi, single, integers = multi_label(site), single_label(site), integer_ids(site)
+    if multi is not None:
+        return string_fix(f"use a sigmoid output (multi-hot labels: {multi.origin})", False, output.activation_value,
+                          catalogue.SIGMOID)
+    if integers is not None:
+        return string_fix(f"use sparse_categorical_crossentropy (integer labels: {integers.origin})", False, node,
+                          catalogue.SCCE)
+    if single is not None:
+        return string_fix(f"use categorical_crossentropy (one-hot labels: {single.origin})", False, node, catalogue.CCE)
+    return string_fix("use categorical_crossentropy for one-hot labels (sparse_categorical_crossentropy for "
+                      "integer ids)", False, node, catalogue.CCE)
 
 
 def _tf_backend_lines(lines) -> str:
@@ -301,7 +320,15 @@ class SigmoidWithCategoricalCrossentropy(Rule):
     `sparse_categorical_crossentropy`, no normalisation), which pushes no other class down.
 
     ## Fix safety
-    Replacing the activation string with `"softmax"` is safe and applied.
+    Replacing the activation string with `"softmax"` is safe, and applied, when the targets are
+    single-label: the sparse loss (integer class ids) or one-hot labels visible in the code
+    (`to_categorical`, `OneHotEncoder`, a categorical directory loader, ...). The categorical loss
+    alone does not establish that: Keras's categorical crossentropy divides the output by its sum
+    and accepts any target row, so a multi-hot row `[1, 1, 0]` trains a sigmoid output towards
+    `[1, 1, 0]` (the loss is the same at any common scale) where a softmax can only give
+    `[0.5, 0.5, 0]`: predictions thresholded at 0.5, and threshold metrics, would change. Without
+    label evidence the fix is offered as unsafe; with multi-hot labels it is not offered (binary
+    crossentropy is the loss for multi-label targets).
     """
 
     code = "KER106"
@@ -336,9 +363,24 @@ model.compile(loss="categorical_crossentropy", optimizer="sgd")
             return
         if output.activation != catalogue.SIGMOID or output.width is None or output.width < 2:
             return
-        fix = string_fix("use a softmax", True, output.activation_value, catalogue.SOFTMAX)
         yield Finding(
             loss.report_node,
             f"{loss.spelling} on a {output.width}-unit sigmoid: outputs are not a class distribution",
-            fix,
+            _softmax_fix(site),
         )
+
+
+def _softmax_fix(site: CompileSite):
+    """Safe only when the targets are single-label (see SigmoidWithCategoricalCrossentropy)."""
+    loss, output = site.loss, site.output
+    if multi_label(site) is not None:
+        return None
+    if loss.kind == catalogue.SCCE:
+        return string_fix("use a softmax (integer class ids: one class per sample)", True, output.activation_value,
+                          catalogue.SOFTMAX)
+    single = single_label(site)
+    if single is not None:
+        return string_fix(f"use a softmax (one-hot labels: {single.origin})", True, output.activation_value,
+                          catalogue.SOFTMAX)
+    return string_fix("use a softmax (if every sample has one class)", False, output.activation_value,
+                      catalogue.SOFTMAX)

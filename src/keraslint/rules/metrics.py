@@ -6,9 +6,10 @@ from typing import Iterable
 
 from keraslint import catalogue
 from keraslint.analysis.records import CompileSite, FixSafety, MetricFact, Severity
-from keraslint.fixes import metric_object_fix, rename_class_fix, string_fix, threshold_fix
+from keraslint.fixes import keyword_fix, metric_object_fix, rename_class_fix, string_fix
 from keraslint.lines import ALL_LINES, API_KERAS, Line
 from keraslint.rules.base import Finding, Rule, RuleContext, on
+from keraslint.rules.labels import continuous_targets, multi_label, single_label
 
 L1, L2, L3, L4, L5 = Line.L1, Line.L2, Line.L3, Line.L4, Line.L5
 _NOT_L1 = frozenset({L2, L3, L4, L5})
@@ -40,20 +41,25 @@ def is_exact_accuracy(metric: MetricFact, lines: frozenset[Line]) -> frozenset[L
 class AmbiguousAccuracy(Rule):
     """## What it does
     Flags `metrics=["accuracy"]` (or `"acc"`) together with binary crossentropy on a softmax output
-    of width >= 3 or a sigmoid output of width >= 2.
+    of width >= 3, or on a sigmoid output of width >= 2 whose labels the code shows to be one-hot
+    (`to_categorical`, `OneHotEncoder`, a categorical directory loader, ...) or multi-hot
+    (`MultiLabelBinarizer`, several 1s set per row, ...).
 
     ## Why is this bad?
     Keras resolves the string to a concrete metric, differently by version. Keras 2.0-2.3 and
-    TF 2.0-2.1 (and graph mode) look at the loss and pick `binary_accuracy`: on a softmax output it
-    counts every one of the N outputs and reports 0.95 where the true accuracy is 0.79. TF 2.2+,
-    tf-keras and Keras 3 look at shapes only and pick `categorical_accuracy`: correct for a softmax,
-    meaningless for a multi-label sigmoid output (0.37 against 0.91 element-wise).
-    A 2-unit softmax gives identical numbers on every version: not flagged.
+    TF 2.0-2.1 (and graph mode) look at the loss and pick `binary_accuracy`: on a softmax output, or
+    a sigmoid output trained on one-hot labels, it counts every one of the N outputs and reports
+    0.95 where the true accuracy is 0.79. TF 2.2+, tf-keras and Keras 3 look at shapes only and pick
+    `categorical_accuracy`: correct for single-label outputs, meaningless for multi-hot labels
+    (0.37 against 0.91 element-wise). A sigmoid output alone says nothing about the labels: without
+    label evidence it is not flagged. A 2-unit softmax gives identical numbers on every version:
+    not flagged.
 
     ## Fix safety
-    Naming the metric keeps the history key `accuracy`:
-    `keras.metrics.CategoricalAccuracy(name="accuracy")` for a softmax (single-label) output,
-    `keras.metrics.BinaryAccuracy(name="accuracy")` for a sigmoid (multi-label) output. Safe, applied.
+    Naming the metric keeps the history key as written (`accuracy`, or `acc`):
+    `keras.metrics.CategoricalAccuracy(name="accuracy")` for single-label outputs (a softmax, or
+    one-hot labels), `keras.metrics.BinaryAccuracy(name="accuracy")` for multi-hot labels. Safe,
+    applied: the fix is the metric the labels call for, never chosen from the activation alone.
     When the project may run Keras 2.0-2.2, which has no metric classes (they arrived in 2.3), the
     fix names the function instead, `"categorical_accuracy"` or `"binary_accuracy"`: that renames
     the history key (`acc` becomes `categorical_accuracy`), so there it is unsafe.
@@ -81,7 +87,7 @@ model = Sequential([Dense(128, activation="relu", input_shape=(784,)), Dense(10,
 model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
 """
     example_target = "2.0.4"
-    wrong_on_note = "Keras<=2.3/TF<=2.1 for a softmax; TF>=2.2/Keras 3 for a multi-label sigmoid"
+    wrong_on_note = "Keras<=2.3/TF<=2.1 for a softmax or one-hot labels; TF>=2.2/Keras 3 for multi-hot labels"
 
     def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
         loss, output = site.loss, site.output
@@ -93,10 +99,20 @@ model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accur
             consequence = f"inflated for a {output.width}-unit softmax"
             metric_class, function = "CategoricalAccuracy", "categorical_accuracy"
         elif output.activation == catalogue.SIGMOID and output.width >= 2:
-            # TF >= 2.2 and Keras 3 resolve from shapes only: argmax against argmax.
-            wrong_on, picked = frozenset({L3, L4, L5}), "categorical_accuracy"
-            consequence = f"wrong for this {output.width}-unit multi-label sigmoid"
-            metric_class, function = "BinaryAccuracy", "binary_accuracy"
+            # A sigmoid output is no evidence of multi-label targets: the labels decide (section 6.10).
+            multi, single = multi_label(site), single_label(site)
+            if multi is not None:
+                # TF >= 2.2 and Keras 3 resolve from shapes only: argmax against argmax.
+                wrong_on, picked = frozenset({L3, L4, L5}), "categorical_accuracy"
+                consequence = f"wrong for multi-hot labels ({multi.origin})"
+                metric_class, function = "BinaryAccuracy", "binary_accuracy"
+            elif single is not None:
+                # Keras <= 2.3 resolves from the loss: binary accuracy over every unit of a one-hot row.
+                wrong_on, picked = frozenset({L1, L2}), "binary_accuracy"
+                consequence = f"inflated for one-hot labels ({single.origin})"
+                metric_class, function = "CategoricalAccuracy", "categorical_accuracy"
+            else:
+                return
         else:
             return
         for argument in site.metrics_arguments:
@@ -115,13 +131,16 @@ def _named_metric_fix(metric: MetricFact, metric_class: str, function: str, clas
         if metric.form != "string" or metric.value_node is not metric.report_node:
             return None
         return string_fix(f"use '{function}' (renames the history key)", False, metric.value_node, function)
-    return metric_object_fix(metric, metric_class, (("name", "accuracy"),))
+    # The name as written: L2-L5 log a metric string under its own spelling ('acc' -> acc, val_acc).
+    return metric_object_fix(metric, metric_class, (("name", metric.name),))
 
 
 class ExactMatchAccuracy(Rule):
     """## What it does
     Flags `keras.metrics.Accuracy()` (and the string `"Accuracy"` where it resolves to that class:
-    TF 2.1, TF 2.2, graph mode) on an output of probabilities or logits.
+    TF 2.1, TF 2.2, graph mode) on an output of probabilities or logits, or together with a
+    crossentropy loss when the model itself is not visible: a crossentropy loss is computed on
+    probabilities or logits, whatever the model.
 
     ## Why is this bad?
     `Accuracy` counts predictions exactly equal to the labels. A probability such as 0.93 never
@@ -129,7 +148,8 @@ class ExactMatchAccuracy(Rule):
 
     ## Fix safety
     Unsafe: the matching class (`CategoricalAccuracy`, `SparseCategoricalAccuracy`,
-    `BinaryAccuracy`) depends on the labels. `--unsafe-fixes` uses `CategoricalAccuracy` on a
+    `BinaryAccuracy`) depends on the labels. `--unsafe-fixes` uses the class that matches the
+    crossentropy loss (categorical, sparse categorical, binary), or else `CategoricalAccuracy` on a
     softmax and `BinaryAccuracy` on a sigmoid output.
     """
 
@@ -154,27 +174,53 @@ model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=[keras.
 """
 
     def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
-        output = site.output
-        if output is None or not _is_score_output(output):
+        output, loss = site.output, site.loss
+        scores = output is not None and _is_score_output(output)
+        # Without the model, a crossentropy loss still shows that the output is probabilities or logits.
+        crossentropy = loss is not None and loss.kind in catalogue.CROSSENTROPY_KINDS
+        if not (scores or crossentropy):
             return
         for argument in site.metrics_arguments:
             for metric in argument.metrics:
                 bad = is_exact_accuracy(metric, argument.lines & context.metric_lines)
-                if bad:
-                    shown = "Accuracy()" if metric.form == "instance" else "'Accuracy'"
-                    yield Finding(
-                        metric.report_node,
-                        f"{shown} on a {output.describe()} counts exact matches: ~0.0 on {on(bad)}",
-                        _accuracy_class_fix(metric, output),
-                    )
+                if not bad:
+                    continue
+                shown = "Accuracy()" if metric.form == "instance" else "'Accuracy'"
+                if scores:
+                    message = f"{shown} on a {output.describe()} counts exact matches: ~0.0 on {on(bad)}"
+                else:
+                    message = f"{shown} with loss {loss.spelling}: exact matches of predicted scores, ~0.0 on {on(bad)}"
+                yield Finding(metric.report_node, message, _accuracy_class_fix(metric, output, loss))
 
 
-def _accuracy_class_fix(metric: MetricFact, output):
-    """Unsafe: CategoricalAccuracy for a softmax, BinaryAccuracy for a sigmoid (labels decide)."""
-    replacement_class = {catalogue.SOFTMAX: "CategoricalAccuracy", catalogue.SIGMOID: "BinaryAccuracy"}.get(
-        output.activation or ""
-    )
-    if replacement_class is None or metric.form != "instance":
+# The accuracy class that reads what a crossentropy loss trains on.
+_ACCURACY_FOR_LOSS = {
+    catalogue.CCE: "CategoricalAccuracy",
+    catalogue.CFCE: "CategoricalAccuracy",
+    catalogue.SCCE: "SparseCategoricalAccuracy",
+    catalogue.BCE: "BinaryAccuracy",
+    catalogue.BFCE: "BinaryAccuracy",
+}
+
+
+def _accuracy_class_fix(metric: MetricFact, output, loss):
+    """Unsafe: the class matching the crossentropy loss, else CategoricalAccuracy for a softmax
+    and BinaryAccuracy for a sigmoid (labels decide)."""
+    if metric.form != "instance":
+        return None
+    activation = output.activation if output is not None else None
+    kind = loss.kind if loss is not None else None
+    if kind == catalogue.SCCE:
+        replacement_class = "SparseCategoricalAccuracy"  # integer class ids
+    elif activation == catalogue.SOFTMAX:
+        replacement_class = "CategoricalAccuracy"
+    elif kind in _ACCURACY_FOR_LOSS:
+        if kind in catalogue.BINARY_KINDS and loss.from_logits is not False:
+            return None  # logits: BinaryAccuracy's 0.5 threshold would be KER204's mistake
+        replacement_class = _ACCURACY_FOR_LOSS[kind]
+    elif activation == catalogue.SIGMOID:
+        replacement_class = "BinaryAccuracy"
+    else:
         return None
     return rename_class_fix(metric.value_node, replacement_class)
 
@@ -188,11 +234,19 @@ def _is_score_output(output) -> bool:
 class AccuracyOnRegression(Rule):
     """## What it does
     Flags an accuracy metric with a regression loss (mse, mae, mape, msle, huber, log_cosh,
-    poisson, cosine similarity, in any spelling) on an output that is not a softmax or sigmoid.
+    poisson, cosine similarity, in any spelling) on an output that is not a softmax or sigmoid,
+    when the code shows the targets to be continuous: an autoencoder fitted on its inputs
+    (`fit(x, x)`), targets from a scaler (`MinMaxScaler().fit_transform`), divided by a number or
+    log-transformed, a regression data set (`boston_housing`, `load_diabetes`, ...), a literal
+    array of fractional numbers, or a model built for `KerasRegressor`.
 
     ## Why is this bad?
-    Accuracy compares rounded or arg-maxed predictions with continuous targets. It reports about
-    0.000 on every Keras version, and says nothing about the regression.
+    On a 1-unit output `'accuracy'` is binary accuracy: it compares continuous targets with 0/1
+    predictions and reports about 0.000 on every Keras version. On a wider output it is
+    categorical accuracy, an argmax agreement that says nothing about the regression.
+    Without that evidence the rule is silent: with 0/1 or one-hot targets a least-squares
+    classifier's accuracy is meaningful (0.92-0.98 measured). An explicit `BinaryAccuracy()` /
+    `'binary_accuracy'` states 0/1 targets: silent as well.
 
     ## Fix safety
     Unsafe: a regression metric such as `"mae"` or `keras.metrics.RootMeanSquaredError()` is the
@@ -210,14 +264,18 @@ class AccuracyOnRegression(Rule):
     example = """\
 import tensorflow as tf
 
+(x_train, y_train), _ = tf.keras.datasets.boston_housing.load_data()
 model = tf.keras.Sequential([tf.keras.layers.Dense(64, activation="relu"), tf.keras.layers.Dense(1)])
 model.compile(optimizer="adam", loss="mse", metrics=["accuracy"])
+model.fit(x_train, y_train, epochs=10)
 """
     use_instead = """\
 import tensorflow as tf
 
+(x_train, y_train), _ = tf.keras.datasets.boston_housing.load_data()
 model = tf.keras.Sequential([tf.keras.layers.Dense(64, activation="relu"), tf.keras.layers.Dense(1)])
 model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+model.fit(x_train, y_train, epochs=10)
 """
 
     def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
@@ -228,16 +286,49 @@ model.compile(optimizer="adam", loss="mse", metrics=["mae"])
             return
         if output.layer is None:
             return
+        targets = continuous_targets(site)
+        if targets is None:
+            return  # 0/1 or one-hot targets make accuracy meaningful (section 6.9)
+        metrics = [metric for argument in site.metrics_arguments for metric in argument.metrics]
+        if any(_states_binary_targets(metric) for metric in metrics):
+            return
         for argument in site.metrics_arguments:
             for metric in argument.metrics:
                 lines = _accuracy_lines(metric, output) & argument.lines & context.lines
-                if lines:
+                consequence = _regression_consequence(metric, output.width)
+                if lines and consequence is not None:
                     shown = f"'{metric.name}'" if metric.form == "string" else f"{metric.name}()"
                     yield Finding(
                         metric.report_node,
-                        f"{shown} with loss {loss.spelling}: ~0.0 for continuous targets on {on(lines)}",
+                        f"{shown} on continuous targets ({targets.origin}): {consequence} on {on(lines)}",
                         _regression_metric_fix(metric),
                     )
+
+
+def _states_binary_targets(metric: MetricFact) -> bool:
+    """`BinaryAccuracy()` / `'binary_accuracy'` written out: the author says the targets are 0/1."""
+    return metric.name in ("BinaryAccuracy", "binary_accuracy")
+
+
+_CATEGORICAL_ACCURACIES = frozenset(
+    {"categorical_accuracy", "CategoricalAccuracy", "top_k_categorical_accuracy", "TopKCategoricalAccuracy"}
+)
+
+
+def _regression_consequence(metric: MetricFact, width: int | None) -> str | None:
+    """What the accuracy reports on continuous targets, by what it resolves to (sections 1, 6.9);
+    None for a categorical accuracy named on one column (always 1.0 whatever the targets: KER206's)."""
+    if metric.name == "Accuracy" and metric.form == "instance":
+        return "exact matches, ~0.0"
+    ambiguous = metric.form == "string" and metric.name not in catalogue.ACCURACY_FUNCTIONS
+    if ambiguous and width == 1:
+        return "binary accuracy, ~0.0"
+    categorical = ambiguous or metric.name in _CATEGORICAL_ACCURACIES
+    if categorical and width == 1:
+        return None
+    if categorical and width is not None:
+        return f"categorical accuracy, an argmax match of {width} units: meaningless"
+    return "meaningless"
 
 
 def _regression_metric_fix(metric: MetricFact):
@@ -272,7 +363,10 @@ class ThresholdAccuracyOnLogits(Rule):
 
     ## Fix safety
     `keras.metrics.BinaryAccuracy(threshold=0.0, name="accuracy")` measures the same thing on
-    logits and keeps the history key: safe, applied.
+    logits and keeps the history key: safe, applied. Keras 3.0-3.4 reject a threshold outside
+    (0, 1) with a ValueError (the check was removed in 3.5), so where Keras 3 may run the fix uses
+    `threshold=1e-07`: the same decision on logits (a probability of 0.5000000250), accepted by
+    every version.
     """
 
     code = "KER204"
@@ -316,7 +410,7 @@ model.compile(
                 yield Finding(
                     metric.report_node,
                     f"{shown} thresholds logits at 0.5 (from_logits=True): off {size} on {on(lines)}",
-                    _threshold_fix(metric),
+                    _threshold_fix(metric, L5 in context.lines),
                 )
 
     @staticmethod
@@ -329,17 +423,28 @@ model.compile(
                 return lines
             return lines & {L1, L2}  # wider outputs get categorical_accuracy from TF 2.2 on
         if metric.form == "instance" and metric.name == "BinaryAccuracy":
-            if not metric.threshold_known or metric.threshold == 0.0:
-                return frozenset()
+            if not metric.threshold_known or (metric.threshold is not None and abs(metric.threshold) <= _LOGIT_ZERO):
+                return frozenset()  # a threshold at (or a hair above) 0 reads logits right
             return ALL_LINES
         if metric.form == "function" and metric.name == "binary_accuracy":
             return ALL_LINES
         return frozenset()
 
 
-def _threshold_fix(metric: MetricFact):
+# A logit threshold this close to 0 decides as 0 does; 1e-07 is what the fix writes where Keras
+# 3.0-3.4 (threshold must lie in (0, 1), keras/metrics/accuracy_metrics.py@v3.0.0) may run.
+_LOGIT_ZERO = 1e-3
+_KERAS3_SAFE_THRESHOLD = 1e-07
+
+
+def _threshold_fix(metric: MetricFact, keras3: bool):
+    threshold = _KERAS3_SAFE_THRESHOLD if keras3 else 0.0
     if metric.form == "instance":
-        return threshold_fix(metric)
+        node = metric.value_node
+        if node is not metric.report_node:
+            return None
+        why = " (Keras 3.0-3.4 reject 0.0)" if keras3 else ""
+        return keyword_fix(f"set threshold={threshold!r}{why}", True, node, "threshold", repr(threshold))
     if metric.form == "string":
-        return metric_object_fix(metric, "BinaryAccuracy", (("threshold", 0.0), ("name", metric.name)))
+        return metric_object_fix(metric, "BinaryAccuracy", (("threshold", threshold), ("name", metric.name)))
     return None
