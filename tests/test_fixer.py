@@ -93,7 +93,7 @@ def test_fix_invariants_on_fixture(path: pathlib.Path, unsafe: bool) -> None:
     source = path.read_text(encoding="utf-8")
     settings = Settings(fixture_target(source))
     filename = str(path)
-    before = analyse(source, filename=filename, settings=settings)
+    before = analyse(source, filename=filename, target=targeting.target_for(filename, settings.keras_version))
     to_fix = fixable(before, unsafe)
 
     result = fixer.fix_source(source, filename=filename, settings=settings, unsafe=unsafe)
@@ -105,7 +105,7 @@ def test_fix_invariants_on_fixture(path: pathlib.Path, unsafe: bool) -> None:
     cst.parse_module(fixed)
 
     # 2. Every fixed finding is gone (no fixable finding is left either).
-    after = analyse(fixed, filename=filename, settings=settings)
+    after = analyse(fixed, filename=filename, target=targeting.target_for(filename, settings.keras_version))
     assert not fixable(after, unsafe), [(d.line, d.code) for d in fixable(after, unsafe)]
     mapping = line_mapping(source, fixed)
     remaining = {(d.line, d.code) for d in after}

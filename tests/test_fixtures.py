@@ -14,7 +14,6 @@ requires it everywhere: when it fails, its message lists the annotations to writ
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import pathlib
 import re
@@ -23,7 +22,7 @@ import pytest
 
 from keraslint.engine import analyse
 from keraslint.rules import ALL_RULES, RULES_BY_CODE
-from keraslint.settings import Settings
+from keraslint import targeting
 
 FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "fixtures"
 _ITEM = r"KER\d{3}(?:@\d+)?"
@@ -76,7 +75,7 @@ def fixture_target(source: str) -> str:
 def run_fixture(path: pathlib.Path):
     source = path.read_text(encoding="utf-8")
     rule = RULES_BY_CODE[path.name[:6]]
-    return source, analyse(source, filename=str(path), settings=Settings(fixture_target(source)), rules=[rule])
+    return source, analyse(source, filename=str(path), target=targeting.target_for(str(path), fixture_target(source)), rules=[rule])
 
 
 def match(expected: list[Expectation], diagnostics) -> tuple[list[Expectation], list]:
@@ -165,7 +164,7 @@ CLEAN = sorted((FIXTURES / "clean_programs").glob("*.py"))
 @pytest.mark.parametrize("path", CLEAN, ids=lambda path: path.name)
 def test_clean_programs_have_no_findings(path: pathlib.Path, target: str) -> None:
     source = path.read_text(encoding="utf-8")
-    diagnostics = analyse(source, filename=str(path), settings=Settings(target))
+    diagnostics = analyse(source, filename=str(path), target=targeting.target_for(str(path), target))
     assert diagnostics == []
 
 

@@ -30,7 +30,7 @@ import time
 import pytest
 from flake8.processor import FileProcessor
 
-from keraslint import engine
+from keraslint import engine, targeting
 from keraslint.engine import analyse
 from keraslint.flake8_plugin import KerasLintPlugin
 
@@ -540,7 +540,7 @@ def test_code_libcst_rejects_is_reported_and_fixed_only_where_libcst_parses():
     elsewhere = build + "model.compile(loss='binary_crossentropy', metrics=['accuracy'])\n" + fit + "odd = () if 0 else(lambda:())\n"
     inside = build + "model.compile(loss='binary_crossentropy', metrics=['accuracy'], run_eagerly=() if 0 else(lambda:()))\n" + fit
     for source in (elsewhere, inside):
-        assert [d.code for d in analyse(source, settings=settings)] == ["KER201"]
+        assert [d.code for d in analyse(source, target=targeting.target_for(None, settings.keras_version))] == ["KER201"]
     fixed = fixer.fix_source(elsewhere, settings=settings)
     assert [d.code for d in fixed.fixed] == ["KER201"] and "BinaryAccuracy(name='accuracy')" in fixed.text
     untouched = fixer.fix_source(inside, settings=settings)

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from keraslint import docgen
+from keraslint import docgen, targeting
 from keraslint.engine import analyse
 from keraslint.rules import ALL_RULES
 from keraslint.settings import Settings
@@ -18,9 +18,10 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda rule: rule.code)
 def test_example_fires_and_use_instead_is_silent(rule) -> None:
     settings = Settings(rule.example_target or "any")
-    example = analyse(rule.example, settings=settings, rules=[rule])
+    target = targeting.target_for(None, settings.keras_version)
+    example = analyse(rule.example, target=target, rules=[rule])
     assert [d.code for d in example] == [rule.code]
-    assert analyse(rule.use_instead, settings=settings, rules=[rule]) == []
+    assert analyse(rule.use_instead, target=target, rules=[rule]) == []
 
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda rule: rule.code)

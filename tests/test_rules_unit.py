@@ -1254,9 +1254,6 @@ class TestKER305Metrics:
         assert finding.node is metric.report_node
         assert finding.fix is None
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "keras-semantics §3.3 / KER201's docs: Keras 2.0-2.2 has no metric classes (they arrived in 2.3), so "
-        "'AUC', 'Precision', 'Recall' do not exist there either; the suggestion names one anyway"))
     @pytest.mark.parametrize("text", ["auc", "precision", "recall"])
     def test_suggestion_exists_on_keras_2_0_to_2_2(self, text: str) -> None:
         finding = single(check("KER305", site(None, None, (string_metric(text),)), {L1}))

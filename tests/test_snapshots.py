@@ -26,7 +26,7 @@ import re
 
 import pytest
 
-from keraslint import fixer
+from keraslint import fixer, targeting
 from keraslint.engine import analyse
 from keraslint.settings import Settings
 
@@ -57,7 +57,7 @@ def messages(target: str) -> str:
     for path in FIXTURES:
         name = relative(path)
         source = path.read_text(encoding="utf-8")
-        for d in analyse(source, filename=name, settings=Settings(target)):
+        for d in analyse(source, filename=name, target=targeting.target_for(name, target)):
             out.append(f"{name}:{d.line}:{d.column + 1}: {d.code} {d.message}")
             if d.fix is not None:
                 out.append(f"    fix ({'safe' if d.fix.safe else 'unsafe'}): {d.fix.description}")

@@ -152,7 +152,7 @@ def _diagnose(text: str, filename: str | None, settings: Settings):
     if "compile" not in text:
         return []  # decided without importing the engine
     from keraslint.engine import analyse
-    from keraslint.reduce import might_be_keras
+    from keraslint.source import might_be_keras
 
     if not might_be_keras(text):
         return []  # no compile() and no Keras: nothing to resolve a target for
@@ -165,7 +165,7 @@ def _diagnose(text: str, filename: str | None, settings: Settings):
     diagnostics = analyse(text, filename=filename, target=_target(settings, filename), rules=rules)
     if suppression:
         diagnostics = [d for d in diagnostics if not noqa.file_suppresses(suppression, d.code)]
-    from keraslint.reduce import split_lines
+    from keraslint.source import split_lines
 
     lines = split_lines(text)
     kept = []
@@ -246,18 +246,10 @@ def _apply_fixes(outcome: Outcome, path: str, filename, text: str, options: Opti
 
 
 def _syntax_error(text: str) -> SyntaxError | None:
-    import ast
-    import warnings
+    from keraslint.source import parse
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(text)
-    except SyntaxError as error:
-        return error
-    except (ValueError, MemoryError, RecursionError) as error:
-        return SyntaxError(f"{type(error).__name__}: {error}")
-    return None
+    parsed = parse(text)
+    return parsed if isinstance(parsed, SyntaxError) else None
 
 
 def syntax_error(path: str, error: SyntaxError) -> FileError:
@@ -469,7 +461,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _explain(code: str) -> int:
     from keraslint.docgen import rule_page
-    from keraslint.rules import ALL_RULES, INTERNAL_ERROR_CODE, INTERNAL_ERROR_NAME
+    from keraslint.diagnostics import INTERNAL_ERROR_CODE, INTERNAL_ERROR_NAME
+    from keraslint.rules import ALL_RULES
 
     wanted = code.strip()
     for rule in ALL_RULES:

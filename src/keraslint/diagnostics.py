@@ -11,6 +11,13 @@ if TYPE_CHECKING:  # pragma: no cover
     import libcst as cst
 
 
+# The tool's own codes, declared once: an internal failure (the engine's), a bad setting (flake8's adapter).
+INTERNAL_ERROR_CODE = "KER001"
+INTERNAL_ERROR_NAME = "internal-error"
+CONFIG_ERROR_CODE = "KER002"
+CONFIG_ERROR_NAME = "configuration-error"
+
+
 @dataclasses.dataclass(frozen=True)
 class Fix:
     """A replacement of one node. `safe` follows rules.md's fix safety column. `node` is the `ast`

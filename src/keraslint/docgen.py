@@ -5,7 +5,8 @@ from __future__ import annotations
 import inspect
 import pathlib
 
-from keraslint.rules import ALL_RULES, INTERNAL_ERROR_CODE, INTERNAL_ERROR_NAME, Rule
+from keraslint.diagnostics import CONFIG_ERROR_CODE, CONFIG_ERROR_NAME, INTERNAL_ERROR_CODE, INTERNAL_ERROR_NAME
+from keraslint.rules import ALL_RULES, Rule
 
 TABLE_START = "<!-- rules-table:start -->"
 TABLE_END = "<!-- rules-table:end -->"
@@ -16,7 +17,7 @@ def fix_text(rule: Rule) -> str:
         return "none"
     if rule.fix_applied:
         return f"{rule.fix_safety}, applied by `keraslint check --fix`" if rule.fix_safety == "safe" else (
-            f"{rule.fix_safety}, applied with `--unsafe-fixes`"
+            f"{rule.fix_safety}, applied with `--fix --unsafe-fixes`"
         )
     return "documented, not applied"
 
@@ -34,6 +35,10 @@ def rules_table() -> str:
     rows.append(
         f"| {INTERNAL_ERROR_CODE} | {INTERNAL_ERROR_NAME} | keraslint could not analyse the file "
         "(reported once per file, never a crash of the host) | - | - | none |"
+    )
+    rows.append(
+        f"| {CONFIG_ERROR_CODE} | {CONFIG_ERROR_NAME} | inside flake8 only: a bad keraslint setting (one finding at "
+        "line 1 naming the setting and what it accepts; flake8's other checks still run) | - | - | none |"
     )
     return "\n".join(rows)
 

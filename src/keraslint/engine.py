@@ -8,19 +8,16 @@ import logging
 import time
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from keraslint import reduce, targeting
+from keraslint import reduce, source as text, targeting
 from keraslint.analysis.facts import FileFacts, file_facts, refine
-from keraslint.diagnostics import Diagnostic
+from keraslint.diagnostics import INTERNAL_ERROR_CODE, INTERNAL_ERROR_NAME, Diagnostic
 from keraslint.lines import ALL_LINES, Line
 
 if TYPE_CHECKING:  # pragma: no cover
     from keraslint.rules.base import Rule
-    from keraslint.settings import Settings
 
 LOG = logging.getLogger("keraslint")
 
-INTERNAL_ERROR = "KER001"
-INTERNAL_ERROR_NAME = "internal-error"
 
 extract_facts = file_facts  # the older name, used by the fixer and tests
 
@@ -45,19 +42,16 @@ def analyse(
     filename: str | None = None,
     tree: ast.Module | None = None,
     target: targeting.Target | None = None,
-    settings: Settings | None = None,
     rules: Sequence[Rule] | None = None,
     lines: frozenset[Line] | None = None,
     logger: logging.Logger = LOG,
 ) -> list[Diagnostic]:
     """Diagnostics for one file. Never raises: an internal failure is one KER001 diagnostic.
 
-    `target` comes from the adapter (targeting.target_for); `lines`, when given, replaces the
-    whole decision (tests, benchmarks). `settings` alone is the older form: its keras-version
-    is turned into a target here."""
-    if target is None:
-        setting = settings.keras_version if settings is not None else None
-        target = targeting.target_for(filename, setting) if lines is None else targeting.UNKNOWN_TARGET
+    `target` comes from the adapter (targeting.target_for: setting, pins, installed packages);
+    without one every line is possible. `lines`, when given, replaces the whole decision (tests,
+    benchmarks). The engine reads no file."""
+    target = target or targeting.UNKNOWN_TARGET
     try:
         facts = file_facts(source, tree)
         if facts is None or not facts.sites:
@@ -70,7 +64,7 @@ def analyse(
 
 def internal_error(error: BaseException) -> Diagnostic:
     return Diagnostic(
-        1, 0, INTERNAL_ERROR,
+        1, 0, INTERNAL_ERROR_CODE,
         f"keraslint could not analyse this file ({type(error).__name__}); please report it",
         name=INTERNAL_ERROR_NAME,
     )
@@ -154,7 +148,7 @@ def profile_stages(source: str, filename: str | None = None, tree: ast.Module | 
     if tree is None:
         tree = ast.parse(source)
     start = time.perf_counter()
-    passes = reduce.might_be_keras(source)
+    passes = text.might_be_keras(source)
     skipped = reduce.irrelevant_statements(source, tree) if passes else None
     timings["gate"] = time.perf_counter() - start
     if skipped is None:

@@ -27,12 +27,11 @@ import dataclasses
 import difflib
 import logging
 import threading
-import warnings
 from typing import Callable, Sequence
 
 from keraslint import noqa
 from keraslint.diagnostics import Diagnostic
-from keraslint.reduce import KERAS_ROOTS, split_lines
+from keraslint.source import KERAS_ROOTS, parse, split_lines
 from keraslint.settings import DEFAULT_SETTINGS, Settings
 
 LOG = logging.getLogger("keraslint")
@@ -79,13 +78,7 @@ def default_keep(settings: Settings, path: str | None) -> Keep:
 
 
 def _parses(text: str) -> bool:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(text)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return False
-    return True
+    return not isinstance(parse(text), SyntaxError)
 
 
 # --- planning one round ---------------------------------------------------------------------------

@@ -24,7 +24,6 @@ from keraslint import __version__
 
 LOG = logging.getLogger("flake8.keraslint")
 
-CONFIG_ERROR = "KER002"
 
 # What parse_options() was given, and what it resolves to on the first file keraslint checks
 # (a run over files without Keras reads no configuration at all): Settings, or an error message.
@@ -93,13 +92,15 @@ class KerasLintPlugin:
         source = "".join(self.lines)
         if "compile" not in source:
             return  # most files: decided without importing any of the engine
-        from keraslint.reduce import might_be_keras
+        from keraslint.source import might_be_keras
 
         if not might_be_keras(source) or not isinstance(self.tree, ast.Module):
             return
         settings, config_error = _resolve()
         if config_error is not None:
-            yield 1, 0, f"{CONFIG_ERROR} keraslint configuration error, no KER checks run: {config_error}", type(self)
+            from keraslint.diagnostics import CONFIG_ERROR_CODE
+
+            yield 1, 0, f"{CONFIG_ERROR_CODE} keraslint configuration error, no KER checks run: {config_error}", type(self)
             return
         from keraslint import noqa
         filename = None if self.filename in ("stdin", "-", None) else self.filename

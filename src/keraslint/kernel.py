@@ -50,15 +50,14 @@ import warnings
 from typing import Any, Iterable, Sequence
 
 from keraslint import noqa, targeting
-from keraslint.diagnostics import Diagnostic
+from keraslint.diagnostics import INTERNAL_ERROR_CODE, Diagnostic
 from keraslint.lines import Line, describe
 from keraslint.notebooks import neutralise
-from keraslint.reduce import split_lines
+from keraslint.source import split_lines
 from keraslint.settings import Settings
 
 LOG = logging.getLogger("keraslint.kernel")
 
-INTERNAL_ERROR = "KER001"
 BLOCKING = frozenset({"broken", "crash"})  # what strict mode stops
 ALLOW_MARK = re.compile(r"#\s*keraslint\s*:\s*allow\b", re.IGNORECASE)
 INSTALL_COMMAND = re.compile(r"\b(pip|pip3|conda|mamba|micromamba|uv)\b[^\n]*\binstall\b|\binstall_packages\b")
@@ -416,7 +415,7 @@ class Finding:
 
     @property
     def key(self) -> tuple:
-        if self.code == INTERNAL_ERROR:
+        if self.code == INTERNAL_ERROR_CODE:
             return (self.code, self.message)
         return (self.code, self.message, self.cell, self.line, self.column)
 
@@ -451,7 +450,7 @@ _SEVERITY_STYLE = {
 def _fix_text(diagnostic: Diagnostic) -> str | None:
     fix = diagnostic.fix
     if fix is None:
-        if diagnostic.code == INTERNAL_ERROR:
+        if diagnostic.code == INTERNAL_ERROR_CODE:
             return None
         return f"`keraslint rule {diagnostic.code}` explains it and what to use instead"
     kind = "safe fix" if fix.safe else "unsafe fix (check your labels and intent)"
@@ -677,7 +676,7 @@ class Session:
         offsets = self._offsets if extra is None else [*self._offsets, extra.offset]
         out = []
         for diagnostic in diagnostics:
-            if diagnostic.code == INTERNAL_ERROR or not cells:
+            if diagnostic.code == INTERNAL_ERROR_CODE or not cells:
                 out.append(Finding(diagnostic, 0, diagnostic.line, diagnostic.column + 1, severity_of(diagnostic)))
                 continue
             index = max(bisect.bisect_right(offsets, diagnostic.line - 1) - 1, 0)
@@ -1102,7 +1101,7 @@ class KernelChecker:
         self._errors_shown.add(key)
         try:
             self._show_text(
-                f"keraslint: {INTERNAL_ERROR} keraslint could not check this cell ({key}); the cell runs as usual. "
+                f"keraslint: {INTERNAL_ERROR_CODE} keraslint could not check this cell ({key}); the cell runs as usual. "
                 "Please report it."
             )
         except Exception:  # noqa: BLE001
@@ -1121,7 +1120,7 @@ def load_ipython_extension(shell: Any) -> None:
         checker.load()
     except Exception as error:  # noqa: BLE001 - loading must not break the kernel either
         LOG.debug("keraslint: could not load the kernel extension", exc_info=True)
-        print(f"keraslint: {INTERNAL_ERROR} could not load the extension ({type(error).__name__}: {error})")
+        print(f"keraslint: {INTERNAL_ERROR_CODE} could not load the extension ({type(error).__name__}: {error})")
 
 
 def unload_ipython_extension(shell: Any) -> None:

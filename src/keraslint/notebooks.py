@@ -19,13 +19,11 @@
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import json
 import re
-import warnings
 
-from keraslint.reduce import split_lines
+from keraslint.source import parse as parse_python, split_lines
 
 # Cell magics whose body is Python: only the magic line is neutralised.
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "python", "python3", "debug", "pypy"})
@@ -54,15 +52,8 @@ def looks_like_notebook(text: str) -> bool:
 
 
 def _valid_python(source: str) -> SyntaxError | None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(source)
-    except SyntaxError as error:
-        return error
-    except (ValueError, MemoryError, RecursionError) as error:  # null bytes, too deep
-        return SyntaxError(str(error))
-    return None
+    parsed = parse_python(source)
+    return parsed if isinstance(parsed, SyntaxError) else None
 
 
 def _line_body(line: str) -> tuple[str, str]:

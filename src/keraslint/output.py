@@ -215,7 +215,8 @@ def sarif_rules() -> list[dict]:
     import inspect
 
     from keraslint.docgen import rule_page
-    from keraslint.rules import ALL_RULES, INTERNAL_ERROR_CODE, INTERNAL_ERROR_NAME
+    from keraslint.diagnostics import INTERNAL_ERROR_CODE, INTERNAL_ERROR_NAME
+    from keraslint.rules import ALL_RULES
 
     rules = []
     for rule in ALL_RULES:

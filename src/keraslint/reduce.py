@@ -14,28 +14,10 @@ import re
 from keraslint import catalogue
 from keraslint.analysis import api_lines
 from keraslint.catalogue import READ_ONLY_METHODS
+from keraslint.source import KERAS_ROOTS, split_lines
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-KERAS_ROOTS = frozenset({"keras", "tensorflow", "tf_keras"})
 _EVIDENCE_IMPORTS = KERAS_ROOTS | api_lines.EVIDENCE_ROOTS
-
-
-def might_be_keras(source: str) -> bool:
-    """A near-free text test: no compile call or no Keras / TensorFlow mention means nothing to do."""
-    return "compile" in source and ("keras" in source or "tensorflow" in source)
-
-
-def split_lines(source: str) -> list[str]:
-    """Lines as `ast` counts them (\\n, \\r\\n and \\r only), each with its line ending."""
-    lines = []
-    start = 0
-    for match in _LINE_BREAK.finditer(source):
-        lines.append(source[start : match.end()])
-        start = match.end()
-    if start < len(source):
-        lines.append(source[start:])
-    return lines
 
 
 def _imports_keras(statement: ast.stmt) -> bool:

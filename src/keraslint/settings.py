@@ -94,7 +94,8 @@ def check_selector(value: str, key: str) -> None:
             f"{key}: {value!r} is not a keraslint code or prefix (expected KER followed by up to three digits, "
             "e.g. KER, KER2, KER201)"
         )
-    from keraslint.rules import ALL_RULES, INTERNAL_ERROR_CODE
+    from keraslint.diagnostics import INTERNAL_ERROR_CODE
+    from keraslint.rules import ALL_RULES
 
     codes = [rule.code for rule in ALL_RULES] + [INTERNAL_ERROR_CODE]
     if not any(code.startswith(value) for code in codes):

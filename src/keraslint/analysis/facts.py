@@ -6,7 +6,7 @@ import ast
 import dataclasses
 import functools
 
-from keraslint import reduce
+from keraslint import reduce, source as text
 from keraslint.analysis.evaluate import Evaluator
 from keraslint.analysis.records import CompileSite, Evidence
 from keraslint.analysis.sites import build_sites
@@ -32,7 +32,7 @@ class FileFacts:
 
     @functools.cached_property
     def _lines(self) -> list[str]:
-        return reduce.split_lines(self.source)
+        return text.split_lines(self.source)
 
     def _characters(self, line: int, offset: int) -> int:
         lines = self._lines
@@ -49,13 +49,13 @@ def file_facts(source: str, tree: ast.Module | None = None, *, slice_statements:
     (tests show the slicer never changes a fact)."""
     if source.startswith("\ufeff"):
         source = source[1:]  # a BOM is not code (flake8 strips it too)
-    if not reduce.might_be_keras(source):
+    if not text.might_be_keras(source):
         return None
     if tree is None:
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError, MemoryError, RecursionError):
+        parsed = text.parse(source)
+        if isinstance(parsed, SyntaxError):
             return None
+        tree = parsed
     skipped = reduce.irrelevant_statements(source, tree)
     if skipped is None:
         return None

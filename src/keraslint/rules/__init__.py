@@ -45,8 +45,5 @@ ALL_RULES: tuple[Rule, ...] = (
 
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}
 
-# KER001 is reported by the engine itself, not by a rule object.
-INTERNAL_ERROR_CODE = "KER001"
-INTERNAL_ERROR_NAME = "internal-error"
 
-__all__ = ["ALL_RULES", "RULES_BY_CODE", "Finding", "Rule", "RuleContext", "INTERNAL_ERROR_CODE"]
+__all__ = ["ALL_RULES", "RULES_BY_CODE", "Finding", "Rule", "RuleContext"]

@@ -166,7 +166,10 @@ model.compile(optimizer="adam", loss="log_cosh")
 def _metric_spelling(metric, newest: Line, where: str) -> Iterable[Finding]:
     bad = catalogue.BAD_METRIC_SPELLINGS.get(metric.name)
     if bad is not None and newest in bad.invalid_on:
-        yield Finding(metric.report_node, f"metric '{metric.name}' does not exist on {where} (use {bad.suggestion})")
+        # Keras 2.0-2.2 has no metric classes (they arrived in 2.3): a class suggestion would not exist there.
+        names_a_class = bad.suggestion[1:2].isupper() or bad.suggestion.startswith("keras.metrics.")
+        hint = "" if newest == Line.L1 and names_a_class else f" (use {bad.suggestion})"
+        yield Finding(metric.report_node, f"metric '{metric.name}' does not exist on {where}{hint}")
     elif (
         metric.name.lower() in catalogue.ACCURACY_STRINGS
         and metric.name not in catalogue.ACCURACY_STRINGS

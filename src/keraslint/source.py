@@ -1,0 +1,43 @@
+"""Source text before any analysis: the gate, line splitting and the one quiet parse.
+
+Imports nothing of keraslint, so that adapters can test a file for Keras cheaply.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+KERAS_ROOTS = frozenset({"keras", "tensorflow", "tf_keras"})
+
+
+def might_be_keras(source: str) -> bool:
+    """A near-free text test: no compile call or no Keras / TensorFlow mention means nothing to do."""
+    return "compile" in source and ("keras" in source or "tensorflow" in source)
+
+
+def split_lines(source: str) -> list[str]:
+    """Lines as `ast` counts them (\\n, \\r\\n and \\r only), each with its line ending."""
+    lines = []
+    start = 0
+    for match in _LINE_BREAK.finditer(source):
+        lines.append(source[start : match.end()])
+        start = match.end()
+    if start < len(source):
+        lines.append(source[start:])
+    return lines
+
+
+def parse(text: str) -> ast.Module | SyntaxError:
+    """The module, or the SyntaxError that stops it (null bytes, too deep a nesting or too little
+    memory come back as a SyntaxError too). Never raises, never warns."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text)
+    except SyntaxError as error:
+        return error
+    except (ValueError, TypeError, MemoryError, RecursionError, OverflowError) as error:
+        return SyntaxError(f"{type(error).__name__}: {error}")
