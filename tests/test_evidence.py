@@ -34,8 +34,13 @@ def possible(source: str, *, slice_statements: bool = True) -> frozenset[Line]:
                      "aug = tf.keras.layers.experimental.preprocessing.RandomFlip()\n" + COMPILE,
                      {L3, L4}, id="experimental.preprocessing path and the layer name"),
         pytest.param("import keras\nx = keras.ops.relu(1)\n" + COMPILE, {L5}, id="keras.ops"),
-        pytest.param("import keras\n" + COMPILE + "model.fit(x, y, nb_epoch=3)\n", {L1, L2, L3, L4},
-                     id="nb_epoch: Keras 2.0-2.3, or graph mode"),
+        pytest.param("import keras\n" + COMPILE + "model.fit(x, y, nb_epoch=3)\n", {L1, L2},
+                     id="nb_epoch: Keras 2.0-2.3 in eager mode"),
+        pytest.param("import tensorflow as tf\nfrom tensorflow import keras\ntf.compat.v1.disable_eager_execution()\n"
+                     + COMPILE + "model.fit(x, y, nb_epoch=3)\n", {L1, L2, L3, L4},
+                     id="nb_epoch: also tf.keras's v1 graph mode"),
+        pytest.param("import keras\nimport tensorflow as tf\nsess = tf.Session()\n" + COMPILE, {L1, L2},
+                     id="TF 1.x session"),
         pytest.param("import keras\nimport horovod.tensorflow.keras as hvd\n" + COMPILE, {L1, L2, L3},
                      id="horovod: not TF 2.16+"),
     ],
@@ -109,3 +114,20 @@ def test_every_entry_names_its_source() -> None:
         for key, fact in table.items():
             assert fact.source.strip(), key
             assert fact.possible <= ALL_LINES, key
+
+
+def test_a_module_that_ends_inside_tf_2_x_narrows_the_minors() -> None:
+    source = "import keras\nfrom keras.layers.merge import concatenate\n" + COMPILE
+    facts = file_facts(source)
+    assert facts is not None
+    assert facts.evidence.possible == frozenset({L1, L2, L3})
+    assert facts.evidence.l3_minors == (2, 8)  # keras.layers.merge is gone from keras 2.9 on
+
+
+def test_rules_true_from_a_later_minor_stay_silent_before_it() -> None:
+    # KER306 is true on L3 from TF 2.11 (the new optimizers); a file whose APIs end at 2.8 cannot be there.
+    base = "import keras\n{extra}opt = keras.optimizers.Adam(lr=0.01)\n" + COMPILE.replace('"adam"', "opt") + "\n"
+    plain = [d.code for d in engine.analyse(base.format(extra=""), target=targeting.Target(setting=frozenset({L3})))]
+    old = [d.code for d in engine.analyse(base.format(extra="from keras.layers.merge import concatenate\n"),
+                                          target=targeting.Target(setting=frozenset({L3})))]
+    assert "KER306" in plain and "KER306" not in old

@@ -80,7 +80,8 @@ def run_rules(
         if not lines:
             return []  # the file's APIs exist on no Keras line keraslint knows
     evidence = facts.evidence
-    context = RuleContext(lines or ALL_LINES, evidence.graph_mode, evidence.apis, evidence.custom_objects)
+    context = RuleContext(lines or ALL_LINES, evidence.graph_mode, evidence.apis, evidence.custom_objects,
+                          evidence.l3_minors)
     selected = ALL_RULES if rules is None else rules
     shared = _conflicting_output_nodes(facts.sites)
     seen: set[tuple[int, int, str]] = set()

@@ -62,6 +62,8 @@ class ApiFact:
     lines: FrozenSet[Line]
     source: str
     graph_lines: FrozenSet[Line] = frozenset()
+    # TF 2.x minors of L3 (2.2-2.15) the API exists on, when only part of that line has it.
+    l3_minors: Tuple[int, int] | None = None
 
     @property
     def possible(self) -> FrozenSet[Line]:
@@ -72,8 +74,9 @@ def _on(*lines: Line) -> FrozenSet[Line]:
     return frozenset(lines)
 
 
-def _fact(lines: FrozenSet[Line], source: str, graph_lines: FrozenSet[Line] = frozenset()) -> ApiFact:
-    return ApiFact(lines, source, graph_lines)
+def _fact(lines: FrozenSet[Line], source: str, graph_lines: FrozenSet[Line] = frozenset(),
+          l3_minors: Tuple[int, int] | None = None) -> ApiFact:
+    return ApiFact(lines, source, graph_lines, l3_minors)
 
 
 # Frequently used line sets.
@@ -570,6 +573,44 @@ _path(
         _FROM_TF22,
         f"public from {_SA}@v2.12.0 (keras.saving, keras.export), in tf-keras and Keras 3; absent from "
         "standalone Keras 2.x and TF <= 2.5 public APIs",
+    ),
+)
+
+# Module paths whose last release inside L3 is known: rules whose L3 truth starts at a later minor
+# (KER101 from 2.6, KER306 from 2.11) stay silent for a file that uses them.
+_path(
+    ["keras.layers.merge", "keras.layers.recurrent", "keras.layers.embeddings", "keras.layers.advanced_activations",
+     "keras.layers.wrappers", "keras.layers.local", "keras.layers.cudnn_recurrent",
+     "keras.layers.convolutional_recurrent", "keras.utils.multi_gpu_utils"],
+    _fact(
+        _UP_TO_TF215,
+        f"module files of {_SA}@2.0.0..2.3.1 and @2.4.0, and keras@v2.6.0..v2.8.0 (not at v2.9.0: "
+        "`git ls-tree v2.9.0 keras/layers`); never public tf.keras, tf-keras or Keras 3",
+        l3_minors=(2, 8),
+    ),
+)
+_path(
+    ["keras.engine.Model", "keras.engine.training.Model"],
+    _fact(
+        _UP_TO_TF215,
+        f"{_SA}@2.0.0..2.4.0:keras/engine/__init__.py exports Model; @v2.6.0 keras/engine/__init__.py exports "
+        "nothing (the class lives in keras/engine/training.py, exported only as keras.Model)",
+        l3_minors=(2, 5),
+    ),
+)
+# TensorFlow 1.x names that TF 2.0 removed from the top-level API (they live on as tf.compat.v1.*):
+# TF 1.x is Keras's L2 line (tf.keras 1.x), or the backend of standalone Keras 2.0-2.3.
+_add(
+    [f"tensorflow.{name}" for name in (
+        "Session", "InteractiveSession", "placeholder", "set_random_seed", "global_variables_initializer",
+        "get_variable", "variable_scope", "get_default_graph", "reset_default_graph", "ConfigProto",
+        "train.AdamOptimizer", "train.GradientDescentOptimizer", "train.RMSPropOptimizer",
+        "train.MomentumOptimizer", "train.AdagradOptimizer", "contrib", "logging")],
+    _fact(
+        _K1_K2,
+        "removed from the top-level API of tensorflow/tensorflow@v2.0.0 (tensorflow/python/... tf_export "
+        "v1-only: tf_export(v1=[...])); TF 1.x tf.keras is the L2 code path and TF 1.x backs standalone "
+        "Keras 2.0-2.3",
     ),
 )
 

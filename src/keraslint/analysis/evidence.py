@@ -9,21 +9,36 @@ from __future__ import annotations
 from typing import Iterable
 
 from keraslint.analysis import api_lines
+from keraslint.analysis.api_lines import ApiFact
 from keraslint.lines import ALL_LINES, Line
 
 # Roots that are Keras under another name, longest first: PATH keys spell them `keras`.
 _KERAS_ROOTS = ("tensorflow.compat.v1.keras", "tensorflow.compat.v2.keras", "tensorflow.keras", "tf_keras", "keras")
+L3_MINORS = (2, 15)  # TF 2.2 - 2.15
 
 
 class VersionEvidence:
     def __init__(self) -> None:
-        self.possible: frozenset[Line] = ALL_LINES
+        self.eager: frozenset[Line] = ALL_LINES  # lines in the default (eager) mode
+        self.graph: frozenset[Line] = ALL_LINES  # lines when the file runs in TF1 graph mode
+        self.l3_minors: tuple[int, int] = L3_MINORS
         self.reasons: list[str] = []
 
-    def _narrow(self, key: str, lines: frozenset[Line] | None) -> None:
-        if lines is None or lines >= self.possible:
+    def possible(self, graph_mode: bool) -> frozenset[Line]:
+        return self.graph if graph_mode else self.eager
+
+    def _narrow(self, key: str, fact: ApiFact | None) -> None:
+        if fact is None or key in api_lines.RULE_SUBJECTS:
             return
-        self.possible &= lines
+        eager, graph = self.eager & fact.lines, self.graph & fact.possible
+        low, high = self.l3_minors
+        if fact.l3_minors is not None:
+            low, high = max(low, fact.l3_minors[0]), min(high, fact.l3_minors[1])
+            if low > high:  # no TF 2.x minor has all of the file's APIs
+                eager, graph = eager - {Line.L3}, graph - {Line.L3}
+        if (eager, graph, (low, high)) == (self.eager, self.graph, self.l3_minors):
+            return
+        self.eager, self.graph, self.l3_minors = eager, graph, (low, high)
         if key not in self.reasons:
             self.reasons.append(key)
 
@@ -31,27 +46,26 @@ class VersionEvidence:
         """A name referred to: `dotted` as written (imports resolved), `canonical` from names.py."""
         if dotted.startswith(api_lines.PRIVATE_PREFIXES):
             return
-        self._narrow(canonical, api_lines.API_LINES.get(canonical))
-        path = _path(dotted)
-        for prefix in _prefixes(path):
-            self._narrow(prefix, api_lines.PATH_LINES.get(prefix))
+        self._narrow(canonical, api_lines.API_FACTS.get(canonical))
+        for prefix in _prefixes(_path(dotted)):
+            self._narrow(prefix, api_lines.PATH_FACTS.get(prefix))
         if api is not None:
             for prefix in _prefixes(canonical):
-                self._narrow(f"{prefix} (through {api})", api_lines.ROUTE_LINES.get((api, prefix)))
+                self._narrow(f"{prefix} (through {api})", api_lines.ROUTE_FACTS.get((api, prefix)))
 
     def call(self, canonical: str, keywords: Iterable[str]) -> None:
-        self._narrow(f"{canonical}()", api_lines.API_LINES.get(f"{canonical}()"))
+        self._narrow(f"{canonical}()", api_lines.API_FACTS.get(f"{canonical}()"))
         for keyword in keywords:
             key = f"{canonical}({keyword}=)"
-            self._narrow(key, api_lines.API_LINES.get(key))
+            self._narrow(key, api_lines.API_FACTS.get(key))
 
     def model_method(self, method: str, keywords: Iterable[str], sequential: bool) -> None:
         owners = ("keras.Model", "keras.Sequential") if sequential else ("keras.Model",)
         for owner in owners:
-            self._narrow(f"{owner}.{method}", api_lines.API_LINES.get(f"{owner}.{method}"))
+            self._narrow(f"{owner}.{method}", api_lines.API_FACTS.get(f"{owner}.{method}"))
             for keyword in keywords:
                 key = f"{owner}.{method}({keyword}=)"
-                self._narrow(key, api_lines.API_LINES.get(key))
+                self._narrow(key, api_lines.API_FACTS.get(key))
 
 
 def _path(dotted: str) -> str:

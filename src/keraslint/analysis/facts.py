@@ -68,8 +68,8 @@ def _evidence(evaluator: Evaluator) -> Evidence:
     apis = frozenset(evaluator.apis)
     graph_mode = evaluator.graph_mode and bool(apis) and API_KERAS not in apis
     versions = evaluator.version_evidence
-    return Evidence(apis, evaluator.keras3_evidence, graph_mode, versions.possible, tuple(versions.reasons),
-                    custom_objects=evaluator.custom_objects)
+    return Evidence(apis, evaluator.keras3_evidence, graph_mode, versions.possible(evaluator.graph_mode),
+                    tuple(versions.reasons), custom_objects=evaluator.custom_objects, l3_minors=versions.l3_minors)
 
 
 # Lines an import style can reach: tf.keras never ran Keras 2.0-2.2; `import keras` is never tf-keras.

@@ -320,6 +320,8 @@ class Evidence:
     possible: frozenset[Line] = frozenset(Line)
     reasons: tuple[str, ...] = ()  # the APIs that narrowed `possible`, for explanations
     custom_objects: bool = False  # a custom-object registry: unknown spellings may resolve
+    # TF 2.x minors within L3 (TF 2.2-2.15) the file's APIs allow: (2, 15) when nothing narrows them.
+    l3_minors: tuple[int, int] = (2, 15)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -22,6 +22,11 @@ class RuleContext:
     graph_mode: bool = False
     apis: frozenset[str] = frozenset()  # import styles the file uses (lines.API_*)
     custom_objects: bool = False  # the file registers custom objects: unknown spellings may resolve
+    l3_minors: tuple[int, int] = (2, 15)  # the TF 2.x minors within L3 the file's own APIs allow
+
+    def l3_from(self, minor: int) -> bool:
+        """Whether TF 2.<minor> or later (within L3) may run this file."""
+        return self.l3_minors[1] >= minor
 
     @property
     def newest(self) -> Line:

@@ -68,6 +68,8 @@ model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categor
         if optimizer is None or optimizer.legacy or optimizer.name not in catalogue.OPTIMIZER_DEFAULT_LEARNING_RATES:
             return
         lines = context.lines & _NEW_API
+        if not context.l3_from(11):
+            lines -= {L3}  # the new optimizers arrived in TF 2.11; the file's APIs end before
         if not lines:
             return
         shown = f"{optimizer.name}()"
