@@ -51,7 +51,7 @@ from typing import Any, Iterable, Sequence
 
 from keraslint import noqa, targeting
 from keraslint.diagnostics import INTERNAL_ERROR_CODE, Diagnostic
-from keraslint.lines import Line, describe
+from keraslint.versions import VersionLine, describe
 from keraslint.notebooks import neutralise
 from keraslint.source import split_lines
 from keraslint.settings import Settings
@@ -100,6 +100,13 @@ class Statement:
     defines: frozenset[str]  # module-level functions and classes it defines
     anchor: bool  # a Keras / TensorFlow import, a star import, graph mode: always part of the module
     definition: bool  # a def or class statement
+    method_roots: frozenset[str] = frozenset()  # receivers of method calls: a change unless imported
+
+    def changes(self, live: set[str], imported: frozenset[str] | set[str]) -> bool:
+        """Whether it may bind or change a live name."""
+        if not self.stores.isdisjoint(live):
+            return True
+        return any(name not in imported for name in self.method_roots & live)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -171,22 +178,56 @@ def _root(node: ast.expr) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
-def _receivers(node: ast.AST) -> set[str]:
-    """Root names of the objects a statement may change through a method call: the receiver of a
-    statement's own call (`model.add(...)`, `x.append(...)`; read-only methods aside, as the
-    engine's slicer sees them), and of any compile / training / add call in it (`h = model.fit(...)`
-    gives the model its labels)."""
-    found = set()
-    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute):
-        if node.value.func.attr not in _KEEPING_METHODS:
-            root = _root(node.value.func.value)
-            if root is not None:
-                found.add(root)
+def _receivers(node: ast.AST) -> tuple[set[str], set[str]]:
+    """Root names of the objects a statement may change through a method call: (always, unless
+    imported). Always: the receiver of a compile / training / add call anywhere in it
+    (`h = model.fit(...)` gives the model its labels). Unless the name is a module or an imported
+    object: the receiver of the statement's own call (`x.append(...)`, read-only methods aside, as
+    the engine's slicer sees them), and in a compound statement of every method call in it;
+    `layers.Dense(...)` or `np.random.seed(...)` change nothing the analysis knows."""
+    tracked: set[str] = set()
+    other: set[str] = set()
     for child in ast.walk(node):
         if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute) and child.func.attr in _TRACKED_METHODS:
             root = _root(child.func.value)
             if root is not None:
+                tracked.add(root)
+    if isinstance(node, ast.Expr):
+        calls = [node.value] if isinstance(node.value, ast.Call) else []
+    elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+        calls = []
+    else:
+        calls = [child for child in ast.walk(node) if isinstance(child, ast.Call)]
+    for call in calls:
+        if isinstance(call.func, ast.Attribute) and call.func.attr not in _KEEPING_METHODS:
+            root = _root(call.func.value)
+            if root is not None:
+                other.add(root)
+    return tracked, other - tracked
+
+
+def _compound_stores(node: ast.stmt) -> set[str]:
+    """What a compound statement (for / while / if / with / try / match, del, global) may bind:
+    every name stored or deleted in it, the bases of subscript and attribute targets, and what its
+    nested imports, functions, classes and `except ... as` bind."""
+    found: set[str] = set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name) and isinstance(child.ctx, (ast.Store, ast.Del)):
+            found.add(child.id)
+        elif isinstance(child, (ast.Subscript, ast.Attribute)) and isinstance(child.ctx, (ast.Store, ast.Del)):
+            root = _root(child.value)
+            if root is not None:
                 found.add(root)
+        elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.add(child.name)
+        elif isinstance(child, ast.ExceptHandler) and child.name:
+            found.add(child.name)
+        elif isinstance(child, (ast.Import, ast.ImportFrom)):
+            found |= {(alias.asname or alias.name).split(".")[0] for alias in child.names}
+        elif isinstance(child, (ast.Global, ast.Nonlocal)):
+            found |= set(child.names)
+        elif isinstance(child, ast.arg):
+            found.add(child.arg)
     return found
 
 
@@ -251,15 +292,16 @@ def _statement(node: ast.stmt, lines: list[str]) -> Statement:
     kills: set[str] = set()
     anchor = False
     definition = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    tracked, method_roots = _receivers(node)
     if isinstance(node, ast.Assign):
-        stores = set().union(*(_names(target) for target in node.targets)) | _receivers(node)
+        stores = set().union(*(_names(target) for target in node.targets)) | tracked
         kills = (_plain_targets(node.targets) or set()) - _names(node.value)
     elif isinstance(node, ast.AnnAssign):
-        stores = _names(node.target) | _receivers(node)
+        stores = _names(node.target) | tracked
         if node.value is not None and isinstance(node.target, ast.Name):
             kills = {node.target.id} - _names(node.value)
     elif isinstance(node, ast.AugAssign):
-        stores = _names(node.target) | _receivers(node)
+        stores = _names(node.target) | tracked
     elif isinstance(node, (ast.Import, ast.ImportFrom)):
         if isinstance(node, ast.ImportFrom):
             stores = {alias.asname or alias.name for alias in node.names}
@@ -270,20 +312,20 @@ def _statement(node: ast.stmt, lines: list[str]) -> Statement:
             anchor = any(alias.name.split(".")[0] in KERAS_ROOTS for alias in node.names)
         kills = stores - {"*"}
     elif isinstance(node, ast.Expr):
-        stores = _receivers(node)  # `model.add(...)`, `x.append(...)`; a plain call changes nothing
+        stores = tracked  # and the receiver of its own call (method_roots); a plain call changes nothing
     elif isinstance(node, (ast.Pass, ast.Break, ast.Continue)):
         stores = set()
     elif definition:
         stores = {node.name}  # type: ignore[attr-defined]  # as the engine's slicer counts it
     else:
-        stores = set(words)  # compound statements, del, global, ...: every word (conservative)
+        stores = _compound_stores(node) | tracked
     defines = _top_level_definitions(node)
     if definition:
         kills = {node.name}  # type: ignore[attr-defined]
     anchor = anchor or not words.isdisjoint(GRAPH_MODE_WORDS)
     return Statement(
         node, frozenset(words), frozenset(_reads(node)), frozenset(stores), frozenset(kills), frozenset(defines),
-        anchor, definition,
+        anchor, definition, frozenset(method_roots),
     )
 
 
@@ -350,6 +392,7 @@ def cone(
     cell: Sequence[Statement],
     compiling: set[str],
     evidence: frozenset[str] | set[str] = frozenset(),
+    imported: frozenset[str] | set[str] = frozenset(),
 ) -> list[Statement]:
     """The statements the engine needs to check `cell` (the statements of the cell about to run)
     after `history`, in order: a backward slice on names. The cell's statements that mention
@@ -364,14 +407,14 @@ def cone(
     kept: list[Statement] = []
     triggers = INHERENT_WORDS | compiling
     for statement in reversed(cell):
-        if statement.anchor or not statement.words.isdisjoint(triggers) or not statement.stores.isdisjoint(live):
+        if statement.anchor or not statement.words.isdisjoint(triggers) or statement.changes(live, imported):
             kept.append(statement)
             live -= statement.kills
             live |= statement.reads
     for statement in reversed(history):
         if (
             statement.anchor
-            or not statement.stores.isdisjoint(live)
+            or statement.changes(live, imported)
             or (not statement.definition and not statement.words.isdisjoint(compiling))
         ):
             kept.append(statement)
@@ -626,7 +669,9 @@ class Session:
         if not cell.inherent(compiling):
             return CheckResult(cell, [], False)  # nothing it does can add a compile() site or labels
         if self.slice:
-            statements = cone(self.statements, cell.statements, compiling, self._evidence_names(cell))
+            statements = cone(
+                self.statements, cell.statements, compiling, self._evidence_names(cell), self._imported(cell)
+            )
             source = self._sliced_source(statements, cell)
         else:
             statements = [*self.statements, *cell.statements]
@@ -635,11 +680,23 @@ class Session:
         new = [finding for finding in placed if finding.key not in self.seen]
         return CheckResult(cell, new, True, frozenset(finding.key for finding in placed))
 
+    def _imported(self, cell: Cell) -> set[str]:
+        """Names bound only by imports in the session (modules and imported objects), never by
+        anything else."""
+        names: set[str] = set()
+        bound: set[str] = set()
+        for statement in (*self.statements, *cell.statements):
+            if isinstance(statement.node, (ast.Import, ast.ImportFrom)):
+                names |= statement.kills
+            else:
+                bound |= statement.stores
+        return names - bound
+
     def _evidence_names(self, cell: Cell) -> frozenset[str]:
         """Empty when the target is Keras 3 alone, which no API can narrow; else the names Keras is
         imported as in the session (the statements using them carry the file's API evidence)."""
         lines, _reason = self.target.lines_for(frozenset())
-        if lines == frozenset({Line.L5}):
+        if lines == frozenset({VersionLine.L5}):
             return frozenset()
         names = set(KERAS_ROOTS)
         for statement in (*self.statements, *cell.statements):
