@@ -32,27 +32,27 @@ sys.path.insert(0, str(PROJECT_ROOT / "src"))
 from keraslint import targeting  # noqa: E402
 from keraslint.analysis.facts import file_facts  # noqa: E402
 from keraslint.engine import run_rules  # noqa: E402
-from keraslint.lines import ALL_LINES, Line  # noqa: E402
+from keraslint.versions import ALL_VERSION_LINES, VersionLine  # noqa: E402
 from keraslint.notebooks import Notebook, NotebookError, looks_like_notebook  # noqa: E402
 
-TARGETS: dict[str, frozenset[Line]] = {
-    "all": ALL_LINES,
-    "L1": frozenset({Line.L1}),
-    "L3": frozenset({Line.L3}),
-    "L5": frozenset({Line.L5}),
+TARGETS: dict[str, frozenset[VersionLine]] = {
+    "all": ALL_VERSION_LINES,
+    "L1": frozenset({VersionLine.L1}),
+    "L3": frozenset({VersionLine.L3}),
+    "L5": frozenset({VersionLine.L5}),
 }
 
 Row = tuple[int, int, str, str]
 
 
-def findings(source: str, tree: ast.Module, sliced: bool, lines: frozenset[Line]) -> list[Row]:
+def findings(source: str, tree: ast.Module, sliced: bool, lines: frozenset[VersionLine]) -> list[Row]:
     facts = file_facts(source, tree, slice_statements=sliced)
     if facts is None:
         return []
     return [(d.line, d.column, d.code, d.message) for d in run_rules(facts, targeting.UNKNOWN_TARGET, None, lines)]
 
 
-def compare(source: str, targets: dict[str, frozenset[Line]] = TARGETS) -> dict[str, tuple[list[Row], list[Row]]]:
+def compare(source: str, targets: dict[str, frozenset[VersionLine]] = TARGETS) -> dict[str, tuple[list[Row], list[Row]]]:
     """Per target, (only with slicing, only without) for a module; empty when they agree.
 
     An exception in either run is a difference too: it is shown as a KER001 row."""
@@ -98,7 +98,7 @@ def findings_for_all(source: str) -> list[Row]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tree = ast.parse(source)
-    return findings(source, tree, True, ALL_LINES)
+    return findings(source, tree, True, ALL_VERSION_LINES)
 
 
 

@@ -9,14 +9,14 @@ import pytest
 from keraslint import engine, targeting
 from keraslint.analysis import api_lines
 from keraslint.analysis.facts import file_facts
-from keraslint.lines import ALL_LINES, Line
+from keraslint.versions import ALL_VERSION_LINES, VersionLine
 
-L1, L2, L3, L4, L5 = Line.L1, Line.L2, Line.L3, Line.L4, Line.L5
+L1, L2, L3, L4, L5 = VersionLine.L1, VersionLine.L2, VersionLine.L3, VersionLine.L4, VersionLine.L5
 
 COMPILE = 'model = keras.Sequential([keras.layers.Dense(1)])\nmodel.compile(optimizer="adam", loss="mse")\n'
 
 
-def possible(source: str, *, slice_statements: bool = True) -> frozenset[Line]:
+def possible(source: str, *, slice_statements: bool = True) -> frozenset[VersionLine]:
     facts = file_facts(textwrap.dedent(source), slice_statements=slice_statements)
     assert facts is not None
     return facts.evidence.possible
@@ -45,20 +45,20 @@ def possible(source: str, *, slice_statements: bool = True) -> frozenset[Line]:
                      id="horovod: not TF 2.16+"),
     ],
 )
-def test_apis_narrow_the_lines(source: str, lines: set[Line]) -> None:
+def test_apis_narrow_the_lines(source: str, lines: set[VersionLine]) -> None:
     assert possible(source) == frozenset(lines)
     assert possible(source, slice_statements=False) == frozenset(lines)  # slicing keeps the evidence
 
 
 def test_private_module_trees_do_not_narrow() -> None:
     # Keras 3's private tree has a Merge base class the public API never had.
-    assert possible("import keras\nfrom keras.src.layers.merging.base_merge import Merge\n" + COMPILE) == ALL_LINES
+    assert possible("import keras\nfrom keras.src.layers.merging.base_merge import Merge\n" + COMPILE) == ALL_VERSION_LINES
 
 
 def test_the_subject_of_a_rule_is_not_evidence() -> None:
     # lr= is what KER306 reports on Keras 3: it must not remove Keras 3 from the lines.
     source = "import keras\nopt = keras.optimizers.Adam(lr=0.01)\n" + COMPILE
-    assert possible(source) == ALL_LINES
+    assert possible(source) == ALL_VERSION_LINES
     assert "keras.optimizers.Adam(lr=)" in api_lines.API_FACTS  # still documented
 
 
@@ -113,7 +113,7 @@ def test_every_entry_names_its_source() -> None:
     for table in (api_lines.API_FACTS, api_lines.PATH_FACTS, api_lines.ROUTE_FACTS):
         for key, fact in table.items():
             assert fact.source.strip(), key
-            assert fact.possible <= ALL_LINES, key
+            assert fact.possible <= ALL_VERSION_LINES, key
 
 
 def test_a_module_that_ends_inside_tf_2_x_narrows_the_minors() -> None:

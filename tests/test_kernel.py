@@ -21,7 +21,7 @@ from IPython.utils.capture import capture_output  # noqa: E402
 from traitlets.config import Config  # noqa: E402
 
 from keraslint import kernel, targeting  # noqa: E402
-from keraslint.lines import Line  # noqa: E402
+from keraslint.versions import VersionLine  # noqa: E402
 
 KERAS_STUB = {
     "keras/__init__.py": """
@@ -481,7 +481,7 @@ def test_the_backward_slice_shows_what_the_whole_session_shows():
     assert len(sessions) == 2
     total = 0
     for _name, cells in sessions:
-        for target in (targeting.UNKNOWN_TARGET, targeting.Target(setting=frozenset({Line.L1}))):
+        for target in (targeting.UNKNOWN_TARGET, targeting.Target(setting=frozenset({VersionLine.L1}))):
             sliced = _shown_per_cell(cells, target, True)
             whole = _shown_per_cell(cells, target, False)
             assert sliced == whole

@@ -15,12 +15,12 @@ import pytest
 from keraslint.analysis.facts import file_facts
 from keraslint.analysis.names import canonical
 from keraslint.analysis.records import CompileSite, LabelKind
-from keraslint.lines import ALL_LINES, Line
+from keraslint.versions import ALL_VERSION_LINES, VersionLine
 from keraslint.rules import RULES_BY_CODE, RuleContext
 
 ONE_HOT, INTEGER, BINARY = LabelKind.ONE_HOT, LabelKind.INTEGER, LabelKind.BINARY
 MULTI_HOT, CONTINUOUS = LabelKind.MULTI_HOT, LabelKind.CONTINUOUS
-L1, L2, L3, L4, L5 = Line.L1, Line.L2, Line.L3, Line.L4, Line.L5
+L1, L2, L3, L4, L5 = VersionLine.L1, VersionLine.L2, VersionLine.L3, VersionLine.L4, VersionLine.L5
 
 HEADER = """\
 import keras
@@ -280,7 +280,7 @@ def test_compile_of_a_model_the_facts_cannot_see() -> None:
     (site,) = sites(source)
     assert site.output is None and site.loss is not None
     assert [label.kind for label in site.labels] == [ONE_HOT]
-    codes = {finding_code for finding_code, _ in _findings(site, ALL_LINES)}
+    codes = {finding_code for finding_code, _ in _findings(site, ALL_VERSION_LINES)}
     assert {"KER202", "KER301"} <= codes
 
 
@@ -308,7 +308,7 @@ def _findings(site: CompileSite, lines) -> list[tuple[str, object]]:
     return found
 
 
-def only(source: str, code: str, lines=ALL_LINES):
+def only(source: str, code: str, lines=ALL_VERSION_LINES):
     found = [finding for site in sites(source) for found_code, finding in _findings(site, lines) if found_code == code]
     return found
 

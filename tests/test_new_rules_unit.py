@@ -29,11 +29,11 @@ from keraslint.analysis.records import (
     Severity,
     TrainingCall,
 )
-from keraslint.lines import ALL_LINES, API_KERAS, API_TF, API_TF_KERAS, Line
+from keraslint.versions import ALL_VERSION_LINES, API_KERAS, API_TF, API_TF_KERAS, VersionLine
 from keraslint.rules import RULES_BY_CODE
 from keraslint.rules.base import RuleContext
 
-L1, L2, L3, L4, L5 = Line.L1, Line.L2, Line.L3, Line.L4, Line.L5
+L1, L2, L3, L4, L5 = VersionLine.L1, VersionLine.L2, VersionLine.L3, VersionLine.L4, VersionLine.L5
 NOT_L1 = frozenset({L2, L3, L4, L5})
 SOFTMAX, SIGMOID, LINEAR = Activation.SOFTMAX, Activation.SIGMOID, Activation.LINEAR
 BCE, CCE, SCCE, CFCE, REGRESSION = LossKind.BCE, LossKind.CCE, LossKind.SCCE, LossKind.CFCE, LossKind.REGRESSION
@@ -52,7 +52,7 @@ def output(width=10, activation=SOFTMAX, *, applied_on=None, layer="Dense", valu
 
 def string_loss(identifier: str, kind: LossKind) -> LossFact:
     node = expr(repr(identifier))
-    return LossFact(kind, False, repr(identifier), MetricForm.STRING, identifier, ALL_LINES, node, node)
+    return LossFact(kind, False, repr(identifier), MetricForm.STRING, identifier, ALL_VERSION_LINES, node, node)
 
 
 def instance_loss(name: str, kind: LossKind, from_logits: bool | None) -> LossFact:
@@ -70,12 +70,12 @@ def metric(name: str, form=MetricForm.INSTANCE, keywords=(), unknown=(), positio
                       open_arguments)
 
 
-def site(out=None, loss=None, metrics=(), labels=(), lines=ALL_LINES, **extra) -> CompileSite:
+def site(out=None, loss=None, metrics=(), labels=(), lines=ALL_VERSION_LINES, **extra) -> CompileSite:
     argument = MetricsArgument("metrics", lines, tuple(metrics), None, expr("[]"))
     return CompileSite(expr("model.compile()"), out, loss, (argument,), tuple(labels), (), (), False, **extra)
 
 
-def check(code: str, compile_site: CompileSite, lines=ALL_LINES, apis=frozenset()):
+def check(code: str, compile_site: CompileSite, lines=ALL_VERSION_LINES, apis=frozenset()):
     return list(RULES_BY_CODE[code].check(compile_site, RuleContext(frozenset(lines), False, frozenset(apis))))
 
 
@@ -188,7 +188,7 @@ def logits_site(*metrics, loss=LOGITS, out=None):
 class TestKER205:
     def test_auc_everywhere_with_keras(self) -> None:
         auc = metric("AUC")
-        [finding] = check("KER205", logits_site(auc), ALL_LINES, {API_KERAS})
+        [finding] = check("KER205", logits_site(auc), ALL_VERSION_LINES, {API_KERAS})
         assert finding.node is auc.report_node and finding.severity is None
         assert finding.message == (
             "AUC() reads logits as probabilities: wrong on Keras 2.3/TF 2.10-2.15/tf-keras/Keras 3; fit() fails on TF 2.2-2.9"
@@ -328,16 +328,16 @@ class TestKER206:
     @pytest.mark.parametrize(
         "compile_site, lines",
         [
-            pytest.param(site(output(), SPARSE, (metric("sparse_categorical_accuracy", MetricForm.STRING),)), ALL_LINES, id="matching"),
-            pytest.param(site(output(), SPARSE, (metric("accuracy", MetricForm.STRING),)), ALL_LINES, id="'accuracy'"),
-            pytest.param(site(output(), None, (metric("categorical_accuracy", MetricForm.STRING),)), ALL_LINES, id="loss unknown"),
+            pytest.param(site(output(), SPARSE, (metric("sparse_categorical_accuracy", MetricForm.STRING),)), ALL_VERSION_LINES, id="matching"),
+            pytest.param(site(output(), SPARSE, (metric("accuracy", MetricForm.STRING),)), ALL_VERSION_LINES, id="'accuracy'"),
+            pytest.param(site(output(), None, (metric("categorical_accuracy", MetricForm.STRING),)), ALL_VERSION_LINES, id="loss unknown"),
             pytest.param(site(output(), SPARSE, (metric("categorical_accuracy", MetricForm.STRING),),
-                              (LabelFact(LabelKind.ONE_HOT, 10, "to_categorical"),)), ALL_LINES, id="sparse loss, one-hot labels (KER301)"),
-            pytest.param(site(output(), SPARSE, (metric("CategoricalAccuracy", MetricForm.CLASS),)), ALL_LINES, id="class"),
+                              (LabelFact(LabelKind.ONE_HOT, 10, "to_categorical"),)), ALL_VERSION_LINES, id="sparse loss, one-hot labels (KER301)"),
+            pytest.param(site(output(), SPARSE, (metric("CategoricalAccuracy", MetricForm.CLASS),)), ALL_VERSION_LINES, id="class"),
             pytest.param(site(output(), SPARSE, (metric("CategoricalAccuracy"),)), {L1}, id="instance on Keras 2.0-2.2"),
-            pytest.param(site(output(5, SIGMOID), SPARSE, (metric("binary_accuracy", MetricForm.STRING),)), ALL_LINES, id="binary on sigmoid"),
+            pytest.param(site(output(5, SIGMOID), SPARSE, (metric("binary_accuracy", MetricForm.STRING),)), ALL_VERSION_LINES, id="binary on sigmoid"),
             pytest.param(site(output(), SPARSE, (metric("binary_accuracy", MetricForm.STRING),)), {L1, L2}, id="binary, Keras <= 2.3"),
-            pytest.param(site(output(), ONE_HOT_LOSS, (metric("categorical_accuracy", MetricForm.STRING),)), ALL_LINES, id="one-hot matching"),
+            pytest.param(site(output(), ONE_HOT_LOSS, (metric("categorical_accuracy", MetricForm.STRING),)), ALL_VERSION_LINES, id="one-hot matching"),
         ],
     )
     def test_silent(self, compile_site, lines) -> None:
@@ -349,7 +349,7 @@ class TestKER206:
 
 def accuracy_keys(written: str = "accuracy") -> LoggedKeys:
     keys = ((L1, frozenset({"acc"})),) + tuple((line, frozenset({written})) for line in (L2, L3, L4, L5))
-    return LoggedKeys((LoggedMetric(repr(written), keys),), ("",), ALL_LINES)
+    return LoggedKeys((LoggedMetric(repr(written), keys),), ("",), ALL_VERSION_LINES)
 
 
 def callback(kind="EarlyStopping", monitor="val_acc", given=True, mode=None, best=None, fields=(), adds=frozenset(), path=None):
@@ -441,7 +441,7 @@ class TestKER207:
         assert check("KER207", compile_site, {L3, L5}) == []
 
     def test_multi_output_prefixes(self) -> None:
-        logged = LoggedKeys(accuracy_keys().metrics, ("", "kind_", "age_"), ALL_LINES)
+        logged = LoggedKeys(accuracy_keys().metrics, ("", "kind_", "age_"), ALL_VERSION_LINES)
         reads = (HistoryRead("val_kind_accuracy", expr("'x'")), HistoryRead("age_loss", expr("'y'")))
         assert check("KER207", trained(fit(reads=reads), logged=logged), {L3, L5}) == []
 
@@ -459,7 +459,7 @@ def optimizer(name="Adam", *keywords, legacy=False, constants=()):
 class TestKER306:
     def test_lr_everywhere(self) -> None:
         adam = optimizer("Adam", "lr")
-        [finding] = check("KER306", site(optimizer=adam), ALL_LINES)
+        [finding] = check("KER306", site(optimizer=adam), ALL_VERSION_LINES)
         assert finding.node is adam.keyword_node("lr") and finding.severity == Severity.DEGRADED
         assert finding.message == "lr= on Adam() of the new optimizer API: ignored on TF 2.11-2.15/tf-keras (trains at 0.001), ValueError on Keras 3"
         assert finding.fix is not None and not finding.fix.safe  # no learning_rate on Keras 2.0-2.2
@@ -492,10 +492,10 @@ class TestKER306:
     @pytest.mark.parametrize(
         "compile_site, lines",
         [
-            pytest.param(site(), ALL_LINES, id="optimizer unknown"),
-            pytest.param(site(optimizer=optimizer("Adam", "lr", legacy=True)), ALL_LINES, id="legacy"),
-            pytest.param(site(optimizer=optimizer("MyOptimizer", "lr")), ALL_LINES, id="not a Keras optimizer class"),
-            pytest.param(site(optimizer=optimizer("Adam", "learning_rate")), ALL_LINES, id="learning_rate"),
+            pytest.param(site(), ALL_VERSION_LINES, id="optimizer unknown"),
+            pytest.param(site(optimizer=optimizer("Adam", "lr", legacy=True)), ALL_VERSION_LINES, id="legacy"),
+            pytest.param(site(optimizer=optimizer("MyOptimizer", "lr")), ALL_VERSION_LINES, id="not a Keras optimizer class"),
+            pytest.param(site(optimizer=optimizer("Adam", "learning_rate")), ALL_VERSION_LINES, id="learning_rate"),
             pytest.param(site(optimizer=optimizer("Adam", "lr", "decay")), {L1, L2}, id="Keras <= 2.3"),
         ],
     )

@@ -25,7 +25,7 @@ ALLOWED_KERASLINT = frozenset(
     {
         "keraslint.analysis.records",
         "keraslint.catalogue",
-        "keraslint.lines",
+        "keraslint.versions",
         "keraslint.diagnostics",
         "keraslint.fixes",
     }

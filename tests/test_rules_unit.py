@@ -36,11 +36,11 @@ from keraslint.analysis.records import (
     Severity,
 )
 from keraslint.diagnostics import Fix
-from keraslint.lines import ALL_LINES, API_KERAS, API_TF, Line
+from keraslint.versions import ALL_VERSION_LINES, API_KERAS, API_TF, VersionLine
 from keraslint.rules import RULES_BY_CODE
 from keraslint.rules.base import Finding, RuleContext
 
-L1, L2, L3, L4, L5 = Line.L1, Line.L2, Line.L3, Line.L4, Line.L5
+L1, L2, L3, L4, L5 = VersionLine.L1, VersionLine.L2, VersionLine.L3, VersionLine.L4, VersionLine.L5
 NOT_L1 = frozenset({L2, L3, L4, L5})
 SOFTMAX, SIGMOID, LINEAR, RELU = Activation.SOFTMAX, Activation.SIGMOID, Activation.LINEAR, Activation.RELU
 BCE, CCE, SCCE = LossKind.BCE, LossKind.CCE, LossKind.SCCE
@@ -77,7 +77,7 @@ def output(
     return Output(width, activation, layer, origin, activation_node, activation_value, None, width_node)
 
 
-def string_loss(identifier: str, kind: LossKind | None, *, valid_on=ALL_LINES, node: ast.AST | None = None,
+def string_loss(identifier: str, kind: LossKind | None, *, valid_on=ALL_VERSION_LINES, node: ast.AST | None = None,
                 value_node: ast.AST | None = None) -> LossFact:
     """loss="<identifier>" (a plain string: from_logits False)."""
     node = node or expr(repr(identifier))
@@ -93,7 +93,7 @@ def instance_loss(name: str, kind: LossKind, from_logits: bool | None = False, a
 
 def function_loss(name: str, kind: LossKind) -> LossFact:
     """loss=keras.losses.<name> (the function object)."""
-    return LossFact(kind, False, name, MetricForm.FUNCTION, None, ALL_LINES, expr(f"keras.losses.{name}"), None)
+    return LossFact(kind, False, name, MetricForm.FUNCTION, None, ALL_VERSION_LINES, expr(f"keras.losses.{name}"), None)
 
 
 def string_metric(name: str, *, value_node: ast.AST | None = None) -> MetricFact:
@@ -113,7 +113,7 @@ def function_metric(name: str) -> MetricFact:
     return MetricFact(MetricForm.FUNCTION, name, expr(f"keras.metrics.{name}"), None)
 
 
-def metrics_argument(*metrics: MetricFact, keyword: str = "metrics", lines=ALL_LINES, position: int | None = None,
+def metrics_argument(*metrics: MetricFact, keyword: str = "metrics", lines=ALL_VERSION_LINES, position: int | None = None,
                      bare_string: MetricFact | None = None, single_object: MetricFact | None = None) -> MetricsArgument:
     return MetricsArgument(keyword, frozenset(lines), tuple(metrics), bare_string, expr("[metric]"), position,
                            single_object)
@@ -154,7 +154,7 @@ def site(
     )
 
 
-def check(code: str, compile_site: CompileSite, lines=ALL_LINES, *, graph_mode: bool = False,
+def check(code: str, compile_site: CompileSite, lines=ALL_VERSION_LINES, *, graph_mode: bool = False,
           apis: frozenset[str] = frozenset(), custom_objects: bool = False) -> list[Finding]:
     context = RuleContext(frozenset(lines), graph_mode, apis, custom_objects=custom_objects)
     return list(RULES_BY_CODE[code].check(compile_site, context))
@@ -351,7 +351,7 @@ class TestKER103:
         assert finding.fix is None
 
     def test_true_on_every_line(self) -> None:
-        for line in Line:
+        for line in VersionLine:
             assert len(check("KER103", site(output(1, SOFTMAX), None), {line})) == 1
 
     @pytest.mark.parametrize(
@@ -392,7 +392,7 @@ class TestKER104:
 
     def test_a_loss_that_is_not_an_object_gets_no_fix(self) -> None:
         # A string loss never has from_logits=True; the fact can still say so (e.g. a partial): no edit.
-        loss = LossFact(SCCE, True, "loss_fn", MetricForm.FUNCTION, None, ALL_LINES, expr("loss_fn"), None)
+        loss = LossFact(SCCE, True, "loss_fn", MetricForm.FUNCTION, None, ALL_VERSION_LINES, expr("loss_fn"), None)
         assert single(check("KER104", site(output(10, SOFTMAX), loss))).fix is None
 
     def test_silent_on_keras_2_0_to_2_2(self) -> None:
@@ -449,7 +449,7 @@ class TestKER105:
         assert_fix(finding.fix, safe=True, description="pass from_logits=True", node=loss.value_node)
 
     def test_true_on_every_line(self) -> None:
-        for line in Line:
+        for line in VersionLine:
             assert len(check("KER105", site(output(10, LINEAR), string_loss("categorical_crossentropy", CCE)), {line})) == 1
 
     @pytest.mark.parametrize(
@@ -591,7 +591,7 @@ class TestKER201:
 
     def test_positional_metrics_argument_counts_only_on_the_lines_that_read_it_as_metrics(self) -> None:
         metric = string_metric("accuracy")
-        argument = metrics_argument(metric, lines=ALL_LINES - {L5}, position=2)
+        argument = metrics_argument(metric, lines=ALL_VERSION_LINES - {L5}, position=2)
         compile_site = site(output(4, SIGMOID), bce(), [argument], labels=(label(MULTI_HOT, 4, "MultiLabelBinarizer"),))
         finding = single(check("KER201", compile_site))
         assert finding.message == (
@@ -713,18 +713,18 @@ class TestKER202:
     @pytest.mark.parametrize(
         ("compile_site", "lines"),
         [
-            pytest.param(site(None, None, (instance_metric("Accuracy"),)), ALL_LINES, id="output unknown"),
-            pytest.param(site(output(10, RELU), None, (instance_metric("Accuracy"),)), ALL_LINES, id="relu"),
-            pytest.param(site(output(10, None), None, (instance_metric("Accuracy"),)), ALL_LINES, id="activation unknown"),
-            pytest.param(site(output(10, LINEAR, layer=None), None, (instance_metric("Accuracy"),)), ALL_LINES,
+            pytest.param(site(None, None, (instance_metric("Accuracy"),)), ALL_VERSION_LINES, id="output unknown"),
+            pytest.param(site(output(10, RELU), None, (instance_metric("Accuracy"),)), ALL_VERSION_LINES, id="relu"),
+            pytest.param(site(output(10, None), None, (instance_metric("Accuracy"),)), ALL_VERSION_LINES, id="activation unknown"),
+            pytest.param(site(output(10, LINEAR, layer=None), None, (instance_metric("Accuracy"),)), ALL_VERSION_LINES,
                          id="linear, layer unknown (could be argmax ids)"),
-            pytest.param(site(output(10, LINEAR, layer="Lambda"), None, (instance_metric("Accuracy"),)), ALL_LINES,
+            pytest.param(site(output(10, LINEAR, layer="Lambda"), None, (instance_metric("Accuracy"),)), ALL_VERSION_LINES,
                          id="linear Lambda"),
             pytest.param(site(output(10, SOFTMAX), None, (instance_metric("Accuracy"),)), {L1}, id="no class on 2.0-2.2"),
             # keras-semantics §3.3: from keras 2.6 on (L3 late), L4 and L5 'Accuracy' is 'accuracy'.
             pytest.param(site(output(10, SOFTMAX), None, (string_metric("Accuracy"),)), {L3, L4, L5}, id="'Accuracy' on L3-L5"),
-            pytest.param(site(output(10, SOFTMAX), None, (instance_metric("CategoricalAccuracy"),)), ALL_LINES, id="other class"),
-            pytest.param(site(output(10, SOFTMAX), None, (string_metric("accuracy"),)), ALL_LINES, id="'accuracy'"),
+            pytest.param(site(output(10, SOFTMAX), None, (instance_metric("CategoricalAccuracy"),)), ALL_VERSION_LINES, id="other class"),
+            pytest.param(site(output(10, SOFTMAX), None, (string_metric("accuracy"),)), ALL_VERSION_LINES, id="'accuracy'"),
         ],
     )
     def test_silent(self, compile_site: CompileSite, lines) -> None:
@@ -803,7 +803,7 @@ class TestKER203:
         assert single(check("KER203", site(output(1, LINEAR), mse(), (held,), labels=SCALED))).fix is None
 
     def test_argument_and_target_lines_intersect(self) -> None:
-        argument = metrics_argument(instance_metric("CategoricalAccuracy"), lines=ALL_LINES - {L5}, position=2)
+        argument = metrics_argument(instance_metric("CategoricalAccuracy"), lines=ALL_VERSION_LINES - {L5}, position=2)
         finding = single(check("KER203", site(output(2, RELU), mse(), [argument], labels=SCALED), {L1, L2, L5}))
         assert finding.message == ("CategoricalAccuracy() on continuous targets (MinMaxScaler().fit_transform): "
                                    "categorical accuracy, an argmax match of 2 units: meaningless on Keras 2.3/TF 2.0-2.1")
@@ -925,25 +925,25 @@ class TestKER204:
     @pytest.mark.parametrize(
         ("compile_site", "lines"),
         [
-            pytest.param(site(None, logits_bce(), (string_metric("accuracy"),)), ALL_LINES, id="output unknown"),
-            pytest.param(site(output(1, LINEAR), None, (string_metric("accuracy"),)), ALL_LINES, id="loss unknown"),
+            pytest.param(site(None, logits_bce(), (string_metric("accuracy"),)), ALL_VERSION_LINES, id="output unknown"),
+            pytest.param(site(output(1, LINEAR), None, (string_metric("accuracy"),)), ALL_VERSION_LINES, id="loss unknown"),
             pytest.param(site(output(1, LINEAR), instance_loss("CategoricalCrossentropy", CCE, True),
-                              (string_metric("accuracy"),)), ALL_LINES, id="not BCE"),
+                              (string_metric("accuracy"),)), ALL_VERSION_LINES, id="not BCE"),
             pytest.param(site(output(1, LINEAR), instance_loss("BinaryCrossentropy", BCE, False),
-                              (string_metric("accuracy"),)), ALL_LINES, id="from_logits=False (KER105's)"),
+                              (string_metric("accuracy"),)), ALL_VERSION_LINES, id="from_logits=False (KER105's)"),
             pytest.param(site(output(1, LINEAR), instance_loss("BinaryCrossentropy", BCE, None),
-                              (string_metric("accuracy"),)), ALL_LINES, id="from_logits unknown"),
-            pytest.param(site(output(1, SIGMOID), logits_bce(), (string_metric("accuracy"),)), ALL_LINES, id="sigmoid (KER104's)"),
-            pytest.param(site(output(1, LINEAR, layer=None), logits_bce(), (string_metric("accuracy"),)), ALL_LINES,
+                              (string_metric("accuracy"),)), ALL_VERSION_LINES, id="from_logits unknown"),
+            pytest.param(site(output(1, SIGMOID), logits_bce(), (string_metric("accuracy"),)), ALL_VERSION_LINES, id="sigmoid (KER104's)"),
+            pytest.param(site(output(1, LINEAR, layer=None), logits_bce(), (string_metric("accuracy"),)), ALL_VERSION_LINES,
                          id="layer unknown"),
             pytest.param(site(output(1, LINEAR), logits_bce(), (string_metric("accuracy"),)), {L1}, id="no from_logits on 2.0-2.2"),
             pytest.param(site(output(1, LINEAR), logits_bce(), (instance_metric("BinaryAccuracy", "threshold=0.0", threshold=0.0),)),
-                         ALL_LINES, id="threshold=0.0"),
+                         ALL_VERSION_LINES, id="threshold=0.0"),
             pytest.param(site(output(1, LINEAR), logits_bce(), (instance_metric("BinaryAccuracy", "threshold=t", known=False),)),
-                         ALL_LINES, id="threshold unknown"),
-            pytest.param(site(output(1, LINEAR), logits_bce(), (string_metric("AUC"),)), ALL_LINES, id="other string"),
-            pytest.param(site(output(1, LINEAR), logits_bce(), (instance_metric("AUC"),)), ALL_LINES, id="other object (KER205's)"),
-            pytest.param(site(output(1, LINEAR), logits_bce(), (function_metric("categorical_accuracy"),)), ALL_LINES,
+                         ALL_VERSION_LINES, id="threshold unknown"),
+            pytest.param(site(output(1, LINEAR), logits_bce(), (string_metric("AUC"),)), ALL_VERSION_LINES, id="other string"),
+            pytest.param(site(output(1, LINEAR), logits_bce(), (instance_metric("AUC"),)), ALL_VERSION_LINES, id="other object (KER205's)"),
+            pytest.param(site(output(1, LINEAR), logits_bce(), (function_metric("categorical_accuracy"),)), ALL_VERSION_LINES,
                          id="other function"),
             pytest.param(site(output(1, LINEAR), logits_bce(), [metrics_argument(string_metric("accuracy"), lines={L5}, position=3)]),
                          {L2}, id="argument not read as metrics on the target"),
@@ -1100,7 +1100,7 @@ def positional_site(count: int, *metrics: MetricFact, bare: MetricFact | None = 
     nodes = tuple(expr(source) for source in ('"adam"', '"categorical_crossentropy"', '["accuracy"]', "[1.0]")[:count])
     arguments = []
     if count > 2:
-        arguments.append(MetricsArgument("metrics", frozenset(ALL_LINES - {L5}), tuple(metrics), bare, nodes[2], 2,
+        arguments.append(MetricsArgument("metrics", frozenset(ALL_VERSION_LINES - {L5}), tuple(metrics), bare, nodes[2], 2,
                                          single_object))
     if count > 3:
         arguments.append(MetricsArgument("metrics", frozenset({L5}), (), None, nodes[3], 3))
@@ -1134,12 +1134,12 @@ class TestKER304:
     @pytest.mark.parametrize(
         ("compile_site", "lines"),
         [
-            pytest.param(positional_site(2), ALL_LINES, id="two positional arguments"),
+            pytest.param(positional_site(2), ALL_VERSION_LINES, id="two positional arguments"),
             pytest.param(positional_site(3, string_metric("accuracy")), {L1, L2, L3, L4}, id="Keras 2 reads metrics"),
-            pytest.param(positional_site(3), ALL_LINES, id="nothing visibly a metric"),
+            pytest.param(positional_site(3), ALL_VERSION_LINES, id="nothing visibly a metric"),
             pytest.param(site(output(10, SOFTMAX), None, [metrics_argument(string_metric("accuracy"))],
                               positional=(expr('"adam"'), expr('"mse"'), expr("weights"))),
-                         ALL_LINES, id="metrics by keyword"),
+                         ALL_VERSION_LINES, id="metrics by keyword"),
         ],
     )
     def test_silent(self, compile_site: CompileSite, lines) -> None:
@@ -1200,7 +1200,7 @@ class TestKER305Losses:
 
     def test_spelling_no_version_accepts(self) -> None:
         loss = string_loss("cce", CCE, valid_on=frozenset())
-        for line in Line:
+        for line in VersionLine:
             finding = single(check("KER305", site(None, loss), {line}))
             assert finding.message.startswith(f"loss 'cce' does not exist on {line.label}: ")
             assert finding.message.endswith(" (use 'categorical_crossentropy')")
@@ -1217,10 +1217,10 @@ class TestKER305Losses:
         [
             pytest.param(string_loss("logcosh", REGRESSION, valid_on=frozenset({L1, L2, L3, L4})), {L1, L4}, id="exists on the newest"),
             # An unknown target is checked against the newest line only (rule docstring).
-            pytest.param(string_loss("huber", REGRESSION, valid_on=frozenset({L3, L4, L5})), ALL_LINES, id="newest is Keras 3"),
-            pytest.param(string_loss("my_loss", None, valid_on=frozenset()), ALL_LINES, id="not a Keras spelling (unknown)"),
+            pytest.param(string_loss("huber", REGRESSION, valid_on=frozenset({L3, L4, L5})), ALL_VERSION_LINES, id="newest is Keras 3"),
+            pytest.param(string_loss("my_loss", None, valid_on=frozenset()), ALL_VERSION_LINES, id="not a Keras spelling (unknown)"),
             pytest.param(instance_loss("Huber", REGRESSION), {L1}, id="a loss object"),
-            pytest.param(None, ALL_LINES, id="loss unknown"),
+            pytest.param(None, ALL_VERSION_LINES, id="loss unknown"),
         ],
     )
     def test_silent(self, loss, lines) -> None:
@@ -1286,12 +1286,12 @@ class TestKER305Metrics:
     @pytest.mark.parametrize(
         ("metrics", "lines"),
         [
-            pytest.param((string_metric("auc"),), ALL_LINES, id="'auc' exists on Keras 3"),
+            pytest.param((string_metric("auc"),), ALL_VERSION_LINES, id="'auc' exists on Keras 3"),
             pytest.param((string_metric("ACC"),), {L1, L3}, id="'ACC' matched on TF 2.6+"),
             # 'Accuracy' is KER202's on L2 and an error on 2.2.4 (keras-semantics §3.3): not this rule.
             pytest.param((string_metric("Accuracy"),), {L1}, id="'Accuracy'"),
             pytest.param((instance_metric("AUC"),), {L1}, id="metric object"),
-            pytest.param((string_metric("mae"),), ALL_LINES, id="valid string"),
+            pytest.param((string_metric("mae"),), ALL_VERSION_LINES, id="valid string"),
             pytest.param([metrics_argument(string_metric("auc"), lines={L5}, position=3)], {L4},
                          id="argument not read as metrics on the newest line"),
         ],
@@ -1331,7 +1331,7 @@ class TestKER305Activations:
 
     @pytest.mark.parametrize(
         ("text", "lines"),
-        [("gelu", {L4}), ("softmax", {L1}), ("hard_silu", {L5}), ("my_activation", ALL_LINES)],
+        [("gelu", {L4}), ("softmax", {L1}), ("hard_silu", {L5}), ("my_activation", ALL_VERSION_LINES)],
         ids=["exists on the newest", "core", "Keras 3 only, newest Keras 3", "unknown spelling"],
     )
     def test_silent(self, text, lines) -> None:
@@ -1354,7 +1354,7 @@ class TestKER305Keywords:
             pytest.param(site(None, None, keywords=(("sample_weight_mode", keyword("sample_weight_mode")),)), {L4},
                          id="Keras 2 accepts it"),
             pytest.param(site(None, None, keywords=(("sample_weight_mode", keyword("sample_weight_mode")),), double_star=True),
-                         ALL_LINES, id="**kwargs: other keywords may be present"),
+                         ALL_VERSION_LINES, id="**kwargs: other keywords may be present"),
             pytest.param(site(None, None, keywords=(("jit_compile", keyword("jit_compile")),)), {L5}, id="a Keras 3 keyword"),
         ],
     )

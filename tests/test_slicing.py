@@ -4,7 +4,7 @@ keraslint walks only the statements the facts need (reduce.irrelevant_statements
 every clean program, a few hundred generated programs of the property test (fixed seed) and a set of
 programs written to stress the slicer, the diagnostics (line, column, code, message) computed with
 `file_facts(..., slice_statements=True)` must equal those with every statement walked
-(`slice_statements=False`), for the targets ALL_LINES, {L1}, {L3} and {L5}.
+(`slice_statements=False`), for the targets ALL_VERSION_LINES, {L1}, {L3} and {L5}.
 
 The comparison is benchmarks/slicing_check.py's, which runs it over a folder of real code:
 
@@ -56,10 +56,10 @@ def assert_same(source: str) -> None:
 
 
 def test_targets_are_the_ones_the_issue_names() -> None:
-    from keraslint.lines import ALL_LINES, Line
+    from keraslint.versions import ALL_VERSION_LINES, VersionLine
 
     assert list(slicing_check.TARGETS.values()) == [
-        ALL_LINES, frozenset({Line.L1}), frozenset({Line.L3}), frozenset({Line.L5}),
+        ALL_VERSION_LINES, frozenset({VersionLine.L1}), frozenset({VersionLine.L3}), frozenset({VersionLine.L5}),
     ]
 
 

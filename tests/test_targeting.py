@@ -8,7 +8,7 @@ import pytest
 from packaging.specifiers import SpecifierSet
 
 from keraslint import targeting
-from keraslint.lines import ALL_LINES, Line
+from keraslint.versions import ALL_VERSION_LINES, VersionLine
 from keraslint.targeting import (
     API_KERAS,
     API_TF,
@@ -23,7 +23,7 @@ from keraslint.targeting import (
     resolve_lines,
 )
 
-L1, L2, L3, L4, L5 = Line.L1, Line.L2, Line.L3, Line.L4, Line.L5
+L1, L2, L3, L4, L5 = VersionLine.L1, VersionLine.L2, VersionLine.L3, VersionLine.L4, VersionLine.L5
 KERAS = frozenset({API_KERAS})
 TF = frozenset({API_TF})
 TFK = frozenset({API_TF_KERAS})
@@ -107,9 +107,9 @@ def pins(keras=None, tf=None, tfk=None):
         ("L3,L4", {L3, L4}),
         ("l2, L3 ,l5", {L2, L3, L5}),
         # everything
-        ("any", set(ALL_LINES)),
-        ("unknown", set(ALL_LINES)),
-        ("ALL", set(ALL_LINES)),
+        ("any", set(ALL_VERSION_LINES)),
+        ("unknown", set(ALL_VERSION_LINES)),
+        ("ALL", set(ALL_VERSION_LINES)),
     ],
 )
 def test_parse_keras_version_spellings(value, expected):
@@ -629,7 +629,7 @@ def test_resolve_bad_setting_raises(tmp_path):
 def test_resolve_installed_then_unknown(tmp_path, monkeypatch):
     (tmp_path / ".git").mkdir()
     f = str(tmp_path / "m.py")
-    assert resolve_lines(f, None, KERAS) == (ALL_LINES, "unknown")
+    assert resolve_lines(f, None, KERAS) == (ALL_VERSION_LINES, "unknown")
     monkeypatch.setattr(targeting, "installed_pins", lambda: pins(tf="==2.10"))
     assert resolve_lines(f, None, TF) == (frozenset({L3}), "installed distributions")
 
@@ -638,7 +638,7 @@ def test_resolve_pins_that_do_not_decide_the_api_fall_through(tmp_path, monkeypa
     (tmp_path / ".git").mkdir()
     write(tmp_path / "requirements.txt", "keras>=3\n")
     f = str(tmp_path / "m.py")
-    assert resolve_lines(f, None, TF) == (ALL_LINES, "unknown")
+    assert resolve_lines(f, None, TF) == (ALL_VERSION_LINES, "unknown")
     monkeypatch.setattr(targeting, "installed_pins", lambda: pins(tf="==2.1.0"))
     assert resolve_lines(f, None, TF) == (frozenset({L2}), "installed distributions")
 

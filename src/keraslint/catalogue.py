@@ -8,12 +8,12 @@ from __future__ import annotations
 import dataclasses
 
 from keraslint.analysis.records import Activation, LabelKind, LossKind
-from keraslint.lines import ALL_LINES, Line
+from keraslint.versions import ALL_VERSION_LINES, VersionLine
 
-L1, L2, L3, L4, L5 = Line.L1, Line.L2, Line.L3, Line.L4, Line.L5
+L1, L2, L3, L4, L5 = VersionLine.L1, VersionLine.L2, VersionLine.L3, VersionLine.L4, VersionLine.L5
 
 
-def _lines(*members: Line) -> frozenset[Line]:
+def _lines(*members: VersionLine) -> frozenset[VersionLine]:
     return frozenset(members)
 
 
@@ -34,28 +34,28 @@ BINARY_KINDS = frozenset({BCE, BFCE})
 @dataclasses.dataclass(frozen=True)
 class LossSpelling:
     kind: LossKind
-    valid_on: frozenset[Line]
+    valid_on: frozenset[VersionLine]
     suggestion: str | None = None  # the spelling valid where this one is not
 
 
 def _loss_table() -> dict[str, LossSpelling]:
     table: dict[str, LossSpelling] = {}
 
-    def add(names: str, kind: LossKind, valid_on: frozenset[Line], suggestion: str | None = None) -> None:
+    def add(names: str, kind: LossKind, valid_on: frozenset[VersionLine], suggestion: str | None = None) -> None:
         for name in names.split():
             table[name] = LossSpelling(kind, valid_on, suggestion)
 
     # keras-semantics.md section 3.1. L1 counts 2.0.5-2.2.5 (2.0.0 lacked a few).
-    add("binary_crossentropy", BCE, ALL_LINES)
-    add("categorical_crossentropy", CCE, ALL_LINES)
-    add("sparse_categorical_crossentropy", SCCE, ALL_LINES)
+    add("binary_crossentropy", BCE, ALL_VERSION_LINES)
+    add("categorical_crossentropy", CCE, ALL_VERSION_LINES)
+    add("sparse_categorical_crossentropy", SCCE, ALL_VERSION_LINES)
     add(
         "mse MSE mae MAE mape MAPE msle MSLE mean_squared_error mean_absolute_error "
         "mean_absolute_percentage_error mean_squared_logarithmic_error poisson",
         REGRESSION,
-        ALL_LINES,
+        ALL_VERSION_LINES,
     )
-    add("kld KLD hinge squared_hinge categorical_hinge", OTHER, ALL_LINES)
+    add("kld KLD hinge squared_hinge categorical_hinge", OTHER, ALL_VERSION_LINES)
     add("kullback_leibler_divergence", OTHER, _lines(L1, L2, L3, L4), "kl_divergence")
     add("kl_divergence", OTHER, _lines(L3, L4, L5), "kullback_leibler_divergence")
     add("logcosh", REGRESSION, _lines(L1, L2, L3, L4), "log_cosh")
@@ -139,7 +139,7 @@ ACCURACY_FUNCTIONS = frozenset(
 
 @dataclasses.dataclass(frozen=True)
 class BadMetricSpelling:
-    invalid_on: frozenset[Line]
+    invalid_on: frozenset[VersionLine]
     suggestion: str
 
 
@@ -184,9 +184,9 @@ _L5_ONLY_ACTIVATIONS = (
     "sparse_sigmoid sparsemax squareplus tanh_shrink threshold"
 )
 
-ACTIVATION_SPELLINGS: dict[str, frozenset[Line]] = {}
+ACTIVATION_SPELLINGS: dict[str, frozenset[VersionLine]] = {}
 for _name in _CORE_ACTIVATIONS.split():
-    ACTIVATION_SPELLINGS[_name] = ALL_LINES
+    ACTIVATION_SPELLINGS[_name] = ALL_VERSION_LINES
 for _name in _L4_ACTIVATIONS.split():
     ACTIVATION_SPELLINGS[_name] = _lines(L3, L4, L5)  # on later TF 2.x minors only: L3 is not claimed missing
 for _name in _L5_ONLY_ACTIVATIONS.split():
@@ -378,7 +378,7 @@ ZERO_THRESHOLD_REJECTED = frozenset({"F1Score", "FBetaScore"})
 THRESHOLD_METRICS = AUC_METRICS | CONFUSION_METRICS | SWEEP_METRICS | frozenset(SINGLE_THRESHOLD_METRICS)
 # Strings that resolve to a default-constructed threshold metric, and the lines where they do:
 # class names from Keras 2.3 on (module globals), snake_case names on Keras 3 only (section 3.3).
-THRESHOLD_METRIC_STRINGS: dict[str, tuple[str, frozenset[Line]]] = {}
+THRESHOLD_METRIC_STRINGS: dict[str, tuple[str, frozenset[VersionLine]]] = {}
 for _name in sorted(AUC_METRICS | CONFUSION_METRICS):
     THRESHOLD_METRIC_STRINGS[_name] = (_name, _lines(L2, L3, L4, L5))
 for _name, _snake in (

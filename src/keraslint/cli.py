@@ -649,7 +649,7 @@ def show_settings(settings: Settings, args: argparse.Namespace) -> str:
         out.append("keras-version: auto (each file: the nearest project's pins, then the installed packages; "
                    "`keraslint explain FILE` shows the decision)")
     else:
-        from keraslint.lines import describe
+        from keraslint.versions import describe
         from keraslint.targeting import parse_keras_version
 
         lines = parse_keras_version(version)
@@ -670,7 +670,7 @@ def show_settings(settings: Settings, args: argparse.Namespace) -> str:
 
 def run_explain(args: argparse.Namespace) -> int:
     """`keraslint explain FILE...`: the target decision and the established facts, per file."""
-    from keraslint.lines import describe
+    from keraslint.versions import describe
     from keraslint.targeting import ConfigError
 
     try:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 from keraslint import reduce, source as text, targeting
 from keraslint.analysis.facts import FileFacts, file_facts, refine
 from keraslint.diagnostics import INTERNAL_ERROR_CODE, INTERNAL_ERROR_NAME, Diagnostic
-from keraslint.lines import ALL_LINES, Line
+from keraslint.versions import ALL_VERSION_LINES, VersionLine
 
 if TYPE_CHECKING:  # pragma: no cover
     from keraslint.rules.base import Rule
@@ -22,7 +22,7 @@ LOG = logging.getLogger("keraslint")
 extract_facts = file_facts  # the older name, used by the fixer and tests
 
 
-def target_lines(facts: FileFacts, target: targeting.Target) -> tuple[frozenset[Line], str]:
+def target_lines(facts: FileFacts, target: targeting.Target) -> tuple[frozenset[VersionLine], str]:
     """The adapters' target refined by the file's own evidence: the one place lines are decided."""
     evidence = facts.evidence
     lines, reason = target.lines_for(evidence.apis)
@@ -43,7 +43,7 @@ def analyse(
     tree: ast.Module | None = None,
     target: targeting.Target | None = None,
     rules: Sequence[Rule] | None = None,
-    lines: frozenset[Line] | None = None,
+    lines: frozenset[VersionLine] | None = None,
     logger: logging.Logger = LOG,
 ) -> list[Diagnostic]:
     """Diagnostics for one file. Never raises: an internal failure is one KER001 diagnostic.
@@ -71,7 +71,7 @@ def internal_error(error: BaseException) -> Diagnostic:
 
 
 def run_rules(
-    facts: FileFacts, target: targeting.Target, rules: Sequence[Rule] | None, lines: frozenset[Line] | None
+    facts: FileFacts, target: targeting.Target, rules: Sequence[Rule] | None, lines: frozenset[VersionLine] | None
 ) -> list[Diagnostic]:
     from keraslint.rules import ALL_RULES, RuleContext
 
@@ -80,7 +80,7 @@ def run_rules(
         if not lines:
             return []  # the file's APIs exist on no Keras line keraslint knows
     evidence = facts.evidence
-    context = RuleContext(lines or ALL_LINES, evidence.graph_mode, evidence.apis, evidence.custom_objects,
+    context = RuleContext(lines or ALL_VERSION_LINES, evidence.graph_mode, evidence.apis, evidence.custom_objects,
                           evidence.l3_minors)
     selected = ALL_RULES if rules is None else rules
     shared = _conflicting_output_nodes(facts.sites)
@@ -120,7 +120,7 @@ def _conflicting_output_nodes(sites: Iterable) -> set[int]:
 
 
 def explain(source: str, *, filename: str | None = None, tree: ast.Module | None = None,
-            target: targeting.Target | None = None) -> tuple[frozenset[Line], str, list[str]]:
+            target: targeting.Target | None = None) -> tuple[frozenset[VersionLine], str, list[str]]:
     """(target lines, why, one text line per compile() site with the facts established there):
     what `keraslint explain` prints. Raises nothing."""
     target = target or targeting.UNKNOWN_TARGET

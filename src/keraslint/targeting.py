@@ -23,7 +23,7 @@ import re
 import sys
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
-from keraslint.lines import ALL_LINES, API_KERAS, API_TF, API_TF_KERAS, Line
+from keraslint.versions import ALL_VERSION_LINES, API_KERAS, API_TF, API_TF_KERAS, VersionLine
 from keraslint.settings import KERAS_VERSION_HELP  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -128,50 +128,50 @@ def _strip_comment(value: str) -> str:
 # --- version -> line --------------------------------------------------------------------------
 
 
-def _keras_line(v: Version) -> Line | None:
+def _keras_line(v: Version) -> VersionLine | None:
     """The line of a standalone `keras` release (keras-semantics.md, "Version lines")."""
     major, minor = (v.release + (0,))[:2]
     if major == 2 and minor <= 2:
-        return Line.L1
+        return VersionLine.L1
     if major == 2 and minor == 3:
-        return Line.L2
+        return VersionLine.L2
     if major == 2 and 4 <= minor <= 15:
-        return Line.L3  # keras 2.4+ re-exports tf.keras
+        return VersionLine.L3  # keras 2.4+ re-exports tf.keras
     if major >= 3:
-        return Line.L5
+        return VersionLine.L5
     return None  # Keras 1.x, and keras 2.16+ which was never released
 
 
-def _tf_line(v: Version) -> Line | None:
+def _tf_line(v: Version) -> VersionLine | None:
     """The line `tf.keras` gives with this TensorFlow release (without TF_USE_LEGACY_KERAS)."""
     major, minor = (v.release + (0,))[:2]
     if major == 1 or (major == 2 and minor <= 1):
-        return Line.L2  # TF1 graph mode and TF 2.0/2.1 share the training_v1 path
+        return VersionLine.L2  # TF1 graph mode and TF 2.0/2.1 share the training_v1 path
     if major == 2 and minor <= 15:
-        return Line.L3
+        return VersionLine.L3
     if major >= 2:
-        return Line.L5  # TF 2.16+ ships Keras 3 as tf.keras
+        return VersionLine.L5  # TF 2.16+ ships Keras 3 as tf.keras
     return None
 
 
-def _tf_keras_line(v: Version) -> Line | None:
+def _tf_keras_line(v: Version) -> VersionLine | None:
     """The line of a `tf-keras` release: Keras 2 legacy from 2.16 on, tf.keras copies before."""
     major, minor = (v.release + (0,))[:2]
     if (major, minor) >= (2, 16):
-        return Line.L4
+        return VersionLine.L4
     if (major, minor) >= (2, 14):
-        return Line.L3  # tf-keras 2.14/2.15 are the Keras 2.14/2.15 code
+        return VersionLine.L3  # tf-keras 2.14/2.15 are the Keras 2.14/2.15 code
     return None
 
 
-def _keras_via_tf_line(v: Version) -> Line | None:
+def _keras_via_tf_line(v: Version) -> VersionLine | None:
     """`import keras` when only TensorFlow is pinned: TF brings the matching keras."""
     line = _tf_line(v)
     # Before TF 2.2 the keras package was an independent install (2.2.x or 2.3.x): unknown.
-    return line if line in (Line.L3, Line.L5) else None
+    return line if line in (VersionLine.L3, VersionLine.L5) else None
 
 
-def _tf_keras_via_tf_line(v: Version) -> Line | None:
+def _tf_keras_via_tf_line(v: Version) -> VersionLine | None:
     """`import tf_keras` when only TensorFlow is pinned (tf-keras follows TF's minor version)."""
     return _tf_keras_line(v)
 
@@ -197,9 +197,9 @@ def _reps(package: str) -> tuple[Version, ...]:
 
 
 def _admitted(
-    spec: "SpecifierSet", reps: tuple["Version", ...], line_of: Callable[["Version"], Line | None],
+    spec: "SpecifierSet", reps: tuple["Version", ...], line_of: Callable[["Version"], VersionLine | None],
     released: Callable[["Version"], bool] | None = None,
-) -> frozenset[Line]:
+) -> frozenset[VersionLine]:
     """Every line whose representative versions (plus the versions named in the spec) it admits.
     `released`, when given, keeps only versions that exist (for a setting)."""
     if released is not None:
@@ -227,19 +227,19 @@ _PKG_RE = re.compile(r"^(?P<pkg>tf[-_.]keras|tensorflow|keras|tf)(?P<rest>.*)$")
 _OPS = ("===", "==", "~=", "!=", "<=", ">=", "<", ">")
 
 
-def _setting_keras_line(v: Version) -> Line | None:
+def _setting_keras_line(v: Version) -> VersionLine | None:
     major, minor = (v.release + (0,))[:2]
     if major == 2 and minor >= 16:
-        return Line.L4  # no standalone Keras 2.16+ exists: the user means tf-keras
+        return VersionLine.L4  # no standalone Keras 2.16+ exists: the user means tf-keras
     return _keras_line(v)
 
 
-def _setting_tf_keras_line(v: Version) -> Line | None:
+def _setting_tf_keras_line(v: Version) -> VersionLine | None:
     line = _tf_keras_line(v)
     return line if line is not None else _tf_line(v)  # "else like the TF version X"
 
 
-def parse_keras_version(value: str) -> frozenset[Line] | None:
+def parse_keras_version(value: str) -> frozenset[VersionLine] | None:
     """Parse the keras-version setting (--keras-version, [tool.keraslint] keras-version).
 
     Accepted values (case-insensitive, surrounding spaces ignored):
@@ -262,10 +262,10 @@ def parse_keras_version(value: str) -> frozenset[Line] | None:
     if text in ("", "auto"):
         return None
     if text in ("any", "all", "unknown"):
-        return ALL_LINES
+        return ALL_VERSION_LINES
     compact = re.sub(r"\s+", "", text)
     if _LINE_LIST_RE.match(compact):
-        return frozenset(Line(int(part[1])) for part in compact.split(","))
+        return frozenset(VersionLine(int(part[1])) for part in compact.split(","))
 
     pkg, rest = "keras", text
     m = _PKG_RE.match(text)
@@ -295,7 +295,7 @@ def parse_keras_version(value: str) -> frozenset[Line] | None:
             f"invalid keras-version {shown!r}: {name} {v} {what} (known: {_known_range(pkg)}); {_EXPECTED}"
         )
 
-    lines: frozenset[Line] | None = None
+    lines: frozenset[VersionLine] | None = None
     if rest and not rest.startswith(_OPS) and "," not in rest:
         # A single version: map it directly (covers "2.16", which the pin tables never see).
         v = _version(rest)
@@ -902,7 +902,7 @@ def _pinned(spec: SpecifierSet | None) -> bool:
 
 
 @functools.lru_cache(maxsize=1024)
-def _lines_for_api(api: str, pins: Pins) -> frozenset[Line]:
+def _lines_for_api(api: str, pins: Pins) -> frozenset[VersionLine]:
     keras, tf, tfk = pins.keras, pins.tensorflow, pins.tf_keras
     if api == API_KERAS:
         # An explicit keras pin decides; a bare "keras" defers to a pinned TensorFlow.
@@ -919,8 +919,8 @@ def _lines_for_api(api: str, pins: Pins) -> frozenset[Line]:
             lines = set(_admitted(tfk, _reps("tf-keras"), _tf_line))
         else:
             return frozenset()
-        if tfk is not None and Line.L5 in lines:
-            lines.add(Line.L4)  # TF_USE_LEGACY_KERAS=1 may route tf.keras to tf-keras
+        if tfk is not None and VersionLine.L5 in lines:
+            lines.add(VersionLine.L4)  # TF_USE_LEGACY_KERAS=1 may route tf.keras to tf-keras
         return frozenset(lines)
     if api == API_TF_KERAS:
         if _pinned(tfk) or (tfk is not None and not _pinned(tf)):
@@ -931,7 +931,7 @@ def _lines_for_api(api: str, pins: Pins) -> frozenset[Line]:
     return frozenset()
 
 
-def lines_for(apis: frozenset[str], pins: Pins) -> frozenset[Line] | None:
+def lines_for(apis: frozenset[str], pins: Pins) -> frozenset[VersionLine] | None:
     """The lines the pins allow for a file that uses these APIs (API_* constants).
 
     keras pin: 2.0-2.2 -> L1, 2.3 -> L2, 2.4-2.15 -> L3, >=3 -> L5; with keras unpinned or
@@ -949,7 +949,7 @@ def lines_for(apis: frozenset[str], pins: Pins) -> frozenset[Line] | None:
         parts = [_lines_for_api(api, pins) for api in sorted(_ALL_APIS)]
         result = frozenset().union(*parts)
         return result or None
-    result: frozenset[Line] = frozenset()
+    result: frozenset[VersionLine] = frozenset()
     for api in apis:
         part = _lines_for_api(api, pins)
         if not part:
@@ -967,12 +967,12 @@ class Target:
     the nearest project's pins, the installed distributions. The engine asks `lines_for` with the
     import styles the file uses and refines the answer with the file's own evidence."""
 
-    setting: frozenset[Line] | None = None  # parsed keras-version setting
+    setting: frozenset[VersionLine] | None = None  # parsed keras-version setting
     project: Pins | None = None
     installed: Pins | None = None
     installed_first: bool = False  # a notebook kernel: what is installed is what runs
 
-    def lines_for(self, apis: frozenset[str]) -> tuple[frozenset[Line], str]:
+    def lines_for(self, apis: frozenset[str]) -> tuple[frozenset[VersionLine], str]:
         """(lines, reason). First match wins: setting, project pins (narrowed to the installed
         versions when those allow a strict subset), installed distributions, else every line."""
         if self.setting is not None:
@@ -988,7 +988,7 @@ class Target:
                 return project_lines, f"pins in {self.project.source}"
         if installed_lines is not None:
             return installed_lines, "installed distributions"
-        return ALL_LINES, "unknown"
+        return ALL_VERSION_LINES, "unknown"
 
 
 UNKNOWN_TARGET = Target()
@@ -1013,6 +1013,6 @@ def target_for(filename: str | None, setting: str | None) -> Target:
 
 def resolve_lines(
     filename: str | None, setting: str | None, apis: frozenset[str]
-) -> tuple[frozenset[Line], str]:
+) -> tuple[frozenset[VersionLine], str]:
     """The lines a file targets and why: (lines, reason); see Target.lines_for."""
     return target_for(filename, setting).lines_for(apis)

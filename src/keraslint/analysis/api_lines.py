@@ -45,36 +45,36 @@ API_LINES / PATH_LINES / ROUTE_LINES are the conservative union of both. Do not 
 reached through PRIVATE_PREFIXES: private module trees hold names (e.g. an internal ``Merge`` base
 class in Keras 3) that the public API never had.
 
-Line membership here is about the installed release (targeting), not about the L2 override the
+VersionLine membership here is about the installed release (targeting), not about the L2 override the
 rules apply to graph-mode files for metric resolution.
 """
 
 import dataclasses
 from typing import Dict, FrozenSet, Iterable, Tuple
 
-from keraslint.lines import Line
+from keraslint.versions import VersionLine
 
-L1, L2, L3, L4, L5 = Line.L1, Line.L2, Line.L3, Line.L4, Line.L5
+L1, L2, L3, L4, L5 = VersionLine.L1, VersionLine.L2, VersionLine.L3, VersionLine.L4, VersionLine.L5
 
 
 @dataclasses.dataclass(frozen=True)
 class ApiFact:
-    lines: FrozenSet[Line]
+    lines: FrozenSet[VersionLine]
     source: str
-    graph_lines: FrozenSet[Line] = frozenset()
+    graph_lines: FrozenSet[VersionLine] = frozenset()
     # TF 2.x minors of L3 (2.2-2.15) the API exists on, when only part of that line has it.
     l3_minors: Tuple[int, int] | None = None
 
     @property
-    def possible(self) -> FrozenSet[Line]:
+    def possible(self) -> FrozenSet[VersionLine]:
         return self.lines | self.graph_lines
 
 
-def _on(*lines: Line) -> FrozenSet[Line]:
+def _on(*lines: VersionLine) -> FrozenSet[VersionLine]:
     return frozenset(lines)
 
 
-def _fact(lines: FrozenSet[Line], source: str, graph_lines: FrozenSet[Line] = frozenset(),
+def _fact(lines: FrozenSet[VersionLine], source: str, graph_lines: FrozenSet[VersionLine] = frozenset(),
           l3_minors: Tuple[int, int] | None = None) -> ApiFact:
     return ApiFact(lines, source, graph_lines, l3_minors)
 
@@ -722,11 +722,11 @@ PRIVATE_PREFIXES: Tuple[str, ...] = (
 RULE_SUBJECTS: FrozenSet[str] = frozenset(
     key for key in API_FACTS if key.startswith("keras.optimizers.") and key.endswith(("(lr=)", "(learning_rate=)"))
 )
-API_LINES: Dict[str, FrozenSet[Line]] = {
+API_LINES: Dict[str, FrozenSet[VersionLine]] = {
     key: fact.possible for key, fact in API_FACTS.items() if key not in RULE_SUBJECTS
 }
-PATH_LINES: Dict[str, FrozenSet[Line]] = {key: fact.possible for key, fact in PATH_FACTS.items()}
-ROUTE_LINES: Dict[Tuple[str, str], FrozenSet[Line]] = {key: fact.possible for key, fact in ROUTE_FACTS.items()}
+PATH_LINES: Dict[str, FrozenSet[VersionLine]] = {key: fact.possible for key, fact in PATH_FACTS.items()}
+ROUTE_LINES: Dict[Tuple[str, str], FrozenSet[VersionLine]] = {key: fact.possible for key, fact in ROUTE_FACTS.items()}
 
 
 # Module roots outside Keras whose import is evidence (tensorflow_hub, horovod, ...), and the words

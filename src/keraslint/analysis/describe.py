@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from keraslint.analysis.records import CompileSite, LabelKind, LossKind
-from keraslint.lines import Line, describe
+from keraslint.versions import VersionLine, describe
 
 _ACCURACY_STRINGS = ("accuracy", "acc")
 
 
-def describe_site(site: CompileSite, lines: frozenset[Line]) -> str:
+def describe_site(site: CompileSite, lines: frozenset[VersionLine]) -> str:
     parts = [f"line {site.call.lineno}: compile()"]
     parts.append(site.output.describe() if site.output is not None else "output unknown")
     loss = site.loss
@@ -28,16 +28,16 @@ def describe_site(site: CompileSite, lines: frozenset[Line]) -> str:
     return "; ".join(parts)
 
 
-def accuracy_resolution(site: CompileSite, lines: frozenset[Line]) -> dict[str, frozenset[Line]]:
+def accuracy_resolution(site: CompileSite, lines: frozenset[VersionLine]) -> dict[str, frozenset[VersionLine]]:
     """What Keras turns the string 'accuracy' into on each target line, where the facts settle it
     (keras-semantics §1): Keras 2.0-2.3 and TF 2.0-2.1 decide from the loss and the output width,
     later lines from the shapes of the labels and the output."""
     output, loss = site.output, site.loss
     width = output.width if output is not None else None
     kind = loss.kind if loss is not None else None
-    found: dict[str, set[Line]] = {}
+    found: dict[str, set[VersionLine]] = {}
     for line in sorted(lines):
-        if line in (Line.L1, Line.L2):
+        if line in (VersionLine.L1, VersionLine.L2):
             if width == 1 or kind in (LossKind.BCE, LossKind.BFCE):
                 name = "binary_accuracy"
             elif kind == LossKind.SCCE:

@@ -10,7 +10,7 @@ from typing import Iterable
 
 from keraslint.analysis import api_lines
 from keraslint.analysis.api_lines import ApiFact
-from keraslint.lines import ALL_LINES, Line
+from keraslint.versions import ALL_VERSION_LINES, VersionLine
 
 # Roots that are Keras under another name, longest first: PATH keys spell them `keras`.
 _KERAS_ROOTS = ("tensorflow.compat.v1.keras", "tensorflow.compat.v2.keras", "tensorflow.keras", "tf_keras", "keras")
@@ -19,12 +19,12 @@ L3_MINORS = (2, 15)  # TF 2.2 - 2.15
 
 class VersionEvidence:
     def __init__(self) -> None:
-        self.eager: frozenset[Line] = ALL_LINES  # lines in the default (eager) mode
-        self.graph: frozenset[Line] = ALL_LINES  # lines when the file runs in TF1 graph mode
+        self.eager: frozenset[VersionLine] = ALL_VERSION_LINES  # lines in the default (eager) mode
+        self.graph: frozenset[VersionLine] = ALL_VERSION_LINES  # lines when the file runs in TF1 graph mode
         self.l3_minors: tuple[int, int] = L3_MINORS
         self.reasons: list[str] = []
 
-    def possible(self, graph_mode: bool) -> frozenset[Line]:
+    def possible(self, graph_mode: bool) -> frozenset[VersionLine]:
         return self.graph if graph_mode else self.eager
 
     def _narrow(self, key: str, fact: ApiFact | None) -> None:
@@ -35,7 +35,7 @@ class VersionEvidence:
         if fact.l3_minors is not None:
             low, high = max(low, fact.l3_minors[0]), min(high, fact.l3_minors[1])
             if low > high:  # no TF 2.x minor has all of the file's APIs
-                eager, graph = eager - {Line.L3}, graph - {Line.L3}
+                eager, graph = eager - {VersionLine.L3}, graph - {VersionLine.L3}
         if (eager, graph, (low, high)) == (self.eager, self.graph, self.l3_minors):
             return
         self.eager, self.graph, self.l3_minors = eager, graph, (low, high)

@@ -10,7 +10,7 @@ from keraslint import reduce, source as text
 from keraslint.analysis.evaluate import Evaluator
 from keraslint.analysis.records import CompileSite, Evidence
 from keraslint.analysis.sites import build_sites
-from keraslint.lines import ALL_LINES, API_KERAS, API_TF, API_TF_KERAS, Line
+from keraslint.versions import ALL_VERSION_LINES, API_KERAS, API_TF, API_TF_KERAS, VersionLine
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,23 +74,23 @@ def _evidence(evaluator: Evaluator) -> Evidence:
 
 # Lines an import style can reach: tf.keras never ran Keras 2.0-2.2; `import keras` is never tf-keras.
 _API_LINES = {
-    API_KERAS: frozenset({Line.L1, Line.L2, Line.L3, Line.L5}),
-    API_TF: frozenset({Line.L2, Line.L3, Line.L4, Line.L5}),
-    API_TF_KERAS: frozenset({Line.L3, Line.L4}),
+    API_KERAS: frozenset({VersionLine.L1, VersionLine.L2, VersionLine.L3, VersionLine.L5}),
+    API_TF: frozenset({VersionLine.L2, VersionLine.L3, VersionLine.L4, VersionLine.L5}),
+    API_TF_KERAS: frozenset({VersionLine.L3, VersionLine.L4}),
 }
 
 
-def refine(lines: frozenset[Line], evidence: Evidence) -> frozenset[Line]:
+def refine(lines: frozenset[VersionLine], evidence: Evidence) -> frozenset[VersionLine]:
     """The target lines narrowed by the file's own evidence (rules.md, Version targeting): Keras-3-only
     modules, the import style, APIs that exist on some lines only. Empty only for a file whose APIs
     exist on no line (pre-Keras 2 code)."""
     if not evidence.possible:
         return frozenset()  # APIs of no line keraslint knows (Keras 1): nothing is checked
     if evidence.keras3_only:
-        return frozenset({Line.L5})
+        return frozenset({VersionLine.L5})
     if evidence.apis:
-        possible: set[Line] = set()
+        possible: set[VersionLine] = set()
         for api in evidence.apis:
-            possible |= _API_LINES.get(api, ALL_LINES)
+            possible |= _API_LINES.get(api, ALL_VERSION_LINES)
         lines = (lines & possible) or lines
     return (lines & evidence.possible) or lines

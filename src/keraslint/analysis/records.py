@@ -10,7 +10,7 @@ import ast
 import dataclasses
 import enum
 
-from keraslint.lines import Line
+from keraslint.versions import VersionLine
 
 
 class Text(str, enum.Enum):
@@ -118,7 +118,7 @@ class LossFact:
     spelling: str  # as shown in messages
     form: MetricForm  # the same four forms as metrics: string, instance, class, function
     identifier: str | None  # the string, when given as a string
-    valid_on: frozenset[Line]  # lines where this spelling exists
+    valid_on: frozenset[VersionLine]  # lines where this spelling exists
     report_node: ast.AST = dataclasses.field(compare=False, repr=False)
     value_node: ast.AST | None = dataclasses.field(compare=False, repr=False)  # the loss expression itself
     positional_arguments: bool = False  # the loss object was built with positional arguments
@@ -149,7 +149,7 @@ class MetricFact:
 @dataclasses.dataclass(frozen=True)
 class MetricsArgument:
     keyword: str  # "metrics" or "weighted_metrics"
-    lines: frozenset[Line]  # lines on which this argument is the metrics parameter
+    lines: frozenset[VersionLine]  # lines on which this argument is the metrics parameter
     metrics: tuple[MetricFact, ...]  # established elements only
     bare_string: MetricFact | None  # metrics="accuracy" (not a list)
     node: ast.AST = dataclasses.field(compare=False, repr=False)
@@ -247,12 +247,12 @@ class LoggedMetric:
     the entry is not a metric there (a positional argument read as loss_weights)."""
 
     shown: str  # as written, for messages
-    keys: tuple[tuple[Line, frozenset[str]], ...]
+    keys: tuple[tuple[VersionLine, frozenset[str]], ...]
     weighted: bool = False  # from weighted_metrics: may also be logged as weighted_<key>
     # Default names that Keras makes unique with a numeric suffix (auc, auc_1, ...).
     numbered: bool = False
 
-    def on(self, line: Line) -> frozenset[str] | None:
+    def on(self, line: VersionLine) -> frozenset[str] | None:
         for key_line, keys in self.keys:
             if key_line == line:
                 return keys
@@ -266,9 +266,9 @@ class LoggedKeys:
 
     metrics: tuple[LoggedMetric, ...]
     prefixes: tuple[str, ...]  # output-name prefixes ("" for a single output); may hold both forms
-    lines: frozenset[Line]
+    lines: frozenset[VersionLine]
 
-    def keys(self, line: Line) -> frozenset[str] | None:
+    def keys(self, line: VersionLine) -> frozenset[str] | None:
         """Every key that may be logged on `line` (a superset), or None when not established."""
         if line not in self.lines:
             return None
@@ -317,7 +317,7 @@ class Evidence:
     keras3_only: bool  # keras.ops, keras.src, ...: Keras 3 only
     graph_mode: bool  # tf.compat.v1.disable_eager_execution() in a tf.keras file
     # Lines the file's APIs exist on (intersection over the APIs found); ALL when none narrow it.
-    possible: frozenset[Line] = frozenset(Line)
+    possible: frozenset[VersionLine] = frozenset(VersionLine)
     reasons: tuple[str, ...] = ()  # the APIs that narrowed `possible`, for explanations
     custom_objects: bool = False  # a custom-object registry: unknown spellings may resolve
     # TF 2.x minors within L3 (TF 2.2-2.15) the file's APIs allow: (2, 15) when nothing narrows them.

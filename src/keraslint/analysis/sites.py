@@ -26,11 +26,11 @@ from keraslint.analysis.records import (
 from keraslint.analysis.optimizers import optimizer_fact
 from keraslint.analysis.training import logged_keys, training_calls
 from keraslint.analysis.values import CallV, Const, DictV, Ref, Seq, Value
-from keraslint.lines import ALL_LINES, API_TF, Line
+from keraslint.versions import ALL_VERSION_LINES, API_TF, VersionLine
 
 _LOSSES = "keras.losses."
 _METRICS = "keras.metrics."
-_NOT_L1 = frozenset(ALL_LINES - {Line.L1})
+_NOT_L1 = frozenset(ALL_VERSION_LINES - {VersionLine.L1})
 
 
 def build_sites(evaluator: Evaluator) -> tuple[CompileSite, ...]:
@@ -160,7 +160,7 @@ def _keras3_flat_entries(raw: RawCompile, index: int, count: int) -> tuple[Metri
         if any(isinstance(item, (Seq, DictV)) for item in value.items):
             continue
         item_node = value.item_nodes[index] if value.item_nodes else None
-        found.append(_metrics_argument(keyword, frozenset({Line.L5}), value.items[index], item_node or node, None,
+        found.append(_metrics_argument(keyword, frozenset({VersionLine.L5}), value.items[index], item_node or node, None,
                                        per_output=True))
     return tuple(found)
 
@@ -173,7 +173,7 @@ def _site(raw: RawCompile, output: Output | None, positional, keywords, per_outp
     metrics = tuple(_metrics_arguments(keywords, positional, per_output))
     if keras3_entries:
         # Keras 2 applies the flat list to every output, Keras 3 one entry to each.
-        metrics = tuple(dataclasses.replace(argument, lines=argument.lines - {Line.L5}) for argument in metrics)
+        metrics = tuple(dataclasses.replace(argument, lines=argument.lines - {VersionLine.L5}) for argument in metrics)
         metrics += keras3_entries
     return CompileSite(
         call=raw.call,
@@ -198,8 +198,8 @@ def _argument(keywords, positional, keyword: str, position: int) -> tuple[Value,
 # Where compile() takes its arguments by position (keras-semantics §3.5): Keras 3 moved metrics.
 _LOSS_POSITION = catalogue.COMPILE_POSITIONAL_L1_L4.index("loss")
 _METRICS_POSITIONS = (
-    (catalogue.COMPILE_POSITIONAL_L1_L4.index("metrics"), frozenset(ALL_LINES - {Line.L5})),
-    (catalogue.COMPILE_POSITIONAL_L5.index("metrics"), frozenset({Line.L5})),
+    (catalogue.COMPILE_POSITIONAL_L1_L4.index("metrics"), frozenset(ALL_VERSION_LINES - {VersionLine.L5})),
+    (catalogue.COMPILE_POSITIONAL_L5.index("metrics"), frozenset({VersionLine.L5})),
 )
 
 
@@ -207,7 +207,7 @@ def _metrics_arguments(keywords, positional, per_output: frozenset[str]):
     for keyword in ("metrics", "weighted_metrics"):
         if keyword in keywords:
             value, node = keywords[keyword]
-            yield _metrics_argument(keyword, ALL_LINES, value, node, None, per_output=keyword in per_output)
+            yield _metrics_argument(keyword, ALL_VERSION_LINES, value, node, None, per_output=keyword in per_output)
     if "metrics" in keywords:
         return
     for position, lines in _METRICS_POSITIONS:
@@ -297,7 +297,7 @@ def _from_logits(call: CallV, name: str) -> bool | None:
     return None
 
 
-def _metrics_argument(keyword: str, lines: frozenset[Line], value: Value, node: ast.AST,
+def _metrics_argument(keyword: str, lines: frozenset[VersionLine], value: Value, node: ast.AST,
                       position: int | None, per_output: bool = False) -> MetricsArgument:
     """`per_output`: the value is one output's entry of a dict or list, where every line accepts a
     bare metric (keras/src/trainers/compile_utils.py wraps it in a list)."""

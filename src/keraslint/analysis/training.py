@@ -20,9 +20,9 @@ from keraslint.analysis.records import (
     TrainingCall,
 )
 from keraslint.analysis.values import CallV, Const, DictV, FuncV, Ref, Seq, Value
-from keraslint.lines import ALL_LINES, Line
+from keraslint.versions import ALL_VERSION_LINES, VersionLine
 
-L1, L2, L3, L4, L5 = Line.L1, Line.L2, Line.L3, Line.L4, Line.L5
+L1, L2, L3, L4, L5 = VersionLine.L1, VersionLine.L2, VersionLine.L3, VersionLine.L4, VersionLine.L5
 _CALLBACKS = "keras.callbacks."
 _METRICS = "keras.metrics."
 # Positional index of `monitor` and of ModelCheckpoint's filepath / save_best_only.
@@ -284,19 +284,19 @@ def logged_keys(raw, tf_api: bool) -> LoggedKeys | None:
     prefixes = _prefixes(raw)
     if prefixes is None:
         return None
-    entries: list[tuple[Value, bool, frozenset[Line]]] = []
+    entries: list[tuple[Value, bool, frozenset[VersionLine]]] = []
     keywords = raw.keywords
     for keyword, weighted in (("metrics", False), ("weighted_metrics", True)):
         if keyword in keywords:
-            entries.append((keywords[keyword][0], weighted, ALL_LINES))
+            entries.append((keywords[keyword][0], weighted, ALL_VERSION_LINES))
     positional = raw.positional
     if "metrics" not in keywords:
         if len(positional) > 2:
-            entries.append((positional[2][0], False, frozenset(ALL_LINES - {L5})))
+            entries.append((positional[2][0], False, frozenset(ALL_VERSION_LINES - {L5})))
         if len(positional) > 3:
             entries.append((positional[3][0], False, frozenset({L5})))
     metrics: list[LoggedMetric] = []
-    lines = set(ALL_LINES)
+    lines = set(ALL_VERSION_LINES)
     for value, weighted, applies in entries:
         elements = _elements(value)
         if elements is None:
@@ -353,13 +353,13 @@ def _elements(value: Value) -> list[Value] | None:
     return [value]
 
 
-def _logged_metric(value: Value, weighted: bool, applies: frozenset[Line], tf_api: bool) -> LoggedMetric | None:
+def _logged_metric(value: Value, weighted: bool, applies: frozenset[VersionLine], tf_api: bool) -> LoggedMetric | None:
     found = _metric_keys(value, tf_api)
     if found is None:
         return None
     shown, keys, numbered = found
     per_line = []
-    for line in sorted(ALL_LINES):
+    for line in sorted(ALL_VERSION_LINES):
         if line not in applies:
             per_line.append((line, frozenset()))  # not a metric on this line
         elif line in keys:
@@ -367,7 +367,7 @@ def _logged_metric(value: Value, weighted: bool, applies: frozenset[Line], tf_ap
     return LoggedMetric(shown, tuple(per_line), weighted, numbered)
 
 
-def _metric_keys(value: Value, tf_api: bool) -> tuple[str, dict[Line, frozenset[str]], bool] | None:
+def _metric_keys(value: Value, tf_api: bool) -> tuple[str, dict[VersionLine, frozenset[str]], bool] | None:
     """(as written, {line: keys it may log}, numbered) for one metric; None when not established."""
     if isinstance(value, Const) and isinstance(value.value, str):
         return _string_keys(value.value, tf_api)
@@ -377,7 +377,7 @@ def _metric_keys(value: Value, tf_api: bool) -> tuple[str, dict[Line, frozenset[
         if given is not None:
             if not (isinstance(given, Const) and isinstance(given.value, str)):
                 return None
-            return f"{name}(name={given.value!r})", dict.fromkeys(ALL_LINES - {L1}, frozenset({given.value})), False
+            return f"{name}(name={given.value!r})", dict.fromkeys(ALL_VERSION_LINES - {L1}, frozenset({given.value})), False
         numbered = name in catalogue.NUMBERED_METRIC_CLASSES
         if name not in catalogue.METRIC_DEFAULT_NAMES or (value.args and not numbered) or len(value.args) > 2:
             return None  # a positional argument may be the name (BinaryAccuracy("acc"))
@@ -388,20 +388,20 @@ def _metric_keys(value: Value, tf_api: bool) -> tuple[str, dict[Line, frozenset[
         canonical = catalogue.L1_METRIC_FUNCTION_NAMES.get(name)
         if canonical is None:
             return None
-        return name, dict.fromkeys(ALL_LINES, frozenset({canonical, name})), False
+        return name, dict.fromkeys(ALL_VERSION_LINES, frozenset({canonical, name})), False
     if isinstance(value, FuncV):
-        return value.node.name, dict.fromkeys(ALL_LINES, frozenset({value.node.name})), False
+        return value.node.name, dict.fromkeys(ALL_VERSION_LINES, frozenset({value.node.name})), False
     return None
 
 
-def _default_keys(class_name: str) -> dict[Line, frozenset[str]]:
+def _default_keys(class_name: str) -> dict[VersionLine, frozenset[str]]:
     default = catalogue.METRIC_DEFAULT_NAMES[class_name]
     keys = dict.fromkeys(_KERAS2_LINES, frozenset({default}))
     keys[L5] = frozenset({catalogue.METRIC_DEFAULT_NAMES_L5.get(class_name, default)})
     return keys
 
 
-def _string_keys(text: str, tf_api: bool) -> tuple[str, dict[Line, frozenset[str]], bool]:
+def _string_keys(text: str, tf_api: bool) -> tuple[str, dict[VersionLine, frozenset[str]], bool]:
     shown = repr(text)
     written = frozenset({text})
     if text in catalogue.ACCURACY_STRINGS:
@@ -417,7 +417,7 @@ def _string_keys(text: str, tf_api: bool) -> tuple[str, dict[Line, frozenset[str
         # A class name: Keras 2 logs the default name of the object it builds, Keras 3 the string.
         keys = {line: written | names for line, names in _default_keys(text).items()}
         return shown, keys, text in catalogue.NUMBERED_METRIC_CLASSES
-    keys = dict.fromkeys(ALL_LINES - {L1}, written)
+    keys = dict.fromkeys(ALL_VERSION_LINES - {L1}, written)
     function_name = catalogue.L1_METRIC_FUNCTION_NAMES.get(text)
     if function_name is not None:
         keys[L1] = frozenset({function_name})

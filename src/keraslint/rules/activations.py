@@ -7,7 +7,7 @@ from typing import Iterable
 from keraslint import catalogue
 from keraslint.analysis.records import Activation, CompileSite, FixSafety, LossKind, Severity
 from keraslint.fixes import string_fix
-from keraslint.lines import ALL_LINES
+from keraslint.versions import ALL_VERSION_LINES
 from keraslint.rules.base import Finding, Rule, RuleContext
 
 
@@ -54,7 +54,7 @@ class SoftmaxAppliedTwice(Rule):
     name = "softmax-applied-twice"
     summary = "a softmax applied to an output that already ends in a softmax"
     severity = Severity.DEGRADED
-    true_on = ALL_LINES
+    true_on = ALL_VERSION_LINES
     fix_safety = FixSafety.SAFE
     fix_applied = True
     example = """\
@@ -123,7 +123,7 @@ class CrossentropyOnNonProbabilityOutput(Rule):
     name = "crossentropy-on-non-probability-output"
     summary = "crossentropy expecting probabilities on a relu / tanh / elu / ... output"
     severity = Severity.BROKEN
-    true_on = ALL_LINES
+    true_on = ALL_VERSION_LINES
     fix_safety = FixSafety.UNSAFE
     fix_applied = True
     example = """\

@@ -8,14 +8,14 @@ from typing import ClassVar, Iterable
 
 from keraslint.analysis.records import CompileSite, FixSafety, Severity
 from keraslint.diagnostics import Fix
-from keraslint.lines import Line, describe
+from keraslint.versions import VersionLine, describe
 
 
 @dataclasses.dataclass(frozen=True)
 class RuleContext:
     """What a rule may know beyond the site: the Keras lines the file may run on."""
 
-    lines: frozenset[Line]
+    lines: frozenset[VersionLine]
     # tf.compat.v1.disable_eager_execution() in a tf.keras file: compile() takes the Keras 2.3 /
     # TF 2.0-2.1 code path (training_v1) for metric resolution, while losses keep the backend of
     # the installed version (keras-semantics section 2, graph-mode column).
@@ -29,17 +29,17 @@ class RuleContext:
         return self.l3_minors[1] >= minor
 
     @property
-    def newest(self) -> Line:
+    def newest(self) -> VersionLine:
         return max(self.lines)
 
     @property
-    def metric_lines(self) -> frozenset[Line]:
+    def metric_lines(self) -> frozenset[VersionLine]:
         """Lines whose rules resolve metric strings for this file. v1 graph mode sends tf.keras 2.x
         (TF 2.2-2.15, tf-keras) down the Keras 2.3 / TF 2.0-2.1 path; Keras 3 has no such path."""
         if not self.graph_mode:
             return self.lines
-        keras_3 = self.lines & {Line.L5}
-        return keras_3 | (frozenset({Line.L2}) if self.lines - keras_3 else frozenset())
+        keras_3 = self.lines & {VersionLine.L5}
+        return keras_3 | (frozenset({VersionLine.L2}) if self.lines - keras_3 else frozenset())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,7 +61,7 @@ class Rule:
     name: ClassVar[str]
     summary: ClassVar[str]  # one line, for the rule table
     severity: ClassVar[Severity]
-    true_on: ClassVar[frozenset[Line]]
+    true_on: ClassVar[frozenset[VersionLine]]
     fix_safety: ClassVar[FixSafety | None] = None  # None when there is no fix
     fix_applied: ClassVar[bool] = False  # whether keraslint can apply the fix itself
     example: ClassVar[str]
@@ -77,5 +77,5 @@ class Rule:
         return cls.wrong_on_note or describe(cls.true_on)
 
 
-def on(lines: frozenset[Line]) -> str:
+def on(lines: frozenset[VersionLine]) -> str:
     return describe(lines)

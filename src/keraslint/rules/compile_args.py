@@ -8,10 +8,10 @@ from keraslint import catalogue
 from keraslint.analysis.records import CompileSite, FixSafety, Severity
 from keraslint.diagnostics import Fix
 from keraslint.fixes import pass_by_keyword_fix, string_fix, wrap_in_list_fix
-from keraslint.lines import ALL_LINES, Line
+from keraslint.versions import ALL_VERSION_LINES, VersionLine
 from keraslint.rules.base import Finding, Rule, RuleContext, on
 
-L5 = Line.L5
+L5 = VersionLine.L5
 
 
 class PositionalMetrics(Rule):
@@ -90,7 +90,7 @@ class UnknownIdentifier(Rule):
     name = "unknown-identifier"
     summary = "a loss, metric or compile() keyword that the target Keras line does not have"
     severity = Severity.CRASH
-    true_on = ALL_LINES
+    true_on = ALL_VERSION_LINES
     fix_safety = FixSafety.SAFE
     fix_applied = True
     example = """\
@@ -120,7 +120,7 @@ model.compile(optimizer="adam", loss="log_cosh")
                     yield Finding(node, f"compile() has no {keyword}= on Keras 3: TypeError at compile()")
 
     @staticmethod
-    def _loss(site: CompileSite, newest: Line, where: str) -> Iterable[Finding]:
+    def _loss(site: CompileSite, newest: VersionLine, where: str) -> Iterable[Finding]:
         loss = site.loss
         if loss is None or loss.form != "string" or loss.identifier not in catalogue.LOSS_SPELLINGS:
             return
@@ -128,12 +128,12 @@ model.compile(optimizer="adam", loss="log_cosh")
             spelling = catalogue.LOSS_SPELLINGS[loss.identifier]
             hint = f" (use '{spelling.suggestion}')" if spelling.suggestion and " " not in spelling.suggestion else ""
             # Keras 2.0-2.3 resolve the loss in compile(); TF 2.2+ and Keras 3 at the first fit() (§6.13).
-            when = "compile()" if newest in (Line.L1, Line.L2) else "the first fit()"
+            when = "compile()" if newest in (VersionLine.L1, VersionLine.L2) else "the first fit()"
             yield Finding(loss.report_node, f"loss {loss.spelling} does not exist on {where}: fails at {when}{hint}",
                           _string_fix(loss.value_node, spelling.suggestion))
 
     @staticmethod
-    def _metrics(site: CompileSite, newest: Line, where: str, custom_objects: bool) -> Iterable[Finding]:
+    def _metrics(site: CompileSite, newest: VersionLine, where: str, custom_objects: bool) -> Iterable[Finding]:
         for argument in site.metrics_arguments:
             if newest not in argument.lines:
                 continue
@@ -149,32 +149,32 @@ model.compile(optimizer="adam", loss="log_cosh")
                     yield from _metric_spelling(metric, newest, where)
 
     @staticmethod
-    def _activations(site: CompileSite, newest: Line, where: str) -> Iterable[Finding]:
+    def _activations(site: CompileSite, newest: VersionLine, where: str) -> Iterable[Finding]:
         for activation in site.layer_activations:
             text, node = activation.text, activation.node
             valid_on = catalogue.ACTIVATION_SPELLINGS.get(text)
             if valid_on is not None:
                 if newest not in valid_on:
                     yield Finding(node, f"activation '{text}' does not exist on {where}: fails when the layer is built")
-            elif text.lower() in catalogue.ACTIVATION_SPELLINGS and not (text == "Softmax" and newest == Line.L4):
+            elif text.lower() in catalogue.ACTIVATION_SPELLINGS and not (text == "Softmax" and newest == VersionLine.L4):
                 # tf-keras takes 'Softmax' (the layer's name, keras-semantics §3.4); other spellings fail everywhere.
                 nowhere = "not accepted on " + where if text == "Softmax" else "no Keras version accepts it"
                 yield Finding(node, f"activation '{text}' is case-sensitive: {nowhere} (use '{text.lower()}')",
                               _string_fix(node, text.lower()))
 
 
-def _metric_spelling(metric, newest: Line, where: str) -> Iterable[Finding]:
+def _metric_spelling(metric, newest: VersionLine, where: str) -> Iterable[Finding]:
     bad = catalogue.BAD_METRIC_SPELLINGS.get(metric.name)
     if bad is not None and newest in bad.invalid_on:
         # Keras 2.0-2.2 has no metric classes (they arrived in 2.3): a class suggestion would not exist there.
         names_a_class = bad.suggestion[1:2].isupper() or bad.suggestion.startswith("keras.metrics.")
-        hint = "" if newest == Line.L1 and names_a_class else f" (use {bad.suggestion})"
+        hint = "" if newest == VersionLine.L1 and names_a_class else f" (use {bad.suggestion})"
         yield Finding(metric.report_node, f"metric '{metric.name}' does not exist on {where}{hint}")
     elif (
         metric.name.lower() in catalogue.ACCURACY_STRINGS
         and metric.name not in catalogue.ACCURACY_STRINGS
         and metric.name != "Accuracy"
-        and newest in (Line.L1, Line.L2)
+        and newest in (VersionLine.L1, VersionLine.L2)
     ):
         fix_node = metric.value_node if metric.value_node is metric.report_node else None
         yield Finding(metric.report_node,

@@ -6,7 +6,7 @@ from typing import Iterable
 
 from keraslint import catalogue
 from keraslint.analysis.records import CompileSite, FixSafety, LabelFact, LabelKind, Severity
-from keraslint.lines import ALL_LINES
+from keraslint.versions import ALL_VERSION_LINES
 from keraslint.rules.base import Finding, Rule, RuleContext
 
 # --- label evidence, as rules read it ---------------------------------------------------------
@@ -77,7 +77,7 @@ class SparseLossWithOneHotLabels(Rule):
     name = "sparse-loss-with-one-hot-labels"
     summary = "sparse categorical crossentropy with one-hot labels"
     severity = Severity.CRASH
-    true_on = ALL_LINES
+    true_on = ALL_VERSION_LINES
     fix_safety = FixSafety.UNSAFE
     example = """\
 import keras
@@ -132,7 +132,7 @@ class CategoricalLossWithIntegerLabels(Rule):
     name = "categorical-loss-with-integer-labels"
     summary = "categorical crossentropy with integer class-id labels"
     severity = Severity.CRASH
-    true_on = ALL_LINES
+    true_on = ALL_VERSION_LINES
     fix_safety = FixSafety.UNSAFE
     example = """\
 import keras
@@ -186,7 +186,7 @@ class OutputWidthMismatch(Rule):
     name = "output-width-mismatch"
     summary = "output width differs from the number of label classes"
     severity = Severity.CRASH
-    true_on = ALL_LINES
+    true_on = ALL_VERSION_LINES
     fix_safety = FixSafety.UNSAFE
     example = """\
 import keras

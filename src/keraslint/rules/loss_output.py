@@ -7,11 +7,11 @@ from typing import Iterable
 from keraslint import catalogue
 from keraslint.analysis.records import CompileSite, FixSafety, Severity
 from keraslint.fixes import keyword_fix, string_fix
-from keraslint.lines import ALL_LINES, Line
+from keraslint.versions import ALL_VERSION_LINES, VersionLine
 from keraslint.rules.base import Finding, Rule, RuleContext, on
 from keraslint.rules.labels import integer_ids, multi_label, single_label
 
-L1, L2, L3, L4, L5 = Line.L1, Line.L2, Line.L3, Line.L4, Line.L5
+L1, L2, L3, L4, L5 = VersionLine.L1, VersionLine.L2, VersionLine.L3, VersionLine.L4, VersionLine.L5
 
 
 class BinaryCrossentropyOnSoftmax(Rule):
@@ -117,7 +117,7 @@ class CategoricalCrossentropyOnSingleUnit(Rule):
     name = "categorical-crossentropy-on-single-unit"
     summary = "categorical / sparse categorical crossentropy on a 1-unit output"
     severity = Severity.BROKEN
-    true_on = ALL_LINES
+    true_on = ALL_VERSION_LINES
     fix_safety = FixSafety.UNSAFE
     example = """\
 from tensorflow import keras
@@ -163,7 +163,7 @@ class SoftmaxOnSingleUnit(Rule):
     name = "softmax-on-single-unit"
     summary = "softmax activation on a 1-unit output"
     severity = Severity.BROKEN
-    true_on = ALL_LINES
+    true_on = ALL_VERSION_LINES
     fix_safety = FixSafety.SAFE
     fix_applied = True
     example = """\
@@ -265,7 +265,7 @@ class ProbabilitiesLossOnLogits(Rule):
     name = "probabilities-loss-on-logits"
     summary = "crossentropy expecting probabilities on a linear output"
     severity = Severity.BROKEN
-    true_on = ALL_LINES
+    true_on = ALL_VERSION_LINES
     fix_safety = FixSafety.SAFE
     fix_applied = True
     example = """\
@@ -337,7 +337,7 @@ class SigmoidWithCategoricalCrossentropy(Rule):
     name = "sigmoid-with-categorical-crossentropy"
     summary = "categorical / sparse categorical crossentropy on a sigmoid output of width >= 2"
     severity = Severity.STYLE
-    true_on = ALL_LINES
+    true_on = ALL_VERSION_LINES
     fix_safety = FixSafety.SAFE
     fix_applied = True
     example = """\

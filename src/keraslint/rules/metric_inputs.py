@@ -17,11 +17,11 @@ from keraslint.analysis.records import (
 )
 from keraslint.diagnostics import Fix
 from keraslint.fixes import keyword_fix, rename_class_fix, string_fix
-from keraslint.lines import ALL_LINES, API_KERAS, API_TF_KERAS, Line
+from keraslint.versions import ALL_VERSION_LINES, API_KERAS, API_TF_KERAS, VersionLine
 from keraslint.rules.activations import never_trained
 from keraslint.rules.base import Finding, Rule, RuleContext, on
 
-L1, L2, L3, L4, L5 = Line.L1, Line.L2, Line.L3, Line.L4, Line.L5
+L1, L2, L3, L4, L5 = VersionLine.L1, VersionLine.L2, VersionLine.L3, VersionLine.L4, VersionLine.L5
 _NOT_L1 = frozenset({L2, L3, L4, L5})
 _MISSING = object()
 
@@ -40,14 +40,14 @@ def shown(metric: MetricFact) -> str:
 _LINE_WORDS = {L2: "Keras 2.3", L3: "TF 2.10-2.15", L4: "tf-keras", L5: "Keras 3"}
 
 
-def _wrong_lines(lines: frozenset[Line], apis: frozenset[str]) -> frozenset[Line]:
+def _wrong_lines(lines: frozenset[VersionLine], apis: frozenset[str]) -> frozenset[VersionLine]:
     silent = {L3, L4, L5}
     if API_KERAS in apis:
         silent.add(L2)  # standalone Keras 2.3 (tf.keras 2.0-2.1 is not established)
     return frozenset(lines & silent)
 
 
-def _early_tf(lines: frozenset[Line], apis: frozenset[str]) -> bool:
+def _early_tf(lines: frozenset[VersionLine], apis: frozenset[str]) -> bool:
     """Whether tf.keras 2.2-2.9 may run: L3 through tf.keras or keras (tf-keras on L3 is 2.14-2.15)."""
     return L3 in lines and (not apis or bool(apis - {API_TF_KERAS}))
 
@@ -133,7 +133,7 @@ model.compile(
                 )
 
 
-def _threshold_metric(metric: MetricFact) -> tuple[frozenset[Line], str | None] | None:
+def _threshold_metric(metric: MetricFact) -> tuple[frozenset[VersionLine], str | None] | None:
     """(lines on which the metric reads probabilities, the keyword that fixes it or None) for a
     threshold metric that is not set up for logits; None otherwise or when not established."""
     if metric.form == MetricForm.STRING:
@@ -173,7 +173,7 @@ def _threshold_metric(metric: MetricFact) -> tuple[frozenset[Line], str | None] 
     return frozenset({L3, L4, L5}), (None if name in catalogue.ZERO_THRESHOLD_REJECTED else "threshold")
 
 
-def _threshold_metric_fix(metric: MetricFact, remedy: str | None, lines: frozenset[Line], apis) -> Fix | None:
+def _threshold_metric_fix(metric: MetricFact, remedy: str | None, lines: frozenset[VersionLine], apis) -> Fix | None:
     if remedy is None or metric.form != MetricForm.INSTANCE or metric.value_node is not metric.report_node:
         return None
     if remedy == "from_logits":
@@ -267,7 +267,7 @@ class MetricLabelEncodingMismatch(Rule):
     name = "metric-label-encoding-mismatch"
     summary = "an accuracy metric for one-hot labels used with integer labels, or the reverse"
     severity = Severity.WRONG_NUMBER
-    true_on = ALL_LINES
+    true_on = ALL_VERSION_LINES
     fix_safety = FixSafety.SAFE
     fix_applied = True
     example = """\

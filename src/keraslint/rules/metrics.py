@@ -7,21 +7,21 @@ from typing import Iterable
 from keraslint import catalogue
 from keraslint.analysis.records import CompileSite, FixSafety, MetricFact, Severity
 from keraslint.fixes import keyword_fix, metric_object_fix, rename_class_fix, string_fix
-from keraslint.lines import ALL_LINES, API_KERAS, Line
+from keraslint.versions import ALL_VERSION_LINES, API_KERAS, VersionLine
 from keraslint.rules.base import Finding, Rule, RuleContext, on
 from keraslint.rules.labels import continuous_targets, multi_label, single_label
 
-L1, L2, L3, L4, L5 = Line.L1, Line.L2, Line.L3, Line.L4, Line.L5
+L1, L2, L3, L4, L5 = VersionLine.L1, VersionLine.L2, VersionLine.L3, VersionLine.L4, VersionLine.L5
 _NOT_L1 = frozenset({L2, L3, L4, L5})
 
 
-def accuracy_string_lines(metric: MetricFact) -> frozenset[Line]:
+def accuracy_string_lines(metric: MetricFact) -> frozenset[VersionLine]:
     """Lines on which a metric string is resolved as the ambiguous 'accuracy' (section 1, 3.3)."""
     if metric.form != "string":
         return frozenset()
     text = metric.name
     if text in catalogue.ACCURACY_STRINGS:
-        return ALL_LINES
+        return ALL_VERSION_LINES
     if text == "Accuracy":
         return frozenset({L4, L5})  # the Accuracy class on TF 2.1/2.2 and in graph mode
     if text.lower() in catalogue.ACCURACY_STRINGS:
@@ -29,7 +29,7 @@ def accuracy_string_lines(metric: MetricFact) -> frozenset[Line]:
     return frozenset()
 
 
-def is_exact_accuracy(metric: MetricFact, lines: frozenset[Line]) -> frozenset[Line]:
+def is_exact_accuracy(metric: MetricFact, lines: frozenset[VersionLine]) -> frozenset[VersionLine]:
     """Lines on which this metric is keras.metrics.Accuracy (exact equality)."""
     if metric.form == "instance" and metric.name == "Accuracy":
         return _NOT_L1 & lines
@@ -69,7 +69,7 @@ class AmbiguousAccuracy(Rule):
     name = "ambiguous-accuracy"
     summary = "'accuracy' resolved by Keras to a metric that is wrong for this output"
     severity = Severity.WRONG_NUMBER
-    true_on = ALL_LINES
+    true_on = ALL_VERSION_LINES
     fix_safety = FixSafety.SAFE
     fix_applied = True
     example = """\
@@ -258,7 +258,7 @@ class AccuracyOnRegression(Rule):
     name = "accuracy-on-regression"
     summary = "an accuracy metric with a regression loss"
     severity = Severity.WRONG_NUMBER
-    true_on = ALL_LINES
+    true_on = ALL_VERSION_LINES
     fix_safety = FixSafety.UNSAFE
     fix_applied = True
     example = """\
@@ -337,17 +337,17 @@ def _regression_metric_fix(metric: MetricFact):
     return string_fix("report mean absolute error instead", False, metric.value_node, "mae")
 
 
-def _accuracy_lines(metric: MetricFact, output) -> frozenset[Line]:
+def _accuracy_lines(metric: MetricFact, output) -> frozenset[VersionLine]:
     if metric.form == "string":
         if metric.name in catalogue.ACCURACY_FUNCTIONS:
-            return ALL_LINES
+            return ALL_VERSION_LINES
         return accuracy_string_lines(metric)
     if metric.form == "instance" and metric.name in catalogue.ACCURACY_CLASSES:
         if metric.name == "Accuracy" and _is_score_output(output):
             return frozenset()  # reported once, as KER202
         return _NOT_L1
     if metric.form == "function" and metric.name in catalogue.ACCURACY_FUNCTIONS:
-        return ALL_LINES
+        return ALL_VERSION_LINES
     return frozenset()
 
 
@@ -414,10 +414,10 @@ model.compile(
                 )
 
     @staticmethod
-    def _threshold_lines(metric: MetricFact, width: int | None) -> frozenset[Line]:
+    def _threshold_lines(metric: MetricFact, width: int | None) -> frozenset[VersionLine]:
         if metric.form == "string":
             if metric.name == "binary_accuracy":
-                return ALL_LINES
+                return ALL_VERSION_LINES
             lines = accuracy_string_lines(metric)
             if width == 1:
                 return lines
@@ -425,9 +425,9 @@ model.compile(
         if metric.form == "instance" and metric.name == "BinaryAccuracy":
             if not metric.threshold_known or (metric.threshold is not None and abs(metric.threshold) <= _LOGIT_ZERO):
                 return frozenset()  # a threshold at (or a hair above) 0 reads logits right
-            return ALL_LINES
+            return ALL_VERSION_LINES
         if metric.form == "function" and metric.name == "binary_accuracy":
-            return ALL_LINES
+            return ALL_VERSION_LINES
         return frozenset()
 
 

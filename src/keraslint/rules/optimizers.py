@@ -8,16 +8,16 @@ from keraslint import catalogue
 from keraslint.analysis.records import CompileSite, FixSafety, Severity
 from keraslint.diagnostics import Fix
 from keraslint.fixes import rename_keyword_fix
-from keraslint.lines import Line
+from keraslint.versions import VersionLine
 from keraslint.rules.base import Finding, Rule, RuleContext
 
-L1, L3, L4, L5 = Line.L1, Line.L3, Line.L4, Line.L5
+L1, L3, L4, L5 = VersionLine.L1, VersionLine.L3, VersionLine.L4, VersionLine.L5
 # Where keras.optimizers.X is the new optimizer. L3 only from TF 2.11 on: the words say so.
 _NEW_API = frozenset({L3, L4, L5})
 _KERAS2_WORDS = {L3: "TF 2.11-2.15", L4: "tf-keras"}
 
 
-def _keras2(lines: frozenset[Line]) -> str:
+def _keras2(lines: frozenset[VersionLine]) -> str:
     return "/".join(_KERAS2_WORDS[line] for line in sorted(lines & {L3, L4}))
 
 

@@ -8,10 +8,10 @@ from typing import Iterable
 from keraslint import catalogue
 from keraslint.analysis.records import CallbackFact, CompileSite, FixSafety, Severity, TrainingCall
 from keraslint.fixes import string_fix
-from keraslint.lines import ALL_LINES, Line
+from keraslint.versions import ALL_VERSION_LINES, VersionLine
 from keraslint.rules.base import Finding, Rule, RuleContext, on
 
-L5 = Line.L5
+L5 = VersionLine.L5
 _VAL = "val_"
 # What a callback does when its key is never logged (keras-semantics 6.11): L1-L4 warn and never
 # act; Keras 3 ...
@@ -97,7 +97,7 @@ class MonitoredMetricNotLogged(Rule):
     name = "monitored-metric-not-logged"
     summary = "a callback monitor, checkpoint field or history lookup of a key the model never logs"
     severity = Severity.DEGRADED
-    true_on = ALL_LINES
+    true_on = ALL_VERSION_LINES
     wrong_on_note = "every line, per key: 'val_acc' for 'accuracy' from Keras 2.3 on"
     fix_safety = FixSafety.SAFE
     fix_applied = True
@@ -126,7 +126,7 @@ model.fit(x_train, y_train, validation_split=0.1, callbacks=[stop])
             if call.callbacks is None:
                 continue  # a callback of the project's own may write keys into the logs
             added = frozenset().union(*(callback.adds_keys for callback in call.callbacks))
-            keys_by_line: dict[Line, frozenset[str]] = {}
+            keys_by_line: dict[VersionLine, frozenset[str]] = {}
             for line in context.lines:
                 base = logged.keys(line)
                 if base is None:
@@ -142,7 +142,7 @@ model.fit(x_train, y_train, validation_split=0.1, callbacks=[stop])
                 if finding is not None:
                     yield finding
 
-    def _finding(self, read: _Read, call: TrainingCall, keys_by_line: dict[Line, frozenset[str]],
+    def _finding(self, read: _Read, call: TrainingCall, keys_by_line: dict[VersionLine, frozenset[str]],
                  context: RuleContext) -> Finding | None:
         key = read.key
         if _numbered(key):
@@ -172,8 +172,8 @@ model.fit(x_train, y_train, validation_split=0.1, callbacks=[stop])
         return Finding(read.node, f"{subject} {where}{hint}: {consequence}", fix, severity)
 
     @staticmethod
-    def _callback_consequence(callback: CallbackFact, key: str, wrong: frozenset[Line],
-                              keys_by_line: dict[Line, frozenset[str]]) -> tuple[str, Severity]:
+    def _callback_consequence(callback: CallbackFact, key: str, wrong: frozenset[VersionLine],
+                              keys_by_line: dict[VersionLine, frozenset[str]]) -> tuple[str, Severity]:
         silent = _SILENT[callback.kind]
         raises = False
         if L5 in wrong and callback.mode in (None, "auto"):
@@ -187,7 +187,7 @@ model.fit(x_train, y_train, validation_split=0.1, callbacks=[stop])
         return _KERAS3[callback.kind], Severity.CRASH
 
     @staticmethod
-    def _fix(read: _Read, key: str, suggestion: str | None, keys_by_line: dict[Line, frozenset[str]],
+    def _fix(read: _Read, key: str, suggestion: str | None, keys_by_line: dict[VersionLine, frozenset[str]],
              context: RuleContext):
         if suggestion is None or set(keys_by_line) != set(context.lines):
             return None

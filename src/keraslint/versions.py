@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 
-class Line(enum.IntEnum):
+class VersionLine(enum.IntEnum):
     L1 = 1  # standalone Keras 2.0 - 2.2
     L2 = 2  # Keras 2.3, tf.keras in TF 2.0 - 2.1, and any v1 graph-mode file
     L3 = 3  # tf.keras in TF 2.2 - 2.15, standalone keras 2.4 - 2.15
@@ -14,18 +14,18 @@ class Line(enum.IntEnum):
 
     @property
     def label(self) -> str:
-        return LINE_LABELS[self]
+        return VERSION_LABELS[self]
 
 
-LINE_LABELS = {
-    Line.L1: "Keras 2.0-2.2",
-    Line.L2: "Keras 2.3/TF 2.0-2.1",
-    Line.L3: "TF 2.2-2.15",
-    Line.L4: "tf-keras",
-    Line.L5: "Keras 3",
+VERSION_LABELS = {
+    VersionLine.L1: "Keras 2.0-2.2",
+    VersionLine.L2: "Keras 2.3/TF 2.0-2.1",
+    VersionLine.L3: "TF 2.2-2.15",
+    VersionLine.L4: "tf-keras",
+    VersionLine.L5: "Keras 3",
 }
 
-ALL_LINES: frozenset[Line] = frozenset(Line)
+ALL_VERSION_LINES: frozenset[VersionLine] = frozenset(VersionLine)
 
 # How a file imports Keras (an "API"): each reaches only some lines.
 API_KERAS = "keras"  # `import keras` / `from keras...` (the standalone package)
@@ -33,21 +33,21 @@ API_TF = "tensorflow"  # tf.keras / tensorflow.keras / tensorflow.python.keras
 API_TF_KERAS = "tf_keras"  # `import tf_keras`
 
 
-def describe(lines: frozenset[Line]) -> str:
+def describe(lines: frozenset[VersionLine]) -> str:
     """A short human name for a set of lines, e.g. 'Keras 2.0-2.2, Keras 2.3/TF 2.0-2.1'."""
-    if lines == ALL_LINES:
+    if lines == ALL_VERSION_LINES:
         return "all versions"
     ordered = sorted(lines)
     # Collapse consecutive runs that have a well-known joint name.
     joint = {
-        (Line.L1, Line.L2): "Keras<=2.3/TF<=2.1",
-        (Line.L3, Line.L4, Line.L5): "TF>=2.2/Keras 3",
-        (Line.L3, Line.L5): "TF>=2.2/Keras 3",
-        (Line.L2, Line.L3, Line.L4, Line.L5): "Keras>=2.3",
-        (Line.L2, Line.L3, Line.L5): "Keras>=2.3",
-        (Line.L1, Line.L2, Line.L3, Line.L5): "all versions",
-        (Line.L3, Line.L4): "TF 2.2-2.15/tf-keras",
-        (Line.L4, Line.L5): "tf-keras/Keras 3",
+        (VersionLine.L1, VersionLine.L2): "Keras<=2.3/TF<=2.1",
+        (VersionLine.L3, VersionLine.L4, VersionLine.L5): "TF>=2.2/Keras 3",
+        (VersionLine.L3, VersionLine.L5): "TF>=2.2/Keras 3",
+        (VersionLine.L2, VersionLine.L3, VersionLine.L4, VersionLine.L5): "Keras>=2.3",
+        (VersionLine.L2, VersionLine.L3, VersionLine.L5): "Keras>=2.3",
+        (VersionLine.L1, VersionLine.L2, VersionLine.L3, VersionLine.L5): "all versions",
+        (VersionLine.L3, VersionLine.L4): "TF 2.2-2.15/tf-keras",
+        (VersionLine.L4, VersionLine.L5): "tf-keras/Keras 3",
     }
     key = tuple(ordered)
     if key in joint:
