@@ -347,6 +347,7 @@ def _strip_timing_magics(raw: str) -> tuple[str, dict[int, int]]:
 def prepare_cell(label: int, raw: str, offset: int) -> Cell:
     """Parse a cell as the engine will read it at line `offset + 1` of the joined module."""
     text, error = raw, None
+    raw_count = len(split_lines(raw))
     shifts: dict[int, int] = {}
     parsed = _parse(text)
     if isinstance(parsed, str):
@@ -355,12 +356,12 @@ def prepare_cell(label: int, raw: str, offset: int) -> Cell:
         parsed = _parse(text)
         if isinstance(parsed, str):
             error, shifts = parsed, {}
-            text = "".join("\n" for _ in split_lines(raw))
+            text = "\n" * raw_count
             parsed = ast.Module(body=[], type_ignores=[])
     lines = split_lines(text)
     if lines and not lines[-1].endswith(("\n", "\r")):
         lines[-1] += "\n"
-    while len(lines) < len(split_lines(raw)):
+    while len(lines) < raw_count:
         lines.append("\n")
     text = "".join(lines)
     statements = [_statement(node, lines) for node in parsed.body]
@@ -623,6 +624,9 @@ class Session:
         self.seen: set[tuple] = set()  # keys of every finding reported, or known, so far
         self._offsets: list[int] = []
         self._compiling: set[str] = set()
+        self._imported: set[str] = set()  # names bound by imports
+        self._bound: set[str] = set()  # names bound or changed by anything else
+        self._keras_names: set[str] = set(KERAS_ROOTS)  # what Keras / TensorFlow is imported as
 
     @property
     def line_count(self) -> int:
@@ -642,6 +646,7 @@ class Session:
         self.cells.append(cell)
         self._offsets.append(cell.offset)
         self.statements.extend(cell.statements)
+        self._note_names(cell, self._imported, self._bound, self._keras_names)
         if any(statement.definition for statement in cell.statements):
             self._compiling = compiling_names(self.statements)
         if result is not None:
@@ -670,7 +675,7 @@ class Session:
             return CheckResult(cell, [], False)  # nothing it does can add a compile() site or labels
         if self.slice:
             statements = cone(
-                self.statements, cell.statements, compiling, self._evidence_names(cell), self._imported(cell)
+                self.statements, cell.statements, compiling, self._evidence_names(cell), self._imported_names(cell)
             )
             source = self._sliced_source(statements, cell)
         else:
@@ -680,17 +685,22 @@ class Session:
         new = [finding for finding in placed if finding.key not in self.seen]
         return CheckResult(cell, new, True, frozenset(finding.key for finding in placed))
 
-    def _imported(self, cell: Cell) -> set[str]:
-        """Names bound only by imports in the session (modules and imported objects), never by
-        anything else."""
-        names: set[str] = set()
-        bound: set[str] = set()
-        for statement in (*self.statements, *cell.statements):
+    @staticmethod
+    def _note_names(cell: Cell, imported: set[str], bound: set[str], keras_names: set[str]) -> None:
+        for statement in cell.statements:
             if isinstance(statement.node, (ast.Import, ast.ImportFrom)):
-                names |= statement.kills
+                imported |= statement.kills
+                if statement.anchor:
+                    keras_names |= statement.kills
             else:
                 bound |= statement.stores
-        return names - bound
+
+    def _imported_names(self, cell: Cell) -> set[str]:
+        """Names bound only by imports in the session (modules and imported objects), never by
+        anything else."""
+        imported, bound, keras_names = set(self._imported), set(self._bound), set()
+        self._note_names(cell, imported, bound, keras_names)
+        return imported - bound
 
     def _evidence_names(self, cell: Cell) -> frozenset[str]:
         """Empty when the target is Keras 3 alone, which no API can narrow; else the names Keras is
@@ -698,10 +708,8 @@ class Session:
         lines, _reason = self.target.lines_for(frozenset())
         if lines == frozenset({VersionLine.L5}):
             return frozenset()
-        names = set(KERAS_ROOTS)
-        for statement in (*self.statements, *cell.statements):
-            if statement.anchor:
-                names |= statement.kills
+        names = set(self._keras_names)
+        self._note_names(cell, set(), set(), names)
         return frozenset(names)
 
     def _sliced_source(self, statements: Sequence[Statement], cell: Cell) -> str:
