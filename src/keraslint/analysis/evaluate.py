@@ -1,6 +1,7 @@
 """One pass over a module's statements (Python's `ast`, the tree flake8 already parsed): binds
 names to abstract values, follows models, and records every compile() call with the facts
-established at that point.
+established at that point. This module holds the Python semantics (scopes, bindings, expressions,
+calls of the module's functions, branches, loops); keras_semantics.py holds what Keras names do.
 
 Straight-line code is followed in order; a branch or loop merges what its paths agree on and
 turns the rest into UNKNOWN. A model mutated under a branch or loop becomes UNKNOWN. Statements
@@ -10,7 +11,6 @@ the reduction found irrelevant (reduce.irrelevant_statements) are not walked.
 from __future__ import annotations
 
 import ast
-import dataclasses
 from typing import Iterable, Sequence
 
 from keraslint import catalogue
@@ -20,7 +20,6 @@ from keraslint.analysis.evidence import VersionEvidence
 from keraslint.analysis.names import canonical
 from keraslint.analysis.values import (
     UNKNOWN,
-    _Unknown,
     CallV,
     ClassV,
     Const,
@@ -34,35 +33,15 @@ from keraslint.analysis.values import (
     TensorV,
     Value,
 )
-from keraslint.analysis.records import Output
+from keraslint.analysis.keras_semantics import MAX_CALL_DEPTH, KerasSemantics, RawCompile, keras_compile_call
 
 _MAX_EXPRESSION_DEPTH = 150
-_MAX_CALL_DEPTH = 6
 _MAX_FOLLOWED_CALLS = 400
 _SEQUENCE_MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "reverse", "sort", "update"})
 _L5_EVIDENCE_PREFIXES = ("keras.ops", "keras.random", "keras.tree")
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # Constants that are facts; bytes, complex numbers and Ellipsis are not.
 _CONSTANT_TYPES = (str, int, float, type(None))
-
-
-@dataclasses.dataclass
-class RawCompile:
-    """A compile() call as written, with argument values evaluated where it stands."""
-
-    call: ast.Call
-    model: ModelV
-    output: Output | _Unknown
-    positional: list[tuple[Value, ast.expr]]
-    keywords: dict[str, tuple[Value, ast.expr]]
-    keyword_nodes: dict[str, ast.keyword]
-    double_star: bool  # an unresolved **kwargs: other keywords may be present
-    # Label values passed to fit()/evaluate()/train_on_batch() on this model after this compile.
-    labels: list[Value] = dataclasses.field(default_factory=list)
-    # fit() calls on this model after this compile: (method, call node, args, kwargs, has_star).
-    training: list[tuple] = dataclasses.field(default_factory=list)
-    # Methods called on the model after this compile ("__call__": applied to tensors as a layer).
-    uses: set[str] = dataclasses.field(default_factory=set)
 
 
 class Env:
@@ -87,7 +66,7 @@ class Env:
 _BUILTINS = frozenset({"len", "int", "float", "str", "list", "tuple", "dict", "print", "range"})
 
 
-class Evaluator:
+class Evaluator(KerasSemantics):
     def __init__(self, skipped: frozenset[int] | set[int] = frozenset()) -> None:
         self.compiles: list[RawCompile] = []
         self.apis: set[str] = set()
@@ -521,7 +500,7 @@ class Evaluator:
             receiver = self.eval(func.value, env)
             method = func.attr
             if isinstance(receiver, ModelV):
-                if method == "compile" and id(receiver) in self._blind_models and not _keras_compile_call(node, env, self):
+                if method == "compile" and id(receiver) in self._blind_models and not keras_compile_call(node, env, self):
                     self._eval_arguments(node, env)
                     return UNKNOWN  # a model the facts cannot see, compiled in a way Keras's compile is not
                 return self._model_method(receiver, method, node, env)
@@ -531,7 +510,7 @@ class Evaluator:
                     env.vars[key] = UNKNOWN
                 self._eval_arguments(node, env)
                 return UNKNOWN
-            if method == "compile" and not isinstance(receiver, Ref) and _keras_compile_call(node, env, self):
+            if method == "compile" and not isinstance(receiver, Ref) and keras_compile_call(node, env, self):
                 # A model the facts cannot see (load_model(), a parameter): the call alone is facts.
                 model = ModelV(None, UNKNOWN, depth=self._depth, node=node)
                 self._blind_models.add(id(model))
@@ -588,208 +567,6 @@ class Evaluator:
             else:
                 kwargs.append((keyword.arg, value))
         return tuple(args), tuple(kwargs), has_star
-
-    def _call_ref(self, callee: Ref, args, kwargs, has_star: bool, node: ast.Call) -> Value:
-        name = callee.name
-        if name == "tensorflow.compat.v1.disable_eager_execution":
-            self.graph_mode = True
-            return Const(None, node)
-        if name in catalogue.CUSTOM_OBJECT_REGISTRIES:
-            self.custom_objects = True
-        if name in catalogue.MODEL_CLASSES:
-            return self._construct_model(name, args, kwargs, has_star, node)
-        if name.startswith(_APPLICATIONS) and name[len(_APPLICATIONS) :][:1].isupper():
-            return self._construct_application(args, kwargs, has_star, node)
-        if name in catalogue.INPUT_CALLABLES:
-            return TensorV(Output(None, None))
-        if name in catalogue.ACTIVATION_FUNCTIONS and args and isinstance(args[0], TensorV):
-            incoming = args[0].output
-            activation = catalogue.ACTIVATION_FUNCTIONS[name]
-            return TensorV(models.with_activation(incoming, activation, models.activation_origin(name), node, None))
-        if name == "sklearn.model_selection.train_test_split" and args and not has_star:
-            # (a_train, a_test, b_train, b_test, ...): rows of each array keep its label kind
-            return Seq(tuple(part for array in args for part in (array, array)), node)
-        if name == "len" and len(args) == 1 and isinstance(args[0], (Seq, DictV)):
-            return Const(len(args[0].items), node)
-        if name == "int" and len(args) == 1 and isinstance(args[0], Const) and isinstance(args[0].value, int):
-            return args[0]
-        self.version_evidence.call(name, (key for key, _ in kwargs))
-        loaded = label_facts.call_value(name, args, kwargs, has_star)
-        if loaded is not None:
-            return loaded  # a data set loader: its targets' facts
-        if label_facts.is_regressor_wrapper(name):
-            self._follow_regressor(args, kwargs)
-        call = CallV(name, args, kwargs, node, has_star)
-        if name.startswith(models.LAYER_PREFIX):
-            self._note_activation_string(call)
-        return call
-
-    def _follow_regressor(self, args, kwargs) -> None:
-        """KerasRegressor(build_fn=f): the model f builds and compiles is fitted on continuous targets."""
-        given = dict(kwargs)
-        build = given.get("build_fn", given.get("model", args[0] if args else None))
-        if not isinstance(build, FuncV):
-            return
-        start = len(self.call_compiles)
-        self._call_function(build, (), (), False, self._root_env)
-        for record in self.call_compiles[start:]:
-            record.labels.append(label_facts.REGRESSOR_TARGETS)
-
-    def _note_activation_string(self, layer: CallV) -> None:
-        layer_name = layer.callee[len(models.LAYER_PREFIX) :]
-        position = 0 if layer_name == "Activation" else catalogue.DENSE_LIKE.get(layer_name, -1)
-        if position == -1:
-            return
-        given = layer.kwarg("activation")
-        if given is None and position is not None and position < len(layer.args):
-            given = layer.args[position]
-        if isinstance(given, Const) and isinstance(given.value, str) and given.node is not None:
-            self.layer_activations.append((given.value, given.node))
-
-    def _construct_model(self, name: str, args, kwargs, has_star: bool, node: ast.Call) -> Value:
-        if has_star:
-            return UNKNOWN
-        given = dict(kwargs)
-        if name == "keras.Sequential":
-            layers = given.get("layers", args[0] if args else None)
-            if layers is None:
-                return ModelV([], depth=self._depth, node=node)
-            if isinstance(layers, Seq):
-                return ModelV(list(layers.items), depth=self._depth, node=node)
-            return UNKNOWN
-        outputs = given.get("outputs", given.get("output", args[1] if len(args) > 1 else None))
-        if outputs is None:
-            return UNKNOWN  # a subclassed-style Model() call: not followed here
-        if isinstance(outputs, Seq) and len(outputs.items) == 1:
-            outputs = outputs.items[0]
-        if isinstance(outputs, TensorV):
-            return ModelV(None, outputs.output, depth=self._depth, node=node)
-        if isinstance(outputs, Seq):
-            facts = tuple(models.tensor_output(item) for item in outputs.items)
-            return ModelV(None, UNKNOWN, depth=self._depth, node=node, outputs=facts)
-        if isinstance(outputs, DictV):
-            facts = tuple(models.tensor_output(item) for _, item in outputs.items)
-            keys = tuple(key for key, _ in outputs.items)
-            return ModelV(None, UNKNOWN, depth=self._depth, node=node, outputs=facts, output_keys=keys)
-        return ModelV(None, UNKNOWN, depth=self._depth, node=node)
-
-    def _construct_application(self, args, kwargs, has_star: bool, node: ast.Call) -> Value:
-        """keras.applications.X(...): a classifier head unless include_top=False."""
-        if has_star or args:
-            return UNKNOWN  # positional parameters differ between applications
-        given = dict(kwargs)
-        include_top = given.get("include_top", Const(True))
-        if not isinstance(include_top, Const) or include_top.value is not True:
-            return ModelV(None, UNKNOWN, depth=self._depth, node=node)  # features, not classes
-        classes = given.get("classes", Const(1000))
-        width = classes.value if isinstance(classes, Const) and type(classes.value) is int else None
-        activation_value = given.get("classifier_activation", Const("softmax"))
-        activation, origin = models.activation_of(activation_value)
-        value_node = keyword_value(node, "classifier_activation")
-        output = Output(width, activation, "Dense", origin, value_node or node, value_node, None,
-                        keyword_value(node, "classes"))
-        return ModelV(None, output, depth=self._depth, node=node)
-
-    def _model_method(self, model: ModelV, method: str, node: ast.Call, env: Env) -> Value:
-        self.version_evidence.model_method(method, (keyword.arg for keyword in node.keywords if keyword.arg),
-                                           model.layers is not None)
-        if method == "compile":
-            if model.own_compile:
-                self._eval_arguments(node, env)  # the class's own compile(): not Keras's arguments
-                return UNKNOWN
-            self._record_compile(model, node, env)
-            return Const(None, node)
-        args, kwargs, has_star = self._eval_arguments(node, env)
-        if method == "add":
-            if model.layers is None or has_star or len(args) != 1:
-                model.poisoned = True
-            elif self._depth > model.depth:
-                # Added under a branch or loop: that layer is unknown, the ones added after it are not.
-                model.layers.append(UNKNOWN)
-            else:
-                model.layers.append(args[0])
-            return Const(None, node)
-        if method in ("pop", "build_from_config", "set_weights_and_layers"):
-            model.poisoned = True
-        if method in catalogue.TRAINING_METHODS and model.compiles:
-            given = _labels_of(args, dict(kwargs))
-            model.compiles[-1].labels.extend(given + label_facts.inputs_as_targets(node, given))
-        if method in catalogue.FIT_METHODS and model.compiles:
-            model.compiles[-1].training.append((method, node, args, dict(kwargs), has_star))
-        if model.compiles:
-            model.compiles[-1].uses.add(method)
-        return UNKNOWN
-
-    def _record_compile(self, model: ModelV, node: ast.Call, env: Env) -> None:
-        positional: list[tuple[Value, ast.expr]] = []
-        keywords: dict[str, tuple[Value, ast.expr]] = {}
-        keyword_nodes: dict[str, ast.keyword] = {}
-        double_star = False
-        for arg in node.args:
-            if isinstance(arg, ast.Starred):
-                self.eval(arg.value, env)
-                return  # positions unknown: nothing established
-            positional.append((self.eval(arg, env), arg))
-        for keyword in node.keywords:
-            value = self.eval(keyword.value, env)
-            if keyword.arg is None:
-                if isinstance(value, DictV) and all(isinstance(key, str) for key, _ in value.items):
-                    # Reported where the call is written (`**cfg`), the line a person annotates.
-                    for key, item in value.items:
-                        keywords[key] = (item, keyword.value)
-                        keyword_nodes[key] = keyword
-                else:
-                    double_star = True
-            else:
-                keywords[keyword.arg] = (value, keyword.value)
-                keyword_nodes[keyword.arg] = keyword
-        record = RawCompile(node, model, models.model_output(model), positional, keywords, keyword_nodes, double_star)
-        model.compiles.append(record)
-        if not self._record:
-            self.call_compiles.append(record)
-            return
-        blind = id(model) in self._blind_models
-        if id(node) in self._seen_compile_calls:
-            earlier = self._blind_records.pop(id(node), None) if not blind else None
-            if earlier is not None:
-                self.compiles[self.compiles.index(earlier)] = record  # the model seen at last
-            return
-        self._seen_compile_calls.add(id(node))
-        self.compiles.append(record)
-        if blind:
-            self._blind_records[id(node)] = record
-
-    def _instantiate(self, cls: ClassV, args, kwargs, has_star: bool) -> Value:
-        """A keras.Model subclass: __init__ binds self.<layer>; call() returns the output tensor."""
-        model = self._instantiate_model(cls, args, kwargs, has_star)
-        own_compile = "compile" in cls.methods
-        custom_training = bool(catalogue.TRAINING_OVERRIDES & set(cls.methods))
-        if own_compile or custom_training:
-            if model is UNKNOWN:
-                model = ModelV(None, UNKNOWN, depth=self._depth)
-            if isinstance(model, ModelV):
-                model.own_compile, model.custom_training = own_compile, custom_training
-        return model
-
-    def _instantiate_model(self, cls: ClassV, args, kwargs, has_star: bool) -> Value:
-        call = cls.methods.get("call")
-        if has_star or call is None or self._call_depth >= _MAX_CALL_DEPTH:
-            return UNKNOWN
-        attributes: dict[str, Value] = {}
-        init = cls.methods.get("__init__")
-        if init is not None:
-            ran = self._run_method(init, args, kwargs, {})
-            if ran is None:
-                return UNKNOWN
-            _, local = ran
-            attributes = {key: value for key, value in local.vars.items() if key.startswith("self.")}
-        ran = self._run_method(call, (TensorV(Output(None, None)),), (), attributes)
-        if ran is None:
-            return UNKNOWN
-        returns, _ = ran
-        if len(returns) == 1 and isinstance(returns[0], TensorV):
-            return ModelV(None, returns[0].output, depth=self._depth)
-        return ModelV(None, UNKNOWN, depth=self._depth)
 
     def _run_method(self, method, args, kwargs, attributes: dict[str, Value]):
         """Run a method body with `self` and the given arguments; (returns, local env) or None."""
@@ -850,7 +627,7 @@ class Evaluator:
             self._depth, self._record = saved
 
     def _call_function(self, function: FuncV, args, kwargs, has_star: bool, env: Env) -> Value:
-        if has_star or self._call_depth >= _MAX_CALL_DEPTH or self._calls_left <= 0:
+        if has_star or self._call_depth >= MAX_CALL_DEPTH or self._calls_left <= 0:
             return UNKNOWN
         if function.node in self._active_functions:
             return UNKNOWN  # recursion: the result is not established
@@ -870,67 +647,9 @@ class Evaluator:
 # --- helpers ---------------------------------------------------------------------------------
 
 _TRY_TYPES = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
-_APPLICATIONS = "keras.applications."
 # Methods whose result kind does not depend on the receiver (`anything.argmax(axis=1)` is class ids).
 _KIND_FIXING_METHODS = frozenset({"argmax"})
 
-
-# Every keyword keras.Model.compile takes on some line (section 3.5).
-_COMPILE_KEYWORDS = catalogue.COMPILE_KEYWORDS_L5 | {"sample_weight_mode", "target_tensors", "distribute",
-                                                     "pss_evaluation_shards"}
-
-
-def _keras_compile_call(node: ast.Call, env: Env, evaluator: "Evaluator") -> bool:
-    """`x.compile(...)` on a receiver the facts cannot see, written as keras.Model.compile is: only
-    Keras compile keywords, and a loss Keras knows (a string it spells, or a keras.losses name)."""
-    if any(isinstance(arg, ast.Starred) for arg in node.args) or len(node.args) > 3:
-        return False
-    if any(keyword.arg is None or keyword.arg not in _COMPILE_KEYWORDS for keyword in node.keywords):
-        return False
-    loss = keyword_value(node, "loss")
-    if loss is None and len(node.args) > 1:
-        loss = node.args[1]
-    if loss is None:
-        return False
-    if isinstance(loss, ast.Constant):
-        return isinstance(loss.value, str) and loss.value in catalogue.LOSS_SPELLINGS
-    if not isinstance(loss, (ast.Name, ast.Attribute, ast.Call)):
-        return False
-    value = evaluator.eval(loss, env)
-    name = value.callee if isinstance(value, CallV) else value.name if isinstance(value, Ref) else ""
-    return name.startswith("keras.losses.")
-
-
-def _labels_of(args, keywords: dict[str, Value]) -> list[Value]:
-    """The label values a training call passes: y (positional or keyword), validation_data's y,
-    or the dataset itself when no y is given (it then carries the labels)."""
-    labels: list[Value] = []
-    if "y" in keywords:
-        labels.append(keywords["y"])
-    elif len(args) > 1:
-        labels.append(args[1])
-    elif "x" in keywords or args:
-        labels.append(DatasetLabels(keywords.get("x", args[0] if args else UNKNOWN)))
-    validation = keywords.get("validation_data")
-    if isinstance(validation, Seq) and len(validation.items) >= 2:
-        labels.append(validation.items[1])
-    elif validation is not None:
-        labels.append(DatasetLabels(validation))
-    return labels
-
-
-@dataclasses.dataclass(eq=False)
-class DatasetLabels:
-    """Labels carried inside the x argument (a tf.data dataset or a directory iterator)."""
-
-    source: Value
-
-
-def keyword_value(node: ast.Call, keyword: str) -> ast.expr | None:
-    for given in node.keywords:
-        if given.arg == keyword:
-            return given.value
-    return None
 
 
 def _bound_names(statements: Sequence[ast.stmt]) -> set[str]:

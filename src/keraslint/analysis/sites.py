@@ -11,7 +11,8 @@ import ast
 import dataclasses
 
 from keraslint import catalogue
-from keraslint.analysis.evaluate import DatasetLabels, Evaluator, RawCompile
+from keraslint.analysis.evaluate import Evaluator
+from keraslint.analysis.keras_semantics import DatasetLabels, RawCompile
 from keraslint.analysis.labels import label_fact
 from keraslint.analysis.records import (
     CompileSite,

@@ -7,6 +7,7 @@ Built once per compile() from the evaluator's raw records; anything not establis
 from __future__ import annotations
 
 import ast
+import functools
 import string
 from typing import Iterable, Sequence
 
@@ -36,7 +37,8 @@ _KERAS2_LINES = frozenset({L2, L3, L4})
 
 
 def training_calls(raws: Iterable[tuple], module: ast.Module | None) -> tuple[TrainingCall, ...]:
-    """TrainingCall records of the evaluator's raw fit() calls, once per call node."""
+    """TrainingCall records of the evaluator's raw fit() calls, once per call node (the history reads
+    of the module are found once, on the first fit() of the file)."""
     calls = []
     seen: set[int] = set()
     reads: dict[int, tuple[HistoryRead, ...]] | None = None
@@ -188,28 +190,78 @@ def _format_fields(text: str) -> tuple[str, ...] | None:
 # --- history.history["key"] reads ---------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1)
 def history_reads(module: ast.Module) -> dict[int, tuple[HistoryRead, ...]]:
     """For each `name = model.fit(...)`: the `name.history["key"]` reads that follow it in the same
-    scope (up to a statement that binds the name again). Keyed by id() of the fit() call node."""
-    found: dict[int, tuple[HistoryRead, ...]] = {}
-
-    def block(statements: Sequence[ast.stmt], tails: list[Sequence[ast.stmt]]) -> None:
-        for index, statement in enumerate(statements):
-            rest = [statements[index + 1 :], *tails]
+    scope, in source order, up to the next binding of the name. Keyed by id() of the fit() call node.
+    One pass over each scope (the module, every function body); computed once per module."""
+    found: dict[int, list[HistoryRead]] = {}
+    scopes: list[Sequence[ast.stmt]] = [module.body]
+    while scopes:
+        current: dict[str, int] = {}  # name -> id of the fit() call it holds
+        for statement in _in_order(scopes.pop(), scopes):
+            for name, node in _history_subscripts(statement):
+                if name in current:
+                    found[current[name]].append(HistoryRead(node.slice.value, node.slice))
+            for name in _stored_names(statement):
+                current.pop(name, None)
             fit = _fit_assignment(statement)
             if fit is not None:
                 name, call = fit
-                found[id(call)] = tuple(_reads_of(name, rest))
-            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                block(statement.body, [])  # a scope of its own
-                continue
-            # The body of a `with` always runs: what follows the statement follows its body too.
-            inherited = rest if isinstance(statement, (ast.With, ast.AsyncWith)) else []
-            for child in _child_blocks(statement):
-                block(child, inherited)
+                current[name] = id(call)
+                found.setdefault(id(call), [])
+    return {key: tuple(reads) for key, reads in found.items()}
 
-    block(module.body, [])
-    return found
+
+def _in_order(statements: Sequence[ast.stmt], scopes: list) -> Iterable[ast.stmt]:
+    """The statements of a scope in source order, compound ones before their bodies; the bodies of
+    nested functions and classes go to `scopes` (their own scopes)."""
+    for statement in statements:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            scopes.append(statement.body)
+            continue
+        yield statement
+        for child in _child_blocks(statement):
+            yield from _in_order(child, scopes)
+
+
+def _own_nodes(statement: ast.stmt) -> Iterable[ast.AST]:
+    """The nodes of a statement outside its nested statement blocks (those are visited on their own)."""
+    stack: list[ast.AST] = [statement]
+    while stack:
+        node = stack.pop()
+        yield node
+        for field, value in ast.iter_fields(node):
+            if node is statement and field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                continue
+            if isinstance(value, list):
+                stack.extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                stack.append(value)
+
+
+def _history_subscripts(statement: ast.stmt) -> Iterable[tuple[str, ast.Subscript]]:
+    for node in _own_nodes(statement):
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.ctx, ast.Load)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "history"
+            and isinstance(node.value.value, ast.Name)
+            and isinstance(node.slice, ast.Constant)
+            and isinstance(node.slice.value, str)
+        ):
+            yield node.value.value.id, node
+
+
+def _stored_names(statement: ast.stmt) -> set[str]:
+    names = set()
+    for node in _own_nodes(statement):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+    return names
 
 
 def _fit_assignment(statement: ast.stmt) -> tuple[str, ast.Call] | None:
@@ -223,40 +275,6 @@ def _fit_assignment(statement: ast.stmt) -> tuple[str, ast.Call] | None:
     if not isinstance(func, ast.Attribute) or func.attr not in catalogue.FIT_METHODS:
         return None
     return targets[0].id, value
-
-
-def _reads_of(name: str, blocks: list[Sequence[ast.stmt]]) -> list[HistoryRead]:
-    reads: list[HistoryRead] = []
-    for statements in blocks:
-        for statement in statements:
-            if _binds(statement, name):
-                return reads
-            for node in ast.walk(statement):
-                if (
-                    isinstance(node, ast.Subscript)
-                    and isinstance(node.ctx, ast.Load)
-                    and isinstance(node.value, ast.Attribute)
-                    and node.value.attr == "history"
-                    and isinstance(node.value.value, ast.Name)
-                    and node.value.value.id == name
-                    and isinstance(node.slice, ast.Constant)
-                    and isinstance(node.slice.value, str)
-                ):
-                    reads.append(HistoryRead(node.slice.value, node.slice))
-    return reads
-
-
-def _binds(statement: ast.stmt, name: str) -> bool:
-    for node in ast.walk(statement):
-        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, (ast.Store, ast.Del)):
-            return True
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
-            return True
-        if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
-            (alias.asname or alias.name).split(".")[0] == name for alias in node.names
-        ):
-            return True
-    return False
 
 
 def _child_blocks(statement: ast.stmt) -> list[Sequence[ast.stmt]]:
