@@ -22,6 +22,7 @@ Usage::
 
     python benchmarks/kernel_cells.py                 # 3 notebooks x 100 cells, 3 repetitions
     python benchmarks/kernel_cells.py --quick         # 1 notebook, 1 repetition
+    python benchmarks/kernel_cells.py --reference     # also the whole-session reference (slow)
     python benchmarks/kernel_cells.py --json out.json
 
 Standard library plus IPython (pip install -e '.[test]').
@@ -174,7 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cells", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="1 notebook, 1 repetition")
-    parser.add_argument("--no-reference", action="store_true", help="skip the whole-session reference runs")
+    parser.add_argument("--reference", action="store_true",
+                        help="also run the whole-session reference and compare what is shown (slow: the engine "
+                             "then reads the whole session for every cell)")
     parser.add_argument("--keras", default="3.6.0",
                         help="the Keras version the kernel has (a stub distribution's metadata; no Keras "
                              "code), or 'none' (then no version is exact and the slices are larger)")
@@ -221,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         entry = {"lines": lines, "hooks": summary(hooks), "run_cell_delta": summary(delta),
                  "cells_with_findings": sum(1 for s in shown if s)}
         shown_cells += entry["cells_with_findings"]
-        if not args.no_reference:
+        if args.reference:
             reference = run_session(cells, extension=True, slice_=False)
             entry["reference_hooks"] = summary(reference["hooks"])
             reference_all.extend(reference["hooks"])
