@@ -194,18 +194,22 @@ def _format_fields(text: str) -> tuple[str, ...] | None:
 def history_reads(module: ast.Module) -> dict[int, tuple[HistoryRead, ...]]:
     """For each `name = model.fit(...)`: the `name.history["key"]` reads that follow it in the same
     scope, in source order, up to the next binding of the name. Keyed by id() of the fit() call node.
-    One pass over each scope (the module, every function body); computed once per module."""
+    One pass over each scope (the module, every function body) from its first fit() assignment on;
+    computed once per module."""
     found: dict[int, list[HistoryRead]] = {}
     scopes: list[Sequence[ast.stmt]] = [module.body]
     while scopes:
         current: dict[str, int] = {}  # name -> id of the fit() call it holds
         for statement in _in_order(scopes.pop(), scopes):
-            for name, node in _history_subscripts(statement):
+            fit = _fit_assignment(statement)
+            if not current and fit is None:
+                continue  # nothing to read yet: expressions before the first fit() are not walked
+            subscripts, stores = _reads_and_stores(statement)
+            for name, node in subscripts:
                 if name in current:
                     found[current[name]].append(HistoryRead(node.slice.value, node.slice))
-            for name in _stored_names(statement):
+            for name in stores:
                 current.pop(name, None)
-            fit = _fit_assignment(statement)
             if fit is not None:
                 name, call = fit
                 current[name] = id(call)
@@ -240,28 +244,28 @@ def _own_nodes(statement: ast.stmt) -> Iterable[ast.AST]:
                 stack.append(value)
 
 
-def _history_subscripts(statement: ast.stmt) -> Iterable[tuple[str, ast.Subscript]]:
+def _reads_and_stores(statement: ast.stmt) -> tuple[list[tuple[str, ast.Subscript]], set[str]]:
+    """(`name.history["key"]` reads, names bound) of a statement outside its nested blocks."""
+    reads: list[tuple[str, ast.Subscript]] = []
+    stores: set[str] = set()
     for node in _own_nodes(statement):
-        if (
-            isinstance(node, ast.Subscript)
-            and isinstance(node.ctx, ast.Load)
-            and isinstance(node.value, ast.Attribute)
-            and node.value.attr == "history"
-            and isinstance(node.value.value, ast.Name)
-            and isinstance(node.slice, ast.Constant)
-            and isinstance(node.slice.value, str)
-        ):
-            yield node.value.value.id, node
-
-
-def _stored_names(statement: ast.stmt) -> set[str]:
-    names = set()
-    for node in _own_nodes(statement):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            names.add(node.id)
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, (ast.Store, ast.Del)):
+                stores.add(node.id)
+        elif isinstance(node, ast.Subscript):
+            value = node.value
+            if (
+                isinstance(node.ctx, ast.Load)
+                and isinstance(value, ast.Attribute)
+                and value.attr == "history"
+                and isinstance(value.value, ast.Name)
+                and isinstance(node.slice, ast.Constant)
+                and isinstance(node.slice.value, str)
+            ):
+                reads.append((value.value.id, node))
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
-    return names
+            stores.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+    return reads, stores
 
 
 def _fit_assignment(statement: ast.stmt) -> tuple[str, ast.Call] | None:

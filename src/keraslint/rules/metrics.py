@@ -404,12 +404,16 @@ model.compile(
                 lines = self._threshold_lines(metric, output.width) & argument.lines & context.lines & self.true_on
                 if not lines:
                     continue
-                # Keras 2.3 rounds logits (0.164 against 0.913); tf.keras thresholds them.
-                size = "by a wide margin" if L2 in lines and API_KERAS in context.apis else "by about a point"
+                # Keras 2.3 rounds logits (0.164 against 0.913); tf.keras thresholds them (about a point).
+                wide = L2 in lines and API_KERAS in context.apis
+                if wide and lines != {L2}:
+                    size = f"by a wide margin on Keras 2.3, by about a point on {on(lines - {L2})}"
+                else:
+                    size = f"by a wide margin on {on(lines)}" if wide else f"by about a point on {on(lines)}"
                 shown = f"'{metric.name}'" if metric.form == "string" else f"{metric.name}()"
                 yield Finding(
                     metric.report_node,
-                    f"{shown} thresholds logits at 0.5 (from_logits=True): off {size} on {on(lines)}",
+                    f"{shown} thresholds logits at 0.5 (from_logits=True): off {size}",
                     _threshold_fix(metric, L5 in context.lines),
                 )
 
