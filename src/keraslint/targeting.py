@@ -24,7 +24,6 @@ import sys
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from keraslint.versions import ALL_VERSION_LINES, API_KERAS, API_TF, API_TF_KERAS, VersionLine
-from keraslint.settings import KERAS_VERSION_HELP  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:  # pragma: no cover
     from packaging.specifiers import SpecifierSet
@@ -59,7 +58,6 @@ __all__ = [
     "API_TF",
     "API_TF_KERAS",
     "ConfigError",
-    "KERAS_VERSION_HELP",
     "Pins",
     "clear_caches",
     "find_project_pins",
