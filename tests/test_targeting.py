@@ -8,12 +8,12 @@ import pytest
 from packaging.specifiers import SpecifierSet
 
 from keraslint import targeting
+from keraslint.settings import KERAS_VERSION_HELP
 from keraslint.versions import ALL_VERSION_LINES, VersionLine
 from keraslint.targeting import (
     API_KERAS,
     API_TF,
     API_TF_KERAS,
-    KERAS_VERSION_HELP,
     ConfigError,
     Pins,
     find_project_pins,
