@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 
 class Rule(NamedTuple):
-    regex: re.Pattern
+    regex: re.Pattern[str]
     negate: bool
     dir_only: bool
 

@@ -53,6 +53,6 @@ def file_suppression(source: str) -> bool | frozenset[str] | None:
 def file_suppresses(suppression: bool | frozenset[str] | None, code: str) -> bool:
     if suppression is None:
         return False
-    if suppression is True:
-        return True
+    if isinstance(suppression, bool):
+        return suppression
     return any(code.startswith(item) for item in suppression)

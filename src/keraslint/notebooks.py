@@ -154,11 +154,13 @@ class Notebook:
         metadata = self.data.get("metadata")
         if isinstance(metadata, dict):
             info = metadata.get("language_info")
-            if isinstance(info, dict) and isinstance(info.get("name"), str):
-                return info["name"].lower()
+            name = info.get("name") if isinstance(info, dict) else None
+            if isinstance(name, str):
+                return name.lower()
             spec = metadata.get("kernelspec")
-            if isinstance(spec, dict) and isinstance(spec.get("language"), str):
-                return spec["language"].lower()
+            language = spec.get("language") if isinstance(spec, dict) else None
+            if isinstance(language, str):
+                return language.lower()
         return "python"
 
     @property
@@ -188,8 +190,8 @@ class Notebook:
             while len(lines) < len(split_lines(cell.source)):
                 lines.append("\n")  # a blanked last line without a line break
             self.cell_start[cell.index] = len(self.line_map) + 1
-            for number, line in enumerate(lines, start=1):
-                parts.append(line)
+            for number, joined_line in enumerate(lines, start=1):
+                parts.append(joined_line)
                 self.line_map.append((cell.number, number))
         self.joined = "".join(parts)
 
@@ -248,7 +250,7 @@ def _value_end(text: str, index: int) -> int:
 def _members(text: str, index: int) -> tuple[list[tuple[str, int, int, int]], int]:
     """Members of the object starting at text[index] == '{': (key, key start, value start, value end)."""
     assert text[index] == "{"
-    members = []
+    members: list[tuple[str, int, int, int]] = []
     index = _skip(text, index + 1)
     if text[index] == "}":
         return members, index + 1
@@ -271,7 +273,7 @@ def _members(text: str, index: int) -> tuple[list[tuple[str, int, int, int]], in
 def _items(text: str, index: int) -> list[tuple[int, int]]:
     """(start, end) of each item of the array starting at text[index] == '['."""
     assert text[index] == "["
-    items = []
+    items: list[tuple[int, int]] = []
     index = _skip(text, index + 1)
     if text[index] == "]":
         return items
@@ -308,7 +310,8 @@ def _uses_ascii_escapes(text: str) -> bool:
     """True when the file escapes non-ASCII characters (json.dumps' default ensure_ascii=True)."""
     if not text.isascii():
         return False
-    return re.search(r"\\u(?:00[89a-fA-F][0-9a-fA-F]|0[1-9a-fA-F][0-9a-fA-F]{2}|[1-9a-fA-F][0-9a-fA-F]{3})", text) is not None
+    non_ascii = r"\\u(?:00[89a-fA-F][0-9a-fA-F]|0[1-9a-fA-F][0-9a-fA-F]{2}|[1-9a-fA-F][0-9a-fA-F]{3})"
+    return re.search(non_ascii, text) is not None
 
 
 def split_source(source: str) -> list[str]:
