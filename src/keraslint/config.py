@@ -34,10 +34,13 @@ import dataclasses
 import os
 import re
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from keraslint.settings import Settings, check_selector
 from keraslint.targeting import ConfigError, _stat_key
+
+if TYPE_CHECKING:  # pragma: no cover
+    import configparser
 
 KNOWN_KEYS = (
     "select", "extend-select", "ignore", "per-file-ignores", "keras-version", "exclude", "extend-exclude",
@@ -186,10 +189,10 @@ class Flake8Config:
         return f"{self.path} [flake8]"
 
 
-_INI_CACHE: dict[str, tuple[Any, Any]] = {}
+_INI_CACHE: dict[str, tuple[tuple[int, int, int] | None, configparser.RawConfigParser | None]] = {}
 
 
-def _read_ini(path: str):
+def _read_ini(path: str) -> configparser.RawConfigParser | None:
     """configparser.RawConfigParser of the file as flake8 reads it (None when unreadable); cached
     until the file changes."""
     key = _stat_key(path)
@@ -199,14 +202,15 @@ def _read_ini(path: str):
     import configparser
 
     parser = configparser.RawConfigParser()
+    result: configparser.RawConfigParser | None = parser
     try:
         parser.read(path, encoding="UTF-8")
     except (UnicodeDecodeError, configparser.Error):
-        parser = None  # flake8 ignores an unparseable file too
+        result = None  # flake8 ignores an unparseable file too
     if len(_INI_CACHE) > 256:
         _INI_CACHE.clear()
-    _INI_CACHE[path] = (key, parser)
-    return parser
+    _INI_CACHE[path] = (key, result)
+    return result
 
 
 def find_flake8_config(start: str | None = None) -> str | None:
@@ -275,63 +279,10 @@ def build_settings(
 ) -> Settings:
     """Settings from the files, each given flag replacing the same key. Validated: a ConfigError
     names the file and key, or the flag, that holds the bad value (one line)."""
-    table = config.table
-    where = config.path or "configuration"
-
-    values: dict[str, Any] = {}
-    if "keras-version" in table:
-        version = table["keras-version"]
-        if not isinstance(version, str):
-            raise ConfigError(f"{where}: keras-version must be a string such as \"3\" or "
-                              f"\"tensorflow==2.15\", got {version!r}")
-        _check_version(version, f"{where}: keras-version")
-        values["keras_version"] = version
-        values["keras_version_source"] = f"{where} [tool.keraslint]"
-    for key, field in (("select", "select"), ("ignore", "ignore"), ("extend-select", "extend_select")):
-        if key in table:
-            codes = _codes(table[key], key, where)
-            for code in codes:
-                try:
-                    check_selector(code, key)
-                except ConfigError as error:
-                    raise ConfigError(f"{where}: {error}") from None
-            values[field] = codes
-    if "exclude" in table:
-        values["exclude"] = _globs(table["exclude"], "exclude", where)
-    if "extend-exclude" in table:
-        values["extend_exclude"] = _globs(table["extend-exclude"], "extend-exclude", where)
-    if "respect-gitignore" in table:
-        if not isinstance(table["respect-gitignore"], bool):
-            raise ConfigError(f"{where}: respect-gitignore must be true or false, got {table['respect-gitignore']!r}")
-        values["respect_gitignore"] = table["respect-gitignore"]
-    raw_per_file = table.get("per-file-ignores", {})
-    if not isinstance(raw_per_file, dict):
-        raise ConfigError(f"{where}: per-file-ignores must be a table of glob = [codes], got {raw_per_file!r}")
-    per_file: list[tuple[str, tuple[str, ...]]] = []
-    for pattern, codes in raw_per_file.items():
-        key = f"per-file-ignores[{pattern!r}]"
-        parsed = _codes(codes, key, where)
-        for code in parsed:
-            try:
-                check_selector(code, key)
-            except ConfigError as error:
-                raise ConfigError(f"{where}: {error}") from None
-        per_file.append((pattern, parsed))
-    values["per_file_ignores"] = tuple(per_file)
-
+    values = _table_values(config.table, config.path or "configuration")
     # flake8's configuration: above [tool.keraslint], below the flags.
     if flake8 is not None and flake8.path is not None:
-        if flake8.keras_version is not None:
-            _check_version(flake8.keras_version, f"{flake8.where}: keras-version")
-            values["keras_version"] = flake8.keras_version
-            values["keras_version_source"] = flake8.where
-        for code in flake8.ignore:
-            try:
-                check_selector(code, "ignore")
-            except ConfigError as error:
-                raise ConfigError(f"{flake8.where}: {error}") from None
-        values["ignore"] = tuple(values.get("ignore", ())) + flake8.ignore
-
+        _apply_flake8(values, flake8)
     # Flags replace the files' value of the same key.
     for flag, field, value in (
         ("--select", "select", select),
@@ -355,14 +306,75 @@ def build_settings(
         values["respect_gitignore"] = respect_gitignore
     settings = Settings(root=config.root, **values)
     if flake8 is not None and flake8.per_file_ignores:
-        for pattern, codes in flake8.per_file_ignores:
-            for code in codes:
-                try:
-                    check_selector(code, f"per-file-ignores[{pattern!r}]")
-                except ConfigError as error:
-                    raise ConfigError(f"{flake8.where}: {error}") from None
-        settings = dataclasses.replace(settings, per_file_ignores=settings.per_file_ignores + flake8.per_file_ignores)
+        settings = _add_flake8_per_file_ignores(settings, flake8)
     return settings
+
+
+def _checked_codes(value: Any, key: str, where: str) -> tuple[str, ...]:
+    """The codes of a [tool.keraslint] list, each a valid selector (else a ConfigError naming the file)."""
+    codes = _codes(value, key, where)
+    for code in codes:
+        try:
+            check_selector(code, key)
+        except ConfigError as error:
+            raise ConfigError(f"{where}: {error}") from None
+    return codes
+
+
+def _table_values(table: dict[str, Any], where: str) -> dict[str, Any]:
+    """The Settings fields that [tool.keraslint] (`table`, read from `where`) gives, validated."""
+    values: dict[str, Any] = {}
+    if "keras-version" in table:
+        version = table["keras-version"]
+        if not isinstance(version, str):
+            raise ConfigError(f"{where}: keras-version must be a string such as \"3\" or "
+                              f"\"tensorflow==2.15\", got {version!r}")
+        _check_version(version, f"{where}: keras-version")
+        values["keras_version"] = version
+        values["keras_version_source"] = f"{where} [tool.keraslint]"
+    for key, field in (("select", "select"), ("ignore", "ignore"), ("extend-select", "extend_select")):
+        if key in table:
+            values[field] = _checked_codes(table[key], key, where)
+    if "exclude" in table:
+        values["exclude"] = _globs(table["exclude"], "exclude", where)
+    if "extend-exclude" in table:
+        values["extend_exclude"] = _globs(table["extend-exclude"], "extend-exclude", where)
+    if "respect-gitignore" in table:
+        if not isinstance(table["respect-gitignore"], bool):
+            raise ConfigError(f"{where}: respect-gitignore must be true or false, got {table['respect-gitignore']!r}")
+        values["respect_gitignore"] = table["respect-gitignore"]
+    raw_per_file = table.get("per-file-ignores", {})
+    if not isinstance(raw_per_file, dict):
+        raise ConfigError(f"{where}: per-file-ignores must be a table of glob = [codes], got {raw_per_file!r}")
+    values["per_file_ignores"] = tuple(
+        (pattern, _checked_codes(codes, f"per-file-ignores[{pattern!r}]", where))
+        for pattern, codes in raw_per_file.items()
+    )
+    return values
+
+
+def _apply_flake8(values: dict[str, Any], flake8: Flake8Config) -> None:
+    """flake8's keras-version replaces [tool.keraslint]'s; its KER ignores add to the ignore list."""
+    if flake8.keras_version is not None:
+        _check_version(flake8.keras_version, f"{flake8.where}: keras-version")
+        values["keras_version"] = flake8.keras_version
+        values["keras_version_source"] = flake8.where
+    for code in flake8.ignore:
+        try:
+            check_selector(code, "ignore")
+        except ConfigError as error:
+            raise ConfigError(f"{flake8.where}: {error}") from None
+    values["ignore"] = tuple(values.get("ignore", ())) + flake8.ignore
+
+
+def _add_flake8_per_file_ignores(settings: Settings, flake8: Flake8Config) -> Settings:
+    for pattern, codes in flake8.per_file_ignores:
+        for code in codes:
+            try:
+                check_selector(code, f"per-file-ignores[{pattern!r}]")
+            except ConfigError as error:
+                raise ConfigError(f"{flake8.where}: {error}") from None
+    return dataclasses.replace(settings, per_file_ignores=settings.per_file_ignores + flake8.per_file_ignores)
 
 
 def _check_version(value: str, where: str) -> None:

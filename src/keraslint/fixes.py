@@ -6,17 +6,23 @@ node turns out not to be what the fix expects: the fixer then leaves it alone.""
 from __future__ import annotations
 
 import ast
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from keraslint.analysis.records import MetricFact
 from keraslint.diagnostics import Fix
+
+if TYPE_CHECKING:  # pragma: no cover
+    import libcst as cst
+
+    # A fix's replacement: the LibCST node at the fixed node's position -> the new node, or None.
+    Replace = Callable[[cst.CSTNode], cst.CSTNode | None]
 
 
 def is_plain_string(node: ast.AST | None) -> bool:
     return isinstance(node, ast.Constant) and type(node.value) is str
 
 
-def _simple_string(old):
+def _simple_string(old: cst.CSTNode) -> cst.SimpleString | None:
     """The LibCST string literal when it is one plain (not bytes, not f-) string, else None."""
     import libcst as cst
 
@@ -27,10 +33,10 @@ def _simple_string(old):
     return old
 
 
-def requote(text: str) -> Callable:
+def requote(text: str) -> Replace:
     """Replace a string literal by `text`, keeping its prefix and quotes."""
 
-    def replace(old):
+    def replace(old: cst.CSTNode) -> cst.CSTNode | None:
         import libcst as cst
 
         original = _simple_string(old)
@@ -52,24 +58,25 @@ def wrap_in_list_fix(node: ast.AST | None) -> Fix | None:
     if not is_plain_string(node):
         return None
 
-    def replace(old):
+    def replace(old: cst.CSTNode) -> cst.CSTNode | None:
         import libcst as cst
 
-        return cst.List([cst.Element(old)]) if _simple_string(old) is not None else None
+        string = _simple_string(old)
+        return cst.List([cst.Element(string)]) if string is not None else None
 
     return Fix("wrap in a list", True, replace, node)
 
 
-def _no_space():
+def _no_space() -> cst.AssignEqual:
     import libcst as cst
 
     return cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
 
 
-def set_keyword(keyword: str, value_code: str) -> Callable:
+def set_keyword(keyword: str, value_code: str) -> Replace:
     """Set `keyword=value_code` on a call, keeping the other arguments and the comma style."""
 
-    def replace(call):
+    def replace(call: cst.CSTNode) -> cst.CSTNode | None:
         import libcst as cst
 
         if not isinstance(call, cst.Call):
@@ -103,7 +110,7 @@ def pass_by_keyword_fix(node: ast.AST | None, keyword: str) -> Fix | None:
     if node is None:
         return None
 
-    def replace(arg):
+    def replace(arg: cst.CSTNode) -> cst.CSTNode | None:
         import libcst as cst
 
         if not isinstance(arg, cst.Arg) or arg.keyword is not None or arg.star:
@@ -118,7 +125,7 @@ def rename_class_fix(call: ast.AST | None, class_name: str) -> Fix | None:
     if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute):
         return None
 
-    def replace(old):
+    def replace(old: cst.CSTNode) -> cst.CSTNode | None:
         import libcst as cst
 
         if not isinstance(old, cst.Call) or not isinstance(old.func, cst.Attribute):
@@ -134,15 +141,16 @@ def metric_object_fix(metric: MetricFact, class_name: str, keywords: tuple[tuple
     if metric.form != "string" or not is_plain_string(node) or node is not metric.report_node:
         return None
 
-    def replace(old):
+    def replace(old: cst.CSTNode) -> cst.CSTNode | None:
         import libcst as cst
 
         original = _simple_string(old)
         if original is None:
             return None
         quote = original.quote if len(original.quote) == 1 else '"'
-        args = []
+        args: list[cst.Arg] = []
         for index, (key, value) in enumerate(keywords):
+            literal: cst.BaseExpression
             if isinstance(value, str):
                 literal = cst.SimpleString(f"{quote}{value}{quote}")
             else:
@@ -167,7 +175,7 @@ def rename_keyword_fix(call: ast.AST | None, old_name: str, new_name: str, safe:
     if not isinstance(call, ast.Call) or not any(keyword.arg == old_name for keyword in call.keywords):
         return None
 
-    def replace(old):
+    def replace(old: cst.CSTNode) -> cst.CSTNode | None:
         import libcst as cst
 
         if not isinstance(old, cst.Call):
