@@ -21,7 +21,7 @@ import functools
 import os
 import re
 import sys
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeGuard
 
 from keraslint.versions import ALL_VERSION_LINES, API_KERAS, API_TF, API_TF_KERAS, VersionLine
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from packaging.version import Version
 
 
-def _toml_loads(text: str) -> dict:
+def _toml_loads(text: str) -> dict[str, Any]:
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on 3.10 only
@@ -52,6 +52,7 @@ def _version(text: str) -> "Version | None":
         return Version(text)
     except InvalidVersion:
         return None
+
 
 __all__ = [
     "API_KERAS",
@@ -265,6 +266,25 @@ def parse_keras_version(value: str) -> frozenset[VersionLine] | None:
     if _LINE_LIST_RE.match(compact):
         return frozenset(VersionLine(int(part[1])) for part in compact.split(","))
 
+    pkg, rest = _setting_package(text)
+    shown = _strip_comment(value).strip()
+    lines: frozenset[VersionLine] | None = None
+    if rest and not rest.startswith(_OPS) and "," not in rest:
+        # A single version: map it directly (covers "2.16", which the pin tables never see).
+        v = _version(rest)
+        if v is None:
+            rest = "==" + rest  # "2.3.*": let the range branch try it
+        else:
+            lines = _setting_version_lines(pkg, v, shown)
+    if rest and lines is None and (rest.startswith(_OPS) or "," in rest):
+        lines = _setting_range_lines(pkg, rest, shown)
+    if not lines:
+        raise ConfigError(f"invalid keras-version {shown!r}: {_EXPECTED}")
+    return lines
+
+
+def _setting_package(text: str) -> tuple[str, str]:
+    """(package: keras, tensorflow or tf-keras; the version or range after it, spaces removed)."""
     pkg, rest = "keras", text
     m = _PKG_RE.match(text)
     if m:
@@ -276,64 +296,63 @@ def parse_keras_version(value: str) -> frozenset[VersionLine] | None:
     rest = rest.replace(" ", "")
     if rest.startswith("=") and not rest.startswith("=="):
         rest = rest[1:]  # "keras=2.3" as conda writes it
-    shown = _strip_comment(value).strip()
+    return pkg, rest
 
-    def released(v: "Version") -> bool:
-        if pkg == "tf-keras":
-            return _released("tf-keras", v) or (
-                (v.release + (0,))[:2] < _OLDEST["tf-keras"] and _released("tensorflow", v)
-            )
-        return _released(pkg, v)
 
-    def unreleased(v: "Version") -> ConfigError:
-        name = {"keras": "Keras", "tensorflow": "TensorFlow", "tf-keras": "tf-keras"}[pkg]
-        oldest = _OLDEST["tensorflow" if pkg == "tf-keras" else pkg]
-        what = "is not supported" if (v.release + (0,))[:2] < oldest else "does not exist"
-        return ConfigError(
-            f"invalid keras-version {shown!r}: {name} {v} {what} (known: {_known_range(pkg)}); {_EXPECTED}"
+def _setting_released(pkg: str, v: "Version") -> bool:
+    """Whether `pkg` released version `v` (tf-keras before its first release: TensorFlow's)."""
+    if pkg == "tf-keras":
+        return _released("tf-keras", v) or (
+            (v.release + (0,))[:2] < _OLDEST["tf-keras"] and _released("tensorflow", v)
         )
+    return _released(pkg, v)
 
-    lines: frozenset[VersionLine] | None = None
-    if rest and not rest.startswith(_OPS) and "," not in rest:
-        # A single version: map it directly (covers "2.16", which the pin tables never see).
-        v = _version(rest)
-        if v is None:
-            rest = "==" + rest  # "2.3.*": let the range branch try it
-        else:
-            if not released(v):
-                raise unreleased(v)
-            line_of = {
-                "keras": _setting_keras_line,
-                "tensorflow": _tf_line,
-                "tf-keras": _setting_tf_keras_line,
-            }[pkg]
-            line = line_of(v)
-            lines = frozenset({line}) if line is not None else frozenset()
-    if rest and lines is None and (rest.startswith(_OPS) or "," in rest):
-        from packaging.specifiers import InvalidSpecifier
 
-        try:
-            spec = _specifier_set(rest)
-        except InvalidSpecifier:
-            spec = None
-        if spec is not None:
-            reps, line_of = {
-                "keras": (_reps("keras"), _keras_line),
-                "tensorflow": (_reps("tensorflow"), _tf_line),
-                "tf-keras": (_reps("tf-keras") + _reps("tensorflow"), _setting_tf_keras_line),
-            }[pkg]
-            lines = _admitted(spec, reps, line_of, released)
-            if not lines:
-                exact = [_version(c.version) for c in spec if c.operator in ("==", "===")]
-                for v in exact:
-                    if v is not None and not released(v):
-                        raise unreleased(v)
-                raise ConfigError(
-                    f"invalid keras-version {shown!r}: the range admits no release keraslint knows "
-                    f"(known: {_known_range(pkg)}); {_EXPECTED}"
-                )
+def _unreleased(pkg: str, v: "Version", shown: str) -> ConfigError:
+    name = {"keras": "Keras", "tensorflow": "TensorFlow", "tf-keras": "tf-keras"}[pkg]
+    oldest = _OLDEST["tensorflow" if pkg == "tf-keras" else pkg]
+    what = "is not supported" if (v.release + (0,))[:2] < oldest else "does not exist"
+    return ConfigError(
+        f"invalid keras-version {shown!r}: {name} {v} {what} (known: {_known_range(pkg)}); {_EXPECTED}"
+    )
+
+
+def _setting_version_lines(pkg: str, v: "Version", shown: str) -> frozenset[VersionLine]:
+    """The line of one released version of `pkg` (empty when it has none); ConfigError when unreleased."""
+    if not _setting_released(pkg, v):
+        raise _unreleased(pkg, v, shown)
+    line_of = {
+        "keras": _setting_keras_line,
+        "tensorflow": _tf_line,
+        "tf-keras": _setting_tf_keras_line,
+    }[pkg]
+    line = line_of(v)
+    return frozenset({line}) if line is not None else frozenset()
+
+
+def _setting_range_lines(pkg: str, rest: str, shown: str) -> frozenset[VersionLine] | None:
+    """The lines a PEP 440 range of `pkg` admits (None when `rest` is no range); ConfigError when none."""
+    from packaging.specifiers import InvalidSpecifier
+
+    try:
+        spec = _specifier_set(rest)
+    except InvalidSpecifier:
+        return None
+    reps, line_of = {
+        "keras": (_reps("keras"), _keras_line),
+        "tensorflow": (_reps("tensorflow"), _tf_line),
+        "tf-keras": (_reps("tf-keras") + _reps("tensorflow"), _setting_tf_keras_line),
+    }[pkg]
+    lines = _admitted(spec, reps, line_of, functools.partial(_setting_released, pkg))
     if not lines:
-        raise ConfigError(f"invalid keras-version {shown!r}: {_EXPECTED}")
+        exact = [_version(c.version) for c in spec if c.operator in ("==", "===")]
+        for v in exact:
+            if v is not None and not _setting_released(pkg, v):
+                raise _unreleased(pkg, v, shown)
+        raise ConfigError(
+            f"invalid keras-version {shown!r}: the range admits no release keraslint knows "
+            f"(known: {_known_range(pkg)}); {_EXPECTED}"
+        )
     return lines
 
 
@@ -447,7 +466,7 @@ _REQUIREMENT_RE = re.compile(
 )
 
 
-def _pep508(line: str) -> tuple[str, SpecifierSet] | None:
+def _pep508(line: str) -> tuple[str, SpecifierSet | None] | None:
     """A PEP 508 requirement string -> (name, specifier); None for anything else."""
     line = line.strip()
     if not line or line.startswith(("#", "-")):
@@ -470,7 +489,7 @@ def _pep508(line: str) -> tuple[str, SpecifierSet] | None:
     return (name, spec) if spec is not None else None
 
 
-def _requirements_txt(text: str) -> Iterator[tuple[str, SpecifierSet]]:
+def _requirements_txt(text: str) -> Iterator[tuple[str, SpecifierSet | None]]:
     text = re.sub(r"\\\r?\n", " ", text)  # pip joins backslash continuations
     for raw in text.splitlines():
         found = _pep508(raw)
@@ -478,7 +497,7 @@ def _requirements_txt(text: str) -> Iterator[tuple[str, SpecifierSet]]:
             yield found
 
 
-def _toml_requirement_lists(data: dict) -> Iterator[tuple[str, SpecifierSet]]:
+def _toml_requirement_lists(data: dict[str, Any]) -> Iterator[tuple[str, SpecifierSet | None]]:
     project = data.get("project")
     if isinstance(project, dict):
         yield from _pep508_list(project.get("dependencies"))
@@ -511,7 +530,7 @@ def _toml_requirement_lists(data: dict) -> Iterator[tuple[str, SpecifierSet]]:
                     yield from _poetry_table(group.get("dependencies"))
 
 
-def _pep508_list(items: object) -> Iterator[tuple[str, SpecifierSet]]:
+def _pep508_list(items: object) -> Iterator[tuple[str, SpecifierSet | None]]:
     if isinstance(items, list):
         for item in items:
             if isinstance(item, str):
@@ -520,7 +539,7 @@ def _pep508_list(items: object) -> Iterator[tuple[str, SpecifierSet]]:
                     yield found
 
 
-def _poetry_table(table: object) -> Iterator[tuple[str, SpecifierSet]]:
+def _poetry_table(table: object) -> Iterator[tuple[str, SpecifierSet | None]]:
     """Poetry and Pipfile share the shape name = "constraint" | {version = ...} | [{...}, ...]."""
     if not isinstance(table, dict):
         return
@@ -538,17 +557,17 @@ def _poetry_table(table: object) -> Iterator[tuple[str, SpecifierSet]]:
                 yield name, spec
 
 
-def _pyproject(text: str) -> Iterator[tuple[str, SpecifierSet]]:
+def _pyproject(text: str) -> Iterator[tuple[str, SpecifierSet | None]]:
     yield from _toml_requirement_lists(_toml_loads(text))
 
 
-def _pipfile(text: str) -> Iterator[tuple[str, SpecifierSet]]:
+def _pipfile(text: str) -> Iterator[tuple[str, SpecifierSet | None]]:
     data = _toml_loads(text)
     for table in ("packages", "dev-packages"):
         yield from _poetry_table(data.get(table))
 
 
-def _setup_cfg(text: str) -> Iterator[tuple[str, SpecifierSet]]:
+def _setup_cfg(text: str) -> Iterator[tuple[str, SpecifierSet | None]]:
     import configparser
 
     parser = configparser.ConfigParser(interpolation=None)
@@ -565,7 +584,7 @@ def _setup_cfg(text: str) -> Iterator[tuple[str, SpecifierSet]]:
                 yield found
 
 
-def _setup_py(text: str) -> Iterator[tuple[str, SpecifierSet]]:
+def _setup_py(text: str) -> Iterator[tuple[str, SpecifierSet | None]]:
     """String literals given to install_requires / extras_require (the file is never executed)."""
     tree = ast.parse(text)
     # One level of indirection: install_requires=REQUIRED where REQUIRED = [...] at top level.
@@ -574,36 +593,39 @@ def _setup_py(text: str) -> Iterator[tuple[str, SpecifierSet]]:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             assigned[node.targets[0].id] = node.value
 
-    def strings(node: ast.expr | None, depth: int = 0) -> Iterator[str]:
-        if node is None or depth > 3:
-            return
-        if isinstance(node, ast.Name) and node.id in assigned:
-            yield from strings(assigned[node.id], depth + 1)
-        elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-            for elt in node.elts:
-                if isinstance(elt, ast.Constant) and isinstance(elt.value, str):
-                    yield elt.value
-        elif isinstance(node, ast.Dict):
-            for value in node.values:
-                yield from strings(value, depth + 1)
-        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            yield from strings(node.left, depth + 1)
-            yield from strings(node.right, depth + 1)
-
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            for kw in node.keywords:
+    for call in ast.walk(tree):
+        if isinstance(call, ast.Call):
+            for kw in call.keywords:
                 if kw.arg in ("install_requires", "extras_require"):
-                    for item in strings(kw.value):
+                    for item in _setup_py_strings(kw.value, assigned):
                         found = _pep508(item)
                         if found:
                             yield found
 
 
+def _setup_py_strings(node: ast.expr | None, assigned: dict[str, ast.expr], depth: int = 0) -> Iterator[str]:
+    """The string literals of a requirement list: list, tuple or set literals, a dict of them,
+    their sums, and (one level) a top-level name assigned one of those."""
+    if node is None or depth > 3:
+        return
+    if isinstance(node, ast.Name) and node.id in assigned:
+        yield from _setup_py_strings(assigned[node.id], assigned, depth + 1)
+    elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        for elt in node.elts:
+            if isinstance(elt, ast.Constant) and isinstance(elt.value, str):
+                yield elt.value
+    elif isinstance(node, ast.Dict):
+        for value in node.values:
+            yield from _setup_py_strings(value, assigned, depth + 1)
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        yield from _setup_py_strings(node.left, assigned, depth + 1)
+        yield from _setup_py_strings(node.right, assigned, depth + 1)
+
+
 _CONDA_SPEC_RE = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?P<rest>.*)$")
 
 
-def _conda_item(item: str) -> tuple[str, SpecifierSet] | None:
+def _conda_item(item: str) -> tuple[str, SpecifierSet | None] | None:
     """A conda match spec: "keras=2.3.1", "keras==2.3.1", "keras>=2.3", "keras 2.3 py37_0",
     "conda-forge::keras=2.3", "keras=2.3.1=py37_0"."""
     item = item.strip().strip("'\"")
@@ -625,7 +647,7 @@ def _conda_item(item: str) -> tuple[str, SpecifierSet] | None:
     return (name, spec) if spec is not None else None
 
 
-def _environment_yml(text: str) -> Iterator[tuple[str, SpecifierSet]]:
+def _environment_yml(text: str) -> Iterator[tuple[str, SpecifierSet | None]]:
     """A line-based reader for the `dependencies:` list (and its `pip:` sub-list)."""
     in_deps = False
     pip_indent: int | None = None
@@ -655,7 +677,11 @@ def _environment_yml(text: str) -> Iterator[tuple[str, SpecifierSet]]:
             yield found
 
 
-def _project_files(directory: str) -> list[tuple[str, Callable[[str], Iterable[tuple[str, SpecifierSet]]]]]:
+# A project file's reader: its text -> (package name, specifier or None) for each requirement.
+_Reader = Callable[[str], Iterable[tuple[str, "SpecifierSet | None"]]]
+
+
+def _project_files(directory: str) -> list[tuple[str, _Reader]]:
     try:
         names = sorted(os.listdir(directory))
     except OSError:
@@ -687,7 +713,10 @@ def _project_files(directory: str) -> list[tuple[str, Callable[[str], Iterable[t
     return [(p, r) for p, r in files if os.path.isfile(p)]
 
 
-def _stat_key(path: str) -> tuple[int, int, int] | None:
+_StatKey = tuple[int, int, int] | None
+
+
+def _stat_key(path: str) -> _StatKey:
     """What tells that a file or folder changed: modification time, size, inode (None: absent)."""
     try:
         st = os.stat(path)
@@ -697,7 +726,7 @@ def _stat_key(path: str) -> tuple[int, int, int] | None:
 
 
 # directory -> (folder keys, project files, their keys, pins): valid while none of the keys changed.
-_DIR_CACHE: dict[str, tuple[tuple, tuple[str, ...], tuple, "Pins | None"]] = {}
+_DIR_CACHE: dict[str, tuple[tuple[_StatKey, _StatKey], tuple[str, ...], tuple[_StatKey, ...], "Pins | None"]] = {}
 _CACHE_LIMIT = 4096
 
 
@@ -719,7 +748,7 @@ def _pins_in_dir(directory: str) -> Pins | None:
     return pins
 
 
-def _read_pins(files) -> Pins | None:
+def _read_pins(files: list[tuple[str, _Reader]]) -> Pins | None:
     found: dict[str, SpecifierSet] = {}
     sources: list[str] = []
     for path, reader in files:
@@ -810,7 +839,7 @@ _INSTALLED_NAMES = {
 }
 _DIST_SUFFIXES = (".dist-info", ".egg-info")
 # sys.path and its folders' keys -> the installed pins (a pip install changes a folder's key).
-_INSTALLED_CACHE: list = []
+_INSTALLED_CACHE: dict[tuple[tuple[str, _StatKey], ...], Pins | None] = {}  # one entry
 
 
 def _metadata_version(path: str) -> str | None:
@@ -851,7 +880,7 @@ def _installed_versions() -> dict[str, str]:
     return found
 
 
-def _installed_key() -> tuple:
+def _installed_key() -> tuple[tuple[str, _StatKey], ...]:
     return tuple((entry, _stat_key(entry or os.curdir)) for entry in sys.path)
 
 
@@ -860,8 +889,8 @@ def installed_pins() -> Pins | None:
     environment, each as SpecifierSet("==X"); None when none of them is installed. Cached until
     sys.path or one of its folders changes (a pip install or uninstall)."""
     key = _installed_key()
-    if _INSTALLED_CACHE and _INSTALLED_CACHE[0] == key:
-        return _INSTALLED_CACHE[1]
+    if key in _INSTALLED_CACHE:
+        return _INSTALLED_CACHE[key]
     versions = _installed_versions()
     found: dict[str, SpecifierSet] = {}
     ranked: dict[str, tuple[int, str]] = {}
@@ -881,7 +910,8 @@ def installed_pins() -> Pins | None:
             tf_keras=found.get("tf_keras"),
             source="installed distributions",
         )
-    _INSTALLED_CACHE[:] = [key, pins]
+    _INSTALLED_CACHE.clear()
+    _INSTALLED_CACHE[key] = pins
     return pins
 
 
@@ -895,7 +925,7 @@ def clear_caches() -> None:
 # --- pins -> lines ----------------------------------------------------------------------------
 
 
-def _pinned(spec: SpecifierSet | None) -> bool:
+def _pinned(spec: SpecifierSet | None) -> TypeGuard[SpecifierSet]:
     return spec is not None and len(spec) > 0
 
 
@@ -945,8 +975,8 @@ def lines_for(apis: frozenset[str], pins: Pins) -> frozenset[VersionLine] | None
     apis = frozenset(apis)
     if not apis:
         parts = [_lines_for_api(api, pins) for api in sorted(_ALL_APIS)]
-        result = frozenset().union(*parts)
-        return result or None
+        union: frozenset[VersionLine] = frozenset().union(*parts)
+        return union or None
     result: frozenset[VersionLine] = frozenset()
     for api in apis:
         part = _lines_for_api(api, pins)
