@@ -15,7 +15,12 @@ from keraslint.rules.loss_output import (
     SoftmaxOnSingleUnit,
 )
 from keraslint.rules.metric_inputs import MetricLabelEncodingMismatch, ThresholdMetricOnLogits
-from keraslint.rules.metrics import AccuracyOnRegression, AmbiguousAccuracy, ExactMatchAccuracy, ThresholdAccuracyOnLogits
+from keraslint.rules.metrics import (
+    AccuracyOnRegression,
+    AmbiguousAccuracy,
+    ExactMatchAccuracy,
+    ThresholdAccuracyOnLogits,
+)
 from keraslint.rules.optimizers import LegacyOptimizerArgument
 from keraslint.rules.training import MonitoredMetricNotLogged
 

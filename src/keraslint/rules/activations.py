@@ -87,7 +87,9 @@ model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accur
         else:
             consequence = "probabilities squashed towards uniform"
         fix = string_fix("drop the second softmax (Activation('linear'))", True, output.activation_value, "linear")
-        yield Finding(output.activation_node or site.call, f"softmax of a softmax output: {consequence}, slower training", fix)
+        yield Finding(
+            output.activation_node or site.call, f"softmax of a softmax output: {consequence}, slower training", fix
+        )
 
 
 # What a crossentropy makes of a non-probability output (keras-semantics 6.7; backends' nn.py).

@@ -10,6 +10,9 @@ from keraslint.analysis.records import CompileSite, FixSafety, Severity
 from keraslint.diagnostics import Fix
 from keraslint.versions import VersionLine, describe
 
+# A syntax node, for the annotations of rule modules (which import no `ast`: no rule walks a tree).
+Node = ast.AST
+
 
 @dataclasses.dataclass(frozen=True)
 class RuleContext:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Iterable
 
 from keraslint import catalogue
-from keraslint.analysis.records import CompileSite, FixSafety, Severity
+from keraslint.analysis.records import CompileSite, FixSafety, MetricFact, Severity
 from keraslint.diagnostics import Fix
 from keraslint.fixes import pass_by_keyword_fix, string_fix, wrap_in_list_fix
 from keraslint.versions import ALL_VERSION_LINES, VersionLine
-from keraslint.rules.base import Finding, Rule, RuleContext, on
+from keraslint.rules.base import Finding, Node, Rule, RuleContext, on
 
 L5 = VersionLine.L5
 
@@ -156,14 +156,16 @@ model.compile(optimizer="adam", loss="log_cosh")
             if valid_on is not None:
                 if newest not in valid_on:
                     yield Finding(node, f"activation '{text}' does not exist on {where}: fails when the layer is built")
-            elif text.lower() in catalogue.ACTIVATION_SPELLINGS and not (text == "Softmax" and newest == VersionLine.L4):
+            elif text.lower() in catalogue.ACTIVATION_SPELLINGS and not (
+                text == "Softmax" and newest == VersionLine.L4
+            ):
                 # tf-keras takes 'Softmax' (the layer's name, keras-semantics §3.4); other spellings fail everywhere.
                 nowhere = "not accepted on " + where if text == "Softmax" else "no Keras version accepts it"
                 yield Finding(node, f"activation '{text}' is case-sensitive: {nowhere} (use '{text.lower()}')",
                               _string_fix(node, text.lower()))
 
 
-def _metric_spelling(metric, newest: VersionLine, where: str) -> Iterable[Finding]:
+def _metric_spelling(metric: MetricFact, newest: VersionLine, where: str) -> Iterable[Finding]:
     bad = catalogue.BAD_METRIC_SPELLINGS.get(metric.name)
     if bad is not None and newest in bad.invalid_on:
         # Keras 2.0-2.2 has no metric classes (they arrived in 2.3): a class suggestion would not exist there.
@@ -182,7 +184,7 @@ def _metric_spelling(metric, newest: VersionLine, where: str) -> Iterable[Findin
                       _string_fix(fix_node, "accuracy"))
 
 
-def _string_fix(node, suggestion: str | None) -> Fix | None:
+def _string_fix(node: Node | None, suggestion: str | None) -> Fix | None:
     if suggestion is None or " " in suggestion:
         return None
     return string_fix(f"use '{suggestion}'", True, node, suggestion)

@@ -54,7 +54,6 @@ def integer_ids(site: CompileSite) -> LabelFact | None:
     return site.labels[0]
 
 
-
 class SparseLossWithOneHotLabels(Rule):
     """## What it does
     Flags sparse categorical crossentropy when the labels given to `fit()` (or `evaluate()`,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Iterable
 
 from keraslint import catalogue
-from keraslint.analysis.records import CompileSite, FixSafety, Severity
+from keraslint.analysis.records import CompileSite, FixSafety, LossFact, Output, Severity
+from keraslint.diagnostics import Fix
 from keraslint.fixes import keyword_fix, string_fix
 from keraslint.versions import ALL_VERSION_LINES, VersionLine
 from keraslint.rules.base import Finding, Rule, RuleContext, on
@@ -66,7 +67,7 @@ model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accur
         if not context.l3_from(6):
             bad -= {L3}  # the TF backend recovers logits from keras 2.6 on; the file's APIs end before
         if bad:
-            fix = _softmax_loss_fix(site)
+            fix = _softmax_loss_fix(site, loss, output)
             yield Finding(
                 loss.report_node,
                 f"{loss.spelling} on a {output.width}-unit softmax trains {output.width} separate sigmoids "
@@ -75,9 +76,8 @@ model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accur
             )
 
 
-def _softmax_loss_fix(site: CompileSite):
+def _softmax_loss_fix(site: CompileSite, loss: LossFact, output: Output) -> Fix | None:
     """The loss (or, for multi-hot labels, the activation) the labels in the code call for."""
-    loss, output = site.loss, site.output
     node = loss.value_node if loss.form == "string" else None
     multi, single, integers = multi_label(site), single_label(site), integer_ids(site)
     if multi is not None:
@@ -92,7 +92,7 @@ def _softmax_loss_fix(site: CompileSite):
                       "integer ids)", False, node, catalogue.CCE)
 
 
-def _tf_backend_lines(lines) -> str:
+def _tf_backend_lines(lines: frozenset[VersionLine]) -> str:
     """Where the TensorFlow backend recovers logits: measured from keras 2.6 on, not in TF 2.2."""
     if lines == {L3, L4, L5}:
         return "tf.keras 2.6+ and Keras 3's TF backend"
@@ -171,13 +171,13 @@ import tensorflow as tf
 
 model = tf.keras.Sequential([tf.keras.layers.Dense(8, activation="relu"), tf.keras.layers.Dense(1, activation="softmax")])
 model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
-"""
+"""  # noqa: E501 - the documented example, one statement a line
     use_instead = """\
 import tensorflow as tf
 
 model = tf.keras.Sequential([tf.keras.layers.Dense(8, activation="relu"), tf.keras.layers.Dense(1, activation="sigmoid")])
 model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
-"""
+"""  # noqa: E501
 
     def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
         output = site.output
@@ -229,7 +229,9 @@ model.compile(optimizer="adam", loss=keras.losses.CategoricalCrossentropy(from_l
 
     def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
         loss, output = site.loss, site.output
-        if loss is None or output is None or loss.kind not in catalogue.CROSSENTROPY_KINDS or loss.from_logits is not True:
+        if loss is None or output is None or loss.kind not in catalogue.CROSSENTROPY_KINDS:
+            return
+        if loss.from_logits is not True:
             return
         if output.activation not in (catalogue.SOFTMAX, catalogue.SIGMOID):
             return
@@ -368,13 +370,12 @@ model.compile(loss="categorical_crossentropy", optimizer="sgd")
         yield Finding(
             loss.report_node,
             f"{loss.spelling} on a {output.width}-unit sigmoid: outputs are not a class distribution",
-            _softmax_fix(site),
+            _softmax_fix(site, loss, output),
         )
 
 
-def _softmax_fix(site: CompileSite):
+def _softmax_fix(site: CompileSite, loss: LossFact, output: Output) -> Fix | None:
     """Safe only when the targets are single-label (see SigmoidWithCategoricalCrossentropy)."""
-    loss, output = site.loss, site.output
     if multi_label(site) is not None:
         return None
     if loss.kind == catalogue.SCCE:

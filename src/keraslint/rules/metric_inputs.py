@@ -13,6 +13,7 @@ from keraslint.analysis.records import (
     LossKind,
     MetricFact,
     MetricForm,
+    Output,
     Severity,
 )
 from keraslint.diagnostics import Fix
@@ -173,7 +174,8 @@ def _threshold_metric(metric: MetricFact) -> tuple[frozenset[VersionLine], str |
     return frozenset({L3, L4, L5}), (None if name in catalogue.ZERO_THRESHOLD_REJECTED else "threshold")
 
 
-def _threshold_metric_fix(metric: MetricFact, remedy: str | None, lines: frozenset[VersionLine], apis) -> Fix | None:
+def _threshold_metric_fix(metric: MetricFact, remedy: str | None, lines: frozenset[VersionLine],
+                          apis: frozenset[str]) -> Fix | None:
     if remedy is None or metric.form != MetricForm.INSTANCE or metric.value_node is not metric.report_node:
         return None
     if remedy == "from_logits":
@@ -275,13 +277,13 @@ import tensorflow as tf
 
 model = tf.keras.Sequential([tf.keras.layers.Dense(64, activation="relu"), tf.keras.layers.Dense(10, activation="softmax")])
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["categorical_accuracy"])
-"""
+"""  # noqa: E501 - the documented example, one statement a line
     use_instead = """\
 import tensorflow as tf
 
 model = tf.keras.Sequential([tf.keras.layers.Dense(64, activation="relu"), tf.keras.layers.Dense(10, activation="softmax")])
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["sparse_categorical_accuracy"])
-"""
+"""  # noqa: E501
 
     def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
         if never_trained(site):
@@ -299,7 +301,8 @@ model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=
                     continue
                 yield from self._check_metric(site, metric, lines, integer, one_hot, output)
 
-    def _check_metric(self, site, metric: MetricFact, lines, integer, one_hot, output) -> Iterable[Finding]:
+    def _check_metric(self, site: CompileSite, metric: MetricFact, lines: frozenset[VersionLine], integer: str | None,
+                      one_hot: str | None, output: Output | None) -> Iterable[Finding]:
         name = metric.name
         if name in catalogue.CATEGORICAL_TO_SPARSE_ACCURACY:
             if output is not None and output.width == 1:
@@ -312,14 +315,17 @@ model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=
             elif integer is not None:
                 fix = _metric_rename(metric, catalogue.CATEGORICAL_TO_SPARSE_ACCURACY[name], site, True)
                 yield Finding(
-                    metric.report_node, f"{shown(metric)} reads integer labels ({integer}) as one-hot: ~0.07 on {on(lines)}",
+                    metric.report_node,
+                    f"{shown(metric)} reads integer labels ({integer}) as one-hot: ~0.07 on {on(lines)}",
                     fix,
                 )
         elif name in catalogue.SPARSE_TO_CATEGORICAL_ACCURACY:
             if one_hot is not None:
                 fix = _metric_rename(metric, catalogue.SPARSE_TO_CATEGORICAL_ACCURACY[name], site, True)
                 yield Finding(
-                    metric.report_node, f"{shown(metric)} with one-hot labels ({one_hot}): fit() fails at the first batch", fix,
+                    metric.report_node,
+                    f"{shown(metric)} with one-hot labels ({one_hot}): fit() fails at the first batch",
+                    fix,
                     Severity.CRASH,
                 )
         elif name in catalogue.BINARY_ACCURACY_NAMES and integer is not None:
@@ -338,7 +344,8 @@ model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=
             )
             yield Finding(
                 metric.report_node,
-                f"{shown(metric)} compares class ids ({integer}) with a {output.width}-unit softmax: {', '.join(parts)}",
+                f"{shown(metric)} compares class ids ({integer}) with a {output.width}-unit softmax: "
+                f"{', '.join(parts)}",
                 _metric_rename(metric, replacement, site, True),
                 None if bad & {L3, L4} else Severity.CRASH,
             )

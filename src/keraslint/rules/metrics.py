@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Iterable
 
 from keraslint import catalogue
-from keraslint.analysis.records import CompileSite, FixSafety, MetricFact, Severity
+from keraslint.analysis.records import CompileSite, FixSafety, LossFact, MetricFact, Output, Severity
+from keraslint.diagnostics import Fix
 from keraslint.fixes import keyword_fix, metric_object_fix, rename_class_fix, string_fix
 from keraslint.versions import ALL_VERSION_LINES, API_KERAS, VersionLine
 from keraslint.rules.base import Finding, Rule, RuleContext, on
@@ -126,7 +127,7 @@ model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accur
                     )
 
 
-def _named_metric_fix(metric: MetricFact, metric_class: str, function: str, classless_line: bool):
+def _named_metric_fix(metric: MetricFact, metric_class: str, function: str, classless_line: bool) -> Fix | None:
     if classless_line:  # Keras 2.0-2.2 has no metric classes: the function, renaming the history key
         if metric.form != "string" or metric.value_node is not metric.report_node:
             return None
@@ -175,10 +176,12 @@ model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=[keras.
 
     def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
         output, loss = site.output, site.loss
-        scores = output is not None and _is_score_output(output)
-        # Without the model, a crossentropy loss still shows that the output is probabilities or logits.
-        crossentropy = loss is not None and loss.kind in catalogue.CROSSENTROPY_KINDS
-        if not (scores or crossentropy):
+        if output is not None and _is_score_output(output):
+            what = f"on a {output.describe()} counts exact matches:"
+        elif loss is not None and loss.kind in catalogue.CROSSENTROPY_KINDS:
+            # Without the model, a crossentropy loss still shows that the output is probabilities or logits.
+            what = f"with loss {loss.spelling}: exact matches of predicted scores,"
+        else:
             return
         for argument in site.metrics_arguments:
             for metric in argument.metrics:
@@ -186,10 +189,7 @@ model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=[keras.
                 if not bad:
                     continue
                 shown = "Accuracy()" if metric.form == "instance" else "'Accuracy'"
-                if scores:
-                    message = f"{shown} on a {output.describe()} counts exact matches: ~0.0 on {on(bad)}"
-                else:
-                    message = f"{shown} with loss {loss.spelling}: exact matches of predicted scores, ~0.0 on {on(bad)}"
+                message = f"{shown} {what} ~0.0 on {on(bad)}"
                 yield Finding(metric.report_node, message, _accuracy_class_fix(metric, output, loss))
 
 
@@ -203,7 +203,7 @@ _ACCURACY_FOR_LOSS = {
 }
 
 
-def _accuracy_class_fix(metric: MetricFact, output, loss):
+def _accuracy_class_fix(metric: MetricFact, output: Output | None, loss: LossFact | None) -> Fix | None:
     """Unsafe: the class matching the crossentropy loss, else CategoricalAccuracy for a softmax
     and BinaryAccuracy for a sigmoid (labels decide)."""
     if metric.form != "instance":
@@ -214,7 +214,7 @@ def _accuracy_class_fix(metric: MetricFact, output, loss):
         replacement_class = "SparseCategoricalAccuracy"  # integer class ids
     elif activation == catalogue.SOFTMAX:
         replacement_class = "CategoricalAccuracy"
-    elif kind in _ACCURACY_FOR_LOSS:
+    elif loss is not None and kind in _ACCURACY_FOR_LOSS:
         if kind in catalogue.BINARY_KINDS and loss.from_logits is not False:
             return None  # logits: BinaryAccuracy's 0.5 threshold would be KER204's mistake
         replacement_class = _ACCURACY_FOR_LOSS[kind]
@@ -225,7 +225,7 @@ def _accuracy_class_fix(metric: MetricFact, output, loss):
     return rename_class_fix(metric.value_node, replacement_class)
 
 
-def _is_score_output(output) -> bool:
+def _is_score_output(output: Output) -> bool:
     if output.activation in (catalogue.SOFTMAX, catalogue.SIGMOID):
         return True
     return output.activation == catalogue.LINEAR and output.layer in catalogue.DENSE_LIKE
@@ -331,13 +331,13 @@ def _regression_consequence(metric: MetricFact, width: int | None) -> str | None
     return "meaningless"
 
 
-def _regression_metric_fix(metric: MetricFact):
+def _regression_metric_fix(metric: MetricFact) -> Fix | None:
     if metric.form != "string" or metric.value_node is not metric.report_node:
         return None
     return string_fix("report mean absolute error instead", False, metric.value_node, "mae")
 
 
-def _accuracy_lines(metric: MetricFact, output) -> frozenset[VersionLine]:
+def _accuracy_lines(metric: MetricFact, output: Output) -> frozenset[VersionLine]:
     if metric.form == "string":
         if metric.name in catalogue.ACCURACY_FUNCTIONS:
             return ALL_VERSION_LINES
@@ -441,7 +441,7 @@ _LOGIT_ZERO = 1e-3
 _KERAS3_SAFE_THRESHOLD = 1e-07
 
 
-def _threshold_fix(metric: MetricFact, keras3: bool):
+def _threshold_fix(metric: MetricFact, keras3: bool) -> Fix | None:
     threshold = _KERAS3_SAFE_THRESHOLD if keras3 else 0.0
     if metric.form == "instance":
         node = metric.value_node

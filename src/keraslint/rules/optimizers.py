@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from keraslint import catalogue
-from keraslint.analysis.records import CompileSite, FixSafety, Severity
+from keraslint.analysis.records import CompileSite, FixSafety, OptimizerFact, Severity
 from keraslint.diagnostics import Fix
 from keraslint.fixes import rename_keyword_fix
 from keraslint.versions import VersionLine
@@ -106,7 +106,7 @@ model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categor
                 )
 
     @staticmethod
-    def _lr_fix(optimizer, context: RuleContext) -> Fix | None:
+    def _lr_fix(optimizer: OptimizerFact, context: RuleContext) -> Fix | None:
         if "learning_rate" in optimizer.given:
             return None
         if optimizer.keyword_node("lr") is None:

@@ -7,9 +7,10 @@ from typing import Iterable
 
 from keraslint import catalogue
 from keraslint.analysis.records import CallbackFact, CompileSite, FixSafety, Severity, TrainingCall
+from keraslint.diagnostics import Fix
 from keraslint.fixes import string_fix
 from keraslint.versions import ALL_VERSION_LINES, VersionLine
-from keraslint.rules.base import Finding, Rule, RuleContext, on
+from keraslint.rules.base import Finding, Node, Rule, RuleContext, on
 
 L5 = VersionLine.L5
 _VAL = "val_"
@@ -31,7 +32,7 @@ _KERAS3 = {
 @dataclasses.dataclass(frozen=True)
 class _Read:
     key: str
-    node: object
+    node: Node
     what: str  # "monitor", "path" or "history"
     callback: CallbackFact | None = None
 
@@ -188,7 +189,7 @@ model.fit(x_train, y_train, validation_split=0.1, callbacks=[stop])
 
     @staticmethod
     def _fix(read: _Read, key: str, suggestion: str | None, keys_by_line: dict[VersionLine, frozenset[str]],
-             context: RuleContext):
+             context: RuleContext) -> Fix | None:
         if suggestion is None or set(keys_by_line) != set(context.lines):
             return None
         if any(suggestion not in keys for keys in keys_by_line.values()):
@@ -198,7 +199,7 @@ model.fit(x_train, y_train, validation_split=0.1, callbacks=[stop])
         return string_fix(f"use '{suggestion}'", True, read.node, suggestion)
 
 
-def _path_fix(read: _Read, key: str, suggestion: str):
+def _path_fix(read: _Read, key: str, suggestion: str) -> Fix | None:
     text = read.callback.path if read.callback is not None else None
     if text is None or "\\" in text or '"' in text or "'" in text:
         return None  # escapes would have to be written back
