@@ -101,12 +101,24 @@ def test_evidence_narrows_the_target_and_the_message_names_only_possible_lines()
     assert lines == frozenset({L1, L2}) and "output_dim" in reason
 
 
-def test_an_explicit_setting_the_evidence_contradicts_is_kept() -> None:
-    # The project says Keras 3; the file uses fit_generator (gone there): the setting stands.
-    source = "import keras\n" + COMPILE + "model.fit_generator(g)\n"
+def test_a_target_the_file_cannot_run_on_checks_nothing() -> None:
+    # The project says Keras 3; the file uses fit_generator (gone there): nothing said about Keras 3
+    # would be true of this file.
+    source = "import keras\n" + COMPILE.replace('"mse"', '"logcosh"') + "model.fit_generator(g)\n"
     facts = file_facts(source)
-    lines, _ = engine.target_lines(facts, targeting.Target(setting=frozenset({L5})))
-    assert lines == frozenset({L5})
+    assert facts is not None
+    lines, reason = engine.target_lines(facts, targeting.Target(setting=frozenset({L5})))
+    assert lines == frozenset() and "fit_generator" in reason
+    assert engine.analyse(source, target=targeting.Target(setting=frozenset({L5}))) == []
+    # The same file on a target it runs on is checked.
+    assert engine.analyse(source, target=targeting.Target(setting=frozenset({L3, L5}))) == []  # logcosh exists on L3
+
+
+def test_keras_only_methods_on_a_model_the_facts_cannot_see_are_evidence() -> None:
+    source = "import keras\nmodel = keras.models.load_model('m.h5')\nmodel.predict_classes(x)\n" + COMPILE
+    facts = file_facts(source)
+    assert facts is not None
+    assert facts.evidence.possible == frozenset({L1, L2, L3}) and facts.evidence.l3_minors == (2, 5)
 
 
 def test_every_entry_names_its_source() -> None:

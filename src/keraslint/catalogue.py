@@ -255,6 +255,9 @@ COMPILE_KEYWORDS_L5 = frozenset(
 # Methods of a Model subclass that take over training: the compiled loss may never run.
 TRAINING_OVERRIDES = frozenset({"train_step", "compute_loss"})
 
+# Model methods no other library has: calling one on an unknown receiver is still version evidence.
+KERAS_ONLY_MODEL_METHODS = frozenset({"predict_classes", "fit_generator", "evaluate_generator", "predict_generator"})
+
 # Sequential.add: changes the model object in place, never rebinds its name.
 LAYER_ADDING_METHODS = frozenset({"add"})
 

@@ -19,11 +19,18 @@ import io
 import os
 import sys
 import tokenize
-from typing import Sequence
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, NoReturn, Sequence
 
 from keraslint import __version__, noqa, output
+from keraslint.diagnostics import Diagnostic
 from keraslint.output import FileError, Result
 from keraslint.settings import KERAS_VERSION_HELP, Settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from keraslint import fixer
+    from keraslint.gitignore import GitIgnore
+    from keraslint.rules.base import Rule
+    from keraslint.targeting import Target
 
 SOURCE_SUFFIXES = (".py", ".ipynb")
 # Folders never entered when walking a directory (an explicitly named file is always checked).
@@ -59,7 +66,7 @@ def discover(paths: Sequence[str], settings: Settings) -> tuple[list[str], list[
 def discover_all(paths: Sequence[str], settings: Settings) -> Discovery:
     found = Discovery()
     seen: set[str] = set()
-    ignore = None
+    ignore: GitIgnore | None = None
     if settings.respect_gitignore:
         from keraslint.gitignore import GitIgnore
 
@@ -78,25 +85,8 @@ def discover_all(paths: Sequence[str], settings: Settings) -> Discovery:
     for given in paths:
         path = os.path.normpath(given)
         if os.path.isdir(path):
-            for root, dirs, names in os.walk(path, onerror=unreadable):
-                kept = []
-                for d in sorted(dirs):
-                    full = os.path.join(root, d)
-                    if _skip_dir(d, full):
-                        continue
-                    if settings.excluded(full) or (ignore is not None and ignore.ignored(full, True)):
-                        found.skipped += 1
-                        continue
-                    kept.append(d)
-                dirs[:] = kept
-                for name in sorted(names):
-                    if not name.endswith(SOURCE_SUFFIXES):
-                        continue
-                    full = os.path.normpath(os.path.join(root, name))
-                    if settings.excluded(full) or (ignore is not None and ignore.ignored(full, False)):
-                        found.skipped += 1
-                        continue
-                    add(full)
+            for full in _walk_folder(path, settings, ignore, found, unreadable):
+                add(full)
         elif os.path.exists(path):
             # A file named explicitly is checked even when .gitignore ignores it (as ruff does);
             # `exclude` still applies (pre-commit passes every changed file).
@@ -109,6 +99,31 @@ def discover_all(paths: Sequence[str], settings: Settings) -> Discovery:
     return found
 
 
+def _walk_folder(path: str, settings: Settings, ignore: GitIgnore | None, found: Discovery,
+                 onerror: Callable[[OSError], None]) -> Iterator[str]:
+    """The source files under a folder, in a stable order; what is excluded or git-ignored counts
+    as skipped (a skipped folder is not entered)."""
+    for root, dirs, names in os.walk(path, onerror=onerror):
+        kept = []
+        for d in sorted(dirs):
+            full = os.path.join(root, d)
+            if _skip_dir(d, full):
+                continue
+            if settings.excluded(full) or (ignore is not None and ignore.ignored(full, True)):
+                found.skipped += 1
+                continue
+            kept.append(d)
+        dirs[:] = kept
+        for name in sorted(names):
+            if not name.endswith(SOURCE_SUFFIXES):
+                continue
+            full = os.path.normpath(os.path.join(root, name))
+            if settings.excluded(full) or (ignore is not None and ignore.ignored(full, False)):
+                found.skipped += 1
+                continue
+            yield full
+
+
 # --- one file -----------------------------------------------------------------------------------
 
 
@@ -117,7 +132,7 @@ class Outcome:
     results: list[Result] = dataclasses.field(default_factory=list)
     errors: list[FileError] = dataclasses.field(default_factory=list)
     fixed: int = 0
-    fixed_diagnostics: list = dataclasses.field(default_factory=list)  # what the fixes fixed (--show-fixes)
+    fixed_diagnostics: list[Diagnostic] = dataclasses.field(default_factory=list)  # what the fixes fixed (--show-fixes)
     diff: str = ""
     new_data: bytes | None = None  # set when fixes changed the file
 
@@ -136,19 +151,19 @@ def _decode_python(data: bytes) -> tuple[str, str]:
     return data.decode(encoding), encoding
 
 
-def _selected_rules(settings: Settings, path: str | None):
+def _selected_rules(settings: Settings, path: str | None) -> list[Rule]:
     from keraslint.rules import ALL_RULES
 
     return [rule for rule in ALL_RULES if settings.enabled(rule.code, path)]
 
 
-def _target(settings: Settings, filename: str | None):
+def _target(settings: Settings, filename: str | None) -> Target:
     from keraslint import targeting
 
     return targeting.target_for(filename, settings.keras_version)
 
 
-def _diagnose(text: str, filename: str | None, settings: Settings):
+def _diagnose(text: str, filename: str | None, settings: Settings) -> list[Diagnostic]:
     if "compile" not in text:
         return []  # decided without importing the engine
     from keraslint.engine import analyse
@@ -179,7 +194,7 @@ def _diagnose(text: str, filename: str | None, settings: Settings):
     return kept
 
 
-def _result(path: str, diagnostic, locate=None) -> Result:
+def _result(path: str, diagnostic: Diagnostic, locate: Callable[[int], tuple[int, int]] | None = None) -> Result:
     line, column = diagnostic.line, diagnostic.column + 1
     end_line = diagnostic.end_line or diagnostic.line
     end_column = diagnostic.end_column + 1 if diagnostic.end_line else column
@@ -206,14 +221,17 @@ def check_python(path: str, filename: str | None, data: bytes, options: Options)
     if options.fix or options.diff:
         from keraslint import fixer
 
-        text = _apply_fixes(outcome, path, filename, text, options, fixer.fix_source, fixer.unified_diff, encoding)
-        if text is None:
+        fixed_text = _apply_fixes(outcome, path, filename, text, options, fixer.fix_source, fixer.unified_diff,
+                                  encoding)
+        if fixed_text is None:
             return outcome
+        text = fixed_text
     outcome.results = [_result(path, d) for d in _diagnose(text, filename, options.settings)]
     return outcome
 
 
-def _apply_fixes(outcome: Outcome, path: str, filename, text: str, options: Options, fix, diff, encoding: str):
+def _apply_fixes(outcome: Outcome, path: str, filename: str | None, text: str, options: Options,
+                 fix: Callable[..., fixer.Result], diff: Callable[[str, str, str], str], encoding: str) -> str | None:
     """Fix `text` (or record the diff). The text to check afterwards, or None when only diffing."""
     from keraslint import fixer
 
@@ -228,7 +246,7 @@ def _apply_fixes(outcome: Outcome, path: str, filename, text: str, options: Opti
         return None if options.diff else text
     keep_selected = fixer.default_keep(settings, filename)
 
-    def keep(diagnostic, lines) -> bool:
+    def keep(diagnostic: Diagnostic, lines: Sequence[str]) -> bool:
         return not noqa.file_suppresses(suppression, diagnostic.code) and keep_selected(diagnostic, lines)
 
     fixed = fix(text, filename=filename, settings=settings, keep=keep, unsafe=options.unsafe)
@@ -275,7 +293,8 @@ def check_notebook(path: str, filename: str | None, text: str, options: Options)
     if options.fix or options.diff:
         from keraslint import fixer
 
-        fixed_text = _apply_fixes(outcome, path, filename, text, options, fixer.fix_notebook, fixer.notebook_diff, "utf-8")
+        fixed_text = _apply_fixes(outcome, path, filename, text, options, fixer.fix_notebook, fixer.notebook_diff,
+                                  "utf-8")
         if fixed_text is None:
             return outcome
         if fixed_text != text:
@@ -339,7 +358,7 @@ def check_path(path: str, options: Options) -> Outcome:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # usage errors: exit 2 with argparse's usage line
+    def error(self, message: str) -> NoReturn:  # usage errors: exit 2 with argparse's usage line
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {message}\n")
 
@@ -347,7 +366,7 @@ class _Parser(argparse.ArgumentParser):
 def _codes(values: list[str] | None) -> tuple[str, ...] | None:
     if values is None:
         return None
-    out = []
+    out: list[str] = []
     for value in values:
         out.extend(part.strip().upper() for part in value.split(",") if part.strip())
     return tuple(out)
@@ -356,7 +375,7 @@ def _codes(values: list[str] | None) -> tuple[str, ...] | None:
 def _globs(values: list[str] | None) -> tuple[str, ...] | None:
     if values is None:
         return None
-    out = []
+    out: list[str] = []
     for value in values:
         out.extend(part.strip() for part in value.split(",") if part.strip())
     return tuple(out)
@@ -401,7 +420,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--quiet", "-q", action="store_true",
                        help="print the findings and errors only: no summary or progress lines")
     check.add_argument("--exclude", action="append", metavar="GLOBS",
-                       help="comma-separated glob patterns of files and folders to skip (replaces `exclude` of the config)")
+                       help="comma-separated glob patterns of files and folders to skip "
+                       "(replaces `exclude` of the config)")
     check.add_argument("--extend-exclude", action="append", metavar="GLOBS",
                        help="comma-separated glob patterns to skip in addition to `exclude`")
     gitignore = check.add_mutually_exclusive_group()
@@ -413,7 +433,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the name of the file read from stdin (for config, targeting and notebook detection)")
     check.add_argument("--select", action="append", metavar="CODES",
                        help="comma-separated codes or prefixes to report (default: KER, every rule)")
-    check.add_argument("--ignore", action="append", metavar="CODES", help="comma-separated codes or prefixes not to report")
+    check.add_argument("--ignore", action="append", metavar="CODES",
+                       help="comma-separated codes or prefixes not to report")
     check.add_argument("--extend-select", action="append", metavar="CODES", help="codes or prefixes added to --select")
     _add_config_flags(check)
     check.add_argument("--show-settings", action="store_true",
@@ -489,7 +510,7 @@ def _explain(code: str) -> int:
     return 2
 
 
-def _settings(args: argparse.Namespace, **flags) -> Settings:
+def _settings(args: argparse.Namespace, **flags: Any) -> Settings:
     from keraslint import config
 
     return config.resolve(
@@ -502,9 +523,19 @@ def _usage_error(message: str) -> int:
     return 2
 
 
-def run_check(args: argparse.Namespace) -> int:
-    from keraslint.targeting import ConfigError
+@dataclasses.dataclass
+class _Checked:
+    """What `keraslint check` checked: per path its outcome, the errors of finding the files, the
+    fixed source that --fix on stdin writes to stdout."""
 
+    checked: list[tuple[str, Outcome]] = dataclasses.field(default_factory=list)
+    errors: list[FileError] = dataclasses.field(default_factory=list)
+    fixed_source: bytes | None = None
+    discovery: Discovery = dataclasses.field(default_factory=Discovery)
+
+
+def _check_usage_error(args: argparse.Namespace) -> int | None:
+    """The exit status of a combination of `check` flags that cannot work together (None: fine)."""
     if args.diff and args.format != "text":
         return _usage_error(f"--diff prints a unified diff; it cannot be combined with --format {args.format} "
                             "(use --format text, or drop --diff)")
@@ -512,26 +543,98 @@ def run_check(args: argparse.Namespace) -> int:
         return _usage_error(f"--statistics prints text or json, not --format {args.format}")
     if args.statistics and args.diff:
         return _usage_error("--statistics and --diff cannot be combined")
+    return None
+
+
+def _check_settings(args: argparse.Namespace) -> Settings:
+    return _settings(
+        args,
+        select=_codes(args.select),
+        ignore=_codes(args.ignore),
+        extend_select=_codes(args.extend_select),
+        exclude=_globs(args.exclude),
+        extend_exclude=_globs(args.extend_exclude),
+        respect_gitignore=args.respect_gitignore,
+    )
+
+
+def _check_options(args: argparse.Namespace, settings: Settings) -> Options:
+    # ruff's convention: --fix writes the safe fixes, --unsafe-fixes adds the unsafe ones to --fix
+    # or --diff; alone it writes nothing.
+    fix = args.fix and not args.diff
+    unsafe = args.unsafe_fixes and (args.fix or args.diff)
+    return Options(settings, fix=fix, unsafe=unsafe, diff=args.diff)
+
+
+def _check_stdin(args: argparse.Namespace, settings: Settings, options: Options) -> _Checked:
+    run = _Checked()
+    display = args.stdin_filename or "stdin"
+    stdin_data = sys.stdin.buffer.read()
+    if args.stdin_filename is None or not settings.excluded(args.stdin_filename):
+        outcome = check_data(display, args.stdin_filename, stdin_data, options)
+        run.checked.append((display, outcome))
+        if options.fix:
+            run.fixed_source = outcome.new_data if outcome.new_data is not None else stdin_data
+    elif options.fix:
+        run.fixed_source = stdin_data
+    return run
+
+
+def _check_paths(paths: list[str], settings: Settings, options: Options) -> _Checked:
+    discovery = discover_all(paths, settings)
+    run = _Checked(errors=list(discovery.errors), discovery=discovery)
+    for path in discovery.files:
+        run.checked.append((path, check_path(path, options)))
+    return run
+
+
+def _write_findings(args: argparse.Namespace, options: Options, stream: IO[str], results: list[Result],
+                    errors: list[FileError], fixed: int, diff: str) -> None:
+    """The report (the diff, the statistics or the findings in --format) and the counts on stderr."""
+    if options.diff:
+        stream.write(diff)
+        if fixed and not args.quiet:
+            sys.stderr.write(f"Would fix {fixed} finding{'s' if fixed != 1 else ''}.\n")
+        return
+    if args.statistics:
+        stream.write(output.format_statistics(results, args.format))
+    else:
+        stream.write(output.render(args.format, results, errors))
+    if fixed and not args.quiet:
+        sys.stderr.write(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.\n")
+    if args.format == "text" and results and not args.quiet and not args.statistics:
+        summary = output.summary(results, len({r.path for r in results}), unsafe_named=args.unsafe_fixes)
+        sys.stderr.write(summary + "\n")
+
+
+def _write_report(args: argparse.Namespace, options: Options, report: IO[str] | None, run: _Checked,
+                  results: list[Result], errors: list[FileError], fixed: int, diff: str) -> None:
+    """The fixed source of stdin (--fix), the report (to --output-file, else stdout or, when stdout
+    carries the fixed source, stderr), then --show-fixes."""
+    report_stream = report or sys.stdout
+    if run.fixed_source is not None:
+        sys.stdout.buffer.write(run.fixed_source)
+        sys.stdout.flush()
+        report_stream = report or sys.stderr  # stdout carries the fixed source
+    _write_findings(args, options, report_stream, results, errors, fixed, diff)
+    if args.show_fixes:
+        sys.stderr.write(_show_fixes(run.checked, results, applied=options.fix or options.diff))
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from keraslint.targeting import ConfigError
+
+    usage_error = _check_usage_error(args)
+    if usage_error is not None:
+        return usage_error
     try:
-        settings = _settings(
-            args,
-            select=_codes(args.select),
-            ignore=_codes(args.ignore),
-            extend_select=_codes(args.extend_select),
-            exclude=_globs(args.exclude),
-            extend_exclude=_globs(args.extend_exclude),
-            respect_gitignore=args.respect_gitignore,
-        )
+        settings = _check_settings(args)
     except ConfigError as error:
         return _usage_error(str(error))
     if args.show_settings:
         sys.stdout.write(show_settings(settings, args))
         return 0
-    # ruff's convention: --fix writes the safe fixes, --unsafe-fixes adds the unsafe ones to --fix
-    # or --diff; alone it writes nothing.
-    fix = args.fix and not args.diff
-    unsafe = args.unsafe_fixes and (args.fix or args.diff)
-    options = Options(settings, fix=fix, unsafe=unsafe, diff=args.diff)
+    options = _check_options(args, settings)
 
     paths = list(args.paths)
     if not paths:
@@ -540,29 +643,11 @@ def run_check(args: argparse.Namespace) -> int:
     if use_stdin and len(paths) > 1:
         return _usage_error("'-' (stdin) cannot be combined with other paths")
 
-    checked: list[tuple[str, Outcome]] = []
-    errors: list[FileError] = []
-    fixed_source: bytes | None = None
-    discovery = Discovery()
-    if use_stdin:
-        display = args.stdin_filename or "stdin"
-        stdin_data = sys.stdin.buffer.read()
-        if args.stdin_filename is None or not settings.excluded(args.stdin_filename):
-            outcome = check_data(display, args.stdin_filename, stdin_data, options)
-            checked.append((display, outcome))
-            if options.fix:
-                fixed_source = outcome.new_data if outcome.new_data is not None else stdin_data
-        elif options.fix:
-            fixed_source = stdin_data
-    else:
-        discovery = discover_all(paths, settings)
-        errors = list(discovery.errors)
-        for path in discovery.files:
-            checked.append((path, check_path(path, options)))
-
-    outcomes = [outcome for _path, outcome in checked]
+    run = _check_stdin(args, settings, options) if use_stdin else _check_paths(paths, settings, options)
+    discovery = run.discovery
+    outcomes = [outcome for _path, outcome in run.checked]
     results = [result for outcome in outcomes for result in outcome.results]
-    errors = errors + [error for outcome in outcomes for error in outcome.errors]
+    errors = run.errors + [error for outcome in outcomes for error in outcome.errors]
     fixed = sum(outcome.fixed for outcome in outcomes)
     diff = "".join(outcome.diff for outcome in outcomes)
 
@@ -571,41 +656,26 @@ def run_check(args: argparse.Namespace) -> int:
     except OSError as error:
         return _usage_error(f"--output-file: cannot write {args.output_file}: {error.strerror or error}")
     try:
-        report_stream = report or sys.stdout
-        if fixed_source is not None:
-            sys.stdout.buffer.write(fixed_source)
-            sys.stdout.flush()
-            report_stream = report or sys.stderr  # stdout carries the fixed source
-        if options.diff:
-            report_stream.write(diff)
-            if fixed and not args.quiet:
-                sys.stderr.write(f"Would fix {fixed} finding{'s' if fixed != 1 else ''}.\n")
-        elif args.statistics:
-            report_stream.write(output.format_statistics(results, args.format))
-        else:
-            report_stream.write(output.render(args.format, results, errors))
-        if not options.diff:
-            if fixed and not args.quiet:
-                sys.stderr.write(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.\n")
-            if args.format == "text" and results and not args.quiet and not args.statistics:
-                sys.stderr.write(output.summary(results, len({r.path for r in results}), unsafe_named=args.unsafe_fixes) + "\n")
-        if args.show_fixes:
-            sys.stderr.write(_show_fixes(checked, results, applied=options.fix or options.diff))
+        _write_report(args, options, report, run, results, errors, fixed, diff)
     finally:
         if report is not None:
             report.close()
     if errors:
         sys.stderr.write(output.format_errors(errors))
     if not use_stdin and not discovery.files and not errors and not args.quiet:
-        skipped = f" ({discovery.skipped} excluded or git-ignored)" if discovery.skipped else ""
-        sys.stderr.write(
-            f"keraslint: warning: no Python files or notebooks found in {', '.join(paths)}{skipped}; nothing was checked\n"
-        )
+        _warn_nothing_checked(paths, discovery)
     if errors:
         return 2
     if options.diff:
         return 1 if diff and not args.exit_zero else 0
     return 1 if results and not args.exit_zero else 0
+
+
+def _warn_nothing_checked(paths: list[str], discovery: Discovery) -> None:
+    skipped = f" ({discovery.skipped} excluded or git-ignored)" if discovery.skipped else ""
+    sys.stderr.write(
+        f"keraslint: warning: no Python files or notebooks found in {', '.join(paths)}{skipped}; nothing was checked\n"
+    )
 
 
 def _show_fixes(checked: list[tuple[str, Outcome]], results: list[Result], *, applied: bool) -> str:

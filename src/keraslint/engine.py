@@ -28,7 +28,8 @@ def target_lines(facts: FileFacts, target: targeting.Target) -> tuple[frozenset[
     lines, reason = target.lines_for(evidence.apis)
     refined = refine(lines, evidence)
     if not refined:
-        reason = "none: the file uses APIs of no Keras line keraslint knows (" + ", ".join(evidence.reasons) + ")"
+        reason = (f"none: {reason}, but the file uses APIs that do not exist there ("
+                  + ", ".join(evidence.reasons) + "); nothing is checked")
     elif refined != lines:
         reason += ", narrowed by the file's own imports and APIs"
         if evidence.reasons:
@@ -141,8 +142,7 @@ def profile_stages(source: str, filename: str | None = None, tree: ast.Module | 
     """Seconds per stage for one file (benchmarks): gate (text test and statement choice), parse,
     facts, rules. keraslint parses nothing itself: "parse" stays 0 because the facts are computed on
     the `ast` flake8 has already made (parsed here only when `tree` is not given, and not counted)."""
-    from keraslint.analysis.evaluate import Evaluator
-    from keraslint.analysis.facts import _evidence
+    from keraslint.analysis.facts import _evidence, evaluate
     from keraslint.analysis.sites import build_sites
 
     timings = {"gate": 0.0, "parse": 0.0, "facts": 0.0, "rules": 0.0}
@@ -155,8 +155,7 @@ def profile_stages(source: str, filename: str | None = None, tree: ast.Module | 
     if skipped is None:
         return timings
     start = time.perf_counter()
-    evaluator = Evaluator(skipped)
-    evaluator.run(tree)
+    evaluator = evaluate(source, tree, skipped)
     facts = FileFacts(build_sites(evaluator), _evidence(evaluator), source, tree)
     timings["facts"] = time.perf_counter() - start
     start = time.perf_counter()

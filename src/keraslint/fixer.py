@@ -31,7 +31,7 @@ from typing import Callable, Sequence
 
 from keraslint import noqa
 from keraslint.diagnostics import Diagnostic
-from keraslint.source import KERAS_ROOTS, parse, split_lines
+from keraslint.source import KERAS_ROOTS, parse, split_lines, statement_groups
 from keraslint.settings import DEFAULT_SETTINGS, Settings
 
 LOG = logging.getLogger("keraslint")
@@ -240,7 +240,7 @@ class _Locator:
         self.text = text
         self.lines = lines
         self.starts = _line_starts(lines)
-        self.groups = _statement_groups(facts.tree)
+        self.groups = [(first, last) for first, last, _ in statement_groups(facts.tree.body)]
         self.group_starts = [first for first, _ in self.groups]
         self._parsed: dict[int, object] = {}
 
@@ -340,20 +340,6 @@ class _Locator:
             LOG.debug("keraslint: fix %r: the change leaves its node", fix.description)
             return None
         return Edit(begin, begin + len(old_part), new_part), (node_start, max(node_end, node_start + 1))
-
-
-def _statement_groups(tree: ast.Module) -> list[tuple[int, int]]:
-    """(first line, last line) of the top-level statements, decorators included; statements that
-    share a line form one group."""
-    groups: list[tuple[int, int]] = []
-    for statement in tree.body:
-        first = min([statement.lineno, *(decorator.lineno for decorator in getattr(statement, "decorator_list", ()))])
-        last = statement.end_lineno or statement.lineno
-        if groups and first <= groups[-1][1]:
-            groups[-1] = (groups[-1][0], max(groups[-1][1], last))
-        else:
-            groups.append((first, last))
-    return groups
 
 
 # --- imports --------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import ast
 import logging
-from typing import Any, Generator
+from typing import Any, Generator, Iterator
 
 from keraslint import __version__
 
@@ -88,7 +88,7 @@ class KerasLintPlugin:
             results = [(1, 0, "KER001 keraslint could not analyse this file; please report it", type(self))]
         yield from results
 
-    def _run(self):
+    def _run(self) -> Iterator[tuple[int, int, str, type]]:
         source = "".join(self.lines)
         if "compile" not in source:
             return  # most files: decided without importing any of the engine
@@ -100,7 +100,8 @@ class KerasLintPlugin:
         if config_error is not None:
             from keraslint.diagnostics import CONFIG_ERROR_CODE
 
-            yield 1, 0, f"{CONFIG_ERROR_CODE} keraslint configuration error, no KER checks run: {config_error}", type(self)
+            message = f"{CONFIG_ERROR_CODE} keraslint configuration error, no KER checks run: {config_error}"
+            yield 1, 0, message, type(self)
             return
         from keraslint import noqa
         filename = None if self.filename in ("stdin", "-", None) else self.filename

@@ -17,10 +17,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from keraslint import __version__
 from keraslint.diagnostics import Diagnostic
+
+if TYPE_CHECKING:  # pragma: no cover
+    from keraslint.rules.base import Rule
 
 # The repository's intended public home (nothing is published yet; see README "Install"). Every
 # link keraslint prints (SARIF/JSON help links, pyproject's project URLs) is built from it and
@@ -83,7 +86,7 @@ def rule_url(code: str) -> str | None:
     return f"{DOCS}/docs/rules/{code}.md"
 
 
-def _rule(code: str):
+def _rule(code: str) -> Rule | None:
     from keraslint.rules import RULES_BY_CODE
 
     return RULES_BY_CODE.get(code)
@@ -105,7 +108,7 @@ def level(code: str, diagnostic: Diagnostic | None = None) -> str:
     return "error" if found in ERROR_SEVERITIES else "warning"
 
 
-def fix_info(diagnostic: Diagnostic) -> dict | None:
+def fix_info(diagnostic: Diagnostic) -> dict[str, Any] | None:
     fix = diagnostic.fix
     if fix is None or fix.node is None:
         return None
@@ -145,7 +148,7 @@ def summary(results: Sequence[Result], files: int, unsafe_named: bool = False) -
     return text
 
 
-def statistics(results: Sequence[Result]) -> list[dict]:
+def statistics(results: Sequence[Result]) -> list[dict[str, Any]]:
     counts: dict[str, int] = {}
     names: dict[str, str] = {}
     fixable: dict[str, int] = {}
@@ -177,7 +180,7 @@ def format_statistics(results: Sequence[Result], fmt: str = "text") -> str:
 # --- json -----------------------------------------------------------------------------------------
 
 
-def result_dict(result: Result) -> dict:
+def result_dict(result: Result) -> dict[str, Any]:
     d = result.diagnostic
     fix = fix_info(d)
     return {
@@ -211,7 +214,7 @@ def _section(doc: str, title: str) -> str:
     return " ".join(match.group(1).split()) if match else ""
 
 
-def sarif_rules() -> list[dict]:
+def sarif_rules() -> list[dict[str, Any]]:
     import inspect
 
     from keraslint.docgen import rule_page
@@ -232,7 +235,9 @@ def sarif_rules() -> list[dict]:
                 "helpUri": rule_url(rule.code),
                 "help": {"text": f"{full} See {rule_url(rule.code)}", "markdown": rule_page(rule)},
                 "defaultConfiguration": {"level": level(rule.code)},
-                "properties": {"tags": [str(rule.severity)], "severity": str(rule.severity), "fix": rule.fix_safety or "none"},
+                "properties": {
+                    "tags": [str(rule.severity)], "severity": str(rule.severity), "fix": rule.fix_safety or "none"
+                },
             }
         )
     rules.append(
@@ -264,7 +269,7 @@ def artifact_uri(path: str) -> tuple[str, bool]:
     return Path(absolute).as_uri(), False
 
 
-def _artifact(path: str) -> dict:
+def _artifact(path: str) -> dict[str, str]:
     uri, relative = artifact_uri(path)
     artifact = {"uri": uri}
     if relative:
@@ -275,11 +280,11 @@ def _artifact(path: str) -> dict:
 def format_sarif(results: Sequence[Result], errors: Sequence[FileError] = ()) -> str:
     rules = sarif_rules()
     index = {rule["id"]: number for number, rule in enumerate(rules)}
-    sarif_results = []
+    sarif_results: list[dict[str, Any]] = []
     for result in results:
         d = result.diagnostic
         message = d.message if result.cell is None else f"cell {result.cell}: {d.message}"
-        item = {
+        item: dict[str, Any] = {
             "ruleId": d.code,
             "level": level(d.code, d),
             "message": {"text": message},
@@ -305,9 +310,9 @@ def format_sarif(results: Sequence[Result], errors: Sequence[FileError] = ()) ->
         if fix is not None:
             item.setdefault("properties", {})["fix"] = fix
         sarif_results.append(item)
-    notifications = []
+    notifications: list[dict[str, Any]] = []
     for error in errors:
-        note = {"level": "error", "message": {"text": f"{error.location()}: {error.message}"}}
+        note: dict[str, Any] = {"level": "error", "message": {"text": f"{error.location()}: {error.message}"}}
         note["locations"] = [{"physicalLocation": {"artifactLocation": _artifact(error.path)}}]
         notifications.append(note)
     document = {

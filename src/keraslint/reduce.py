@@ -14,7 +14,7 @@ import re
 from keraslint import catalogue
 from keraslint.analysis import api_lines
 from keraslint.catalogue import READ_ONLY_METHODS
-from keraslint.source import KERAS_ROOTS, split_lines
+from keraslint.source import KERAS_ROOTS, split_lines, statement_groups
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _EVIDENCE_IMPORTS = KERAS_ROOTS | api_lines.EVIDENCE_ROOTS
@@ -57,7 +57,7 @@ def _select(statements: list[ast.stmt], lines: list[str], in_function: bool) -> 
     """Backward pass: keep inherent statements and those binding or mutating a needed name."""
     selection = _Selection()
     infos = []
-    for first, last, members in _groups(statements):
+    for first, last, members in statement_groups(statements):
         text = "".join(lines[first - 1 : last])
         words = set(_WORD.findall(text))
         inherent = False
@@ -289,22 +289,6 @@ def _reduce_function(function: ast.FunctionDef | ast.AsyncFunctionDef, first: in
         return None
     words = set(_WORD.findall("".join(lines[first - 1 : body_start - 1]))) | inner.words
     return inner.dropped, words
-
-
-def _groups(statements: list[ast.stmt]) -> list[tuple[int, int, list[ast.stmt]]]:
-    """Statements grouped when they share a line (`a = 1; b = 2`), so whole lines can be kept."""
-    groups: list[tuple[int, int, list[ast.stmt]]] = []
-    for statement in statements:
-        start = statement.lineno
-        for decorator in getattr(statement, "decorator_list", ()):
-            start = min(start, decorator.lineno)
-        end = statement.end_lineno or statement.lineno
-        if groups and start <= groups[-1][1]:
-            first, last, members = groups[-1]
-            groups[-1] = (first, max(last, end), members + [statement])
-        else:
-            groups.append((start, end, [statement]))
-    return groups
 
 
 def _stores(statement: ast.stmt, words: set[str]) -> set[str]:

@@ -41,3 +41,18 @@ def parse(text: str) -> ast.Module | SyntaxError:
         return error
     except (ValueError, TypeError, MemoryError, RecursionError, OverflowError) as error:
         return SyntaxError(f"{type(error).__name__}: {error}")
+
+
+def statement_groups(statements: list[ast.stmt]) -> list[tuple[int, int, list[ast.stmt]]]:
+    """(first line, last line, statements): statements grouped when they share a line
+    (`a = 1; b = 2`), decorators included, so whole lines can be kept or edited."""
+    groups: list[tuple[int, int, list[ast.stmt]]] = []
+    for statement in statements:
+        start = min([statement.lineno, *(decorator.lineno for decorator in getattr(statement, "decorator_list", ()))])
+        end = statement.end_lineno or statement.lineno
+        if groups and start <= groups[-1][1]:
+            first, last, members = groups[-1]
+            groups[-1] = (first, max(last, end), members + [statement])
+        else:
+            groups.append((start, end, [statement]))
+    return groups

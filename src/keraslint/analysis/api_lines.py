@@ -321,6 +321,7 @@ _add(
         f"{_SA}@2.0.0..2.1.6:keras/models.py and @2.2.0..2.3.1:keras/engine/sequential.py (Sequential only, "
         "never on functional models); TF 1.15-2.5 sequential.py (deprecation warning in 2.5); removed in "
         f"{_SA}@v2.6.0:keras/engine/sequential.py; absent from tf-keras and Keras 3",
+        l3_minors=(2, 5),
     ),
 )
 
@@ -611,6 +612,27 @@ _add(
         "removed from the top-level API of tensorflow/tensorflow@v2.0.0 (tensorflow/python/... tf_export "
         "v1-only: tf_export(v1=[...])); TF 1.x tf.keras is the L2 code path and TF 1.x backs standalone "
         "Keras 2.0-2.3",
+    ),
+)
+
+# Names that only some module paths exported, and only up to a TF 2.x minor (checked with
+# `git show <tag>:<path>` on keras-team/keras).
+_path(
+    ["keras.models.Input"],
+    _fact(
+        _UP_TO_TF215,
+        f"{_SA}@2.0.0..2.3.1 and keras/models.py@v2.8.0 L28 import Input; keras/models/__init__.py@v2.9.0 does "
+        "not; never in the public tf.keras.models, tf-keras or Keras 3 (keras.Input instead)",
+        l3_minors=(2, 8),
+    ),
+)
+_path(
+    ["keras.layers.normalization.BatchNormalization"],
+    _fact(
+        _UP_TO_TF215,
+        f"{_SA}@2.0.0..2.3.1 and @2.4.0:keras/layers/normalization.py define or re-export it; "
+        "keras/layers/normalization/__init__.py@v2.6.0 is empty (the class moved to batch_normalization.py)",
+        l3_minors=(2, 5),
     ),
 )
 

@@ -73,6 +73,7 @@ class Evaluator(KerasSemantics):
         self.keras3_evidence = False
         self.graph_mode = False
         self.custom_objects = False  # a custom-object registry is used: unknown spellings may resolve
+        self.history_lines: frozenset[int] = frozenset()  # lines that may hold history["key"] reads
         self.version_evidence = VersionEvidence()  # the lines the file's own APIs exist on
         # ids of statements the facts do not need (module level and function bodies)
         self._skipped = skipped
@@ -300,6 +301,8 @@ class Evaluator(KerasSemantics):
 
     def _note_filled_labels(self, loop, before: dict[str, Value], env: Env) -> None:
         """`y = np.zeros((n, k))` filled with ones by the loop: labels (analysis/labels.py)."""
+        if not _holds_zeros(before, env.parent):
+            return  # no np.zeros((n, k)) array in scope: nothing for the loop to fill (a cheap test)
         parent = env.parent.lookup if env.parent is not None else (lambda _name: UNKNOWN)
         previous = lambda name: before[name] if name in before else parent(name)  # noqa: E731
         env.vars.update(label_facts.filled_in_loop(loop, previous, env.lookup))
@@ -519,6 +522,8 @@ class Evaluator(KerasSemantics):
                     env.vars[key] = model  # its later fit() calls give this compile() its labels
                 return self._model_method(model, method, node, env)
             if not isinstance(receiver, Ref):
+                if method in catalogue.KERAS_ONLY_MODEL_METHODS:  # a model the facts cannot see
+                    self.version_evidence.model_method(method, (), sequential=True)
                 args, kwargs, has_star = self._eval_arguments(node, env)
                 if has_star or (receiver is UNKNOWN and method not in _KIND_FIXING_METHODS):
                     return UNKNOWN
@@ -709,6 +714,14 @@ def _bound_names(statements: Sequence[ast.stmt]) -> set[str]:
 
     block(statements)
     return names
+
+
+def _holds_zeros(variables: dict[str, Value], parent: Env | None) -> bool:
+    scopes = [variables]
+    while parent is not None:
+        scopes.append(parent.vars)
+        parent = parent.parent
+    return any(label_facts.zeros_shape(value) is not None for scope in scopes for value in scope.values())
 
 
 def _self_name(function) -> str | None:

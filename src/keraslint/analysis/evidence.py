@@ -6,6 +6,7 @@ method it sees; the lines an API exists on are intersected. Unknown names narrow
 
 from __future__ import annotations
 
+import functools
 from typing import Iterable
 
 from keraslint.analysis import api_lines
@@ -44,14 +45,8 @@ class VersionEvidence:
 
     def name(self, dotted: str, canonical: str, api: str | None) -> None:
         """A name referred to: `dotted` as written (imports resolved), `canonical` from names.py."""
-        if dotted.startswith(api_lines.PRIVATE_PREFIXES):
-            return
-        self._narrow(canonical, api_lines.API_FACTS.get(canonical))
-        for prefix in _prefixes(_path(dotted)):
-            self._narrow(prefix, api_lines.PATH_FACTS.get(prefix))
-        if api is not None:
-            for prefix in _prefixes(canonical):
-                self._narrow(f"{prefix} (through {api})", api_lines.ROUTE_FACTS.get((api, prefix)))
+        for key, fact in _name_facts(dotted, canonical, api):
+            self._narrow(key, fact)
 
     def call(self, canonical: str, keywords: Iterable[str]) -> None:
         self._narrow(f"{canonical}()", api_lines.API_FACTS.get(f"{canonical}()"))
@@ -66,6 +61,27 @@ class VersionEvidence:
             for keyword in keywords:
                 key = f"{owner}.{method}({keyword}=)"
                 self._narrow(key, api_lines.API_FACTS.get(key))
+
+
+@functools.lru_cache(maxsize=8192)
+def _name_facts(dotted: str, canonical: str, api: str | None) -> tuple[tuple[str, ApiFact], ...]:
+    """The table entries a name matches (most names match none): looked up once per name."""
+    if dotted.startswith(api_lines.PRIVATE_PREFIXES):
+        return ()
+    found: list[tuple[str, ApiFact]] = []
+    fact = api_lines.API_FACTS.get(canonical)
+    if fact is not None:
+        found.append((canonical, fact))
+    for prefix in _prefixes(_path(dotted)):
+        fact = api_lines.PATH_FACTS.get(prefix)
+        if fact is not None:
+            found.append((prefix, fact))
+    if api is not None:
+        for prefix in _prefixes(canonical):
+            fact = api_lines.ROUTE_FACTS.get((api, prefix))
+            if fact is not None:
+                found.append((f"{prefix} (through {api})", fact))
+    return tuple(found)
 
 
 def _path(dotted: str) -> str:

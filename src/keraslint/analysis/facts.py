@@ -59,9 +59,19 @@ def file_facts(source: str, tree: ast.Module | None = None, *, slice_statements:
     skipped = reduce.irrelevant_statements(source, tree)
     if skipped is None:
         return None
-    evaluator = Evaluator(skipped if slice_statements else frozenset())
-    evaluator.run(tree)
+    evaluator = evaluate(source, tree, skipped if slice_statements else frozenset())
     return FileFacts(build_sites(evaluator), _evidence(evaluator), source, tree)
+
+
+def evaluate(source: str, tree: ast.Module, skipped: frozenset[int] | set[int]) -> Evaluator:
+    """The evaluator's pass over the statements not skipped."""
+    evaluator = Evaluator(skipped)
+    # history.history["key"] reads: the lines that can hold one, by a text test
+    evaluator.history_lines = frozenset(
+        number for number, line in enumerate(text.split_lines(source), 1) if "history[" in line
+    ) if "history[" in source else frozenset()
+    evaluator.run(tree)
+    return evaluator
 
 
 def _evidence(evaluator: Evaluator) -> Evidence:
@@ -82,8 +92,8 @@ _API_LINES = {
 
 def refine(lines: frozenset[VersionLine], evidence: Evidence) -> frozenset[VersionLine]:
     """The target lines narrowed by the file's own evidence (rules.md, Version targeting): Keras-3-only
-    modules, the import style, APIs that exist on some lines only. Empty only for a file whose APIs
-    exist on no line (pre-Keras 2 code)."""
+    modules, the import style, APIs that exist on some lines only. Empty for a file whose APIs exist
+    on none of the target lines (pre-Keras 2 code; a TF 1.x notebook in a TF 2.15 project)."""
     if not evidence.possible:
         return frozenset()  # APIs of no line keraslint knows (Keras 1): nothing is checked
     if evidence.keras3_only:
@@ -93,4 +103,6 @@ def refine(lines: frozenset[VersionLine], evidence: Evidence) -> frozenset[Versi
         for api in evidence.apis:
             possible |= _API_LINES.get(api, ALL_VERSION_LINES)
         lines = (lines & possible) or lines
-    return (lines & evidence.possible) or lines
+    # A target the file's own APIs cannot run on (a TF 1.x notebook in a TF 2.15 project): nothing
+    # said about that target would be true of this file.
+    return lines & evidence.possible

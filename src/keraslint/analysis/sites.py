@@ -72,7 +72,7 @@ def _with_training(sites: list[CompileSite], raw: RawCompile, fits: list, evalua
     """The optimizer on every site of a compile(); its fit() calls and logged keys on the first."""
     optimizer = _argument(raw.keywords, raw.positional, "optimizer", 0)
     optimizer = optimizer_fact(optimizer[0]) if optimizer is not None else None
-    training = training_calls(fits, getattr(evaluator, "module", None))
+    training = training_calls(fits, getattr(evaluator, "module", None), getattr(evaluator, "history_lines", frozenset()))
     logged = logged_keys(raw, API_TF in evaluator.apis) if training else None
     return [
         dataclasses.replace(site, optimizer=optimizer, training=training if index == 0 else (),

@@ -36,7 +36,8 @@ _KERAS2_LINES = frozenset({L2, L3, L4})
 # --- fit() calls -------------------------------------------------------------------------------
 
 
-def training_calls(raws: Iterable[tuple], module: ast.Module | None) -> tuple[TrainingCall, ...]:
+def training_calls(raws: Iterable[tuple], module: ast.Module | None,
+                   read_lines: frozenset[int] = frozenset()) -> tuple[TrainingCall, ...]:
     """TrainingCall records of the evaluator's raw fit() calls, once per call node (the history reads
     of the module are found once, on the first fit() of the file)."""
     calls = []
@@ -47,7 +48,7 @@ def training_calls(raws: Iterable[tuple], module: ast.Module | None) -> tuple[Tr
             continue
         seen.add(id(node))
         if reads is None:
-            reads = history_reads(module) if module is not None else {}
+            reads = history_reads(module, read_lines) if module is not None and read_lines else {}
         callbacks_position, last_plain = _FIT_POSITIONS.get(method, (None, -1))
         calls.append(
             TrainingCall(
@@ -191,11 +192,12 @@ def _format_fields(text: str) -> tuple[str, ...] | None:
 
 
 @functools.lru_cache(maxsize=1)
-def history_reads(module: ast.Module) -> dict[int, tuple[HistoryRead, ...]]:
+def history_reads(module: ast.Module, read_lines: frozenset[int]) -> dict[int, tuple[HistoryRead, ...]]:
     """For each `name = model.fit(...)`: the `name.history["key"]` reads that follow it in the same
     scope, in source order, up to the next binding of the name. Keyed by id() of the fit() call node.
     One pass over each scope (the module, every function body) from its first fit() assignment on;
-    computed once per module."""
+    computed once per module. `read_lines`: the source lines holding `history[` (a text test); the
+    other statements are only checked for what they bind."""
     found: dict[int, list[HistoryRead]] = {}
     scopes: list[Sequence[ast.stmt]] = [module.body]
     while scopes:
@@ -204,7 +206,10 @@ def history_reads(module: ast.Module) -> dict[int, tuple[HistoryRead, ...]]:
             fit = _fit_assignment(statement)
             if not current and fit is None:
                 continue  # nothing to read yet: expressions before the first fit() are not walked
-            subscripts, stores = _reads_and_stores(statement)
+            if _spans(statement, read_lines):
+                subscripts, stores = _reads_and_stores(statement)
+            else:
+                subscripts, stores = [], _bound_directly(statement)
             for name, node in subscripts:
                 if name in current:
                     found[current[name]].append(HistoryRead(node.slice.value, node.slice))
@@ -229,19 +234,31 @@ def _in_order(statements: Sequence[ast.stmt], scopes: list) -> Iterable[ast.stmt
             yield from _in_order(child, scopes)
 
 
+_BLOCK_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
+
+
 def _own_nodes(statement: ast.stmt) -> Iterable[ast.AST]:
     """The nodes of a statement outside its nested statement blocks (those are visited on their own)."""
-    stack: list[ast.AST] = [statement]
-    while stack:
-        node = stack.pop()
-        yield node
-        for field, value in ast.iter_fields(node):
-            if node is statement and field in ("body", "orelse", "finalbody", "handlers", "cases"):
-                continue
+    stack: list[ast.AST] = []
+    for field in statement._fields:
+        if field not in _BLOCK_FIELDS:
+            value = getattr(statement, field, None)
             if isinstance(value, list):
                 stack.extend(item for item in value if isinstance(item, ast.AST))
             elif isinstance(value, ast.AST):
                 stack.append(value)
+    yield statement
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, ast.AST):
+            continue  # a name list (global, match class keywords): no nodes
+        yield node
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, ast.AST):
+                stack.append(value)
+            elif isinstance(value, list):
+                stack.extend(value)
 
 
 def _reads_and_stores(statement: ast.stmt) -> tuple[list[tuple[str, ast.Subscript]], set[str]]:
@@ -266,6 +283,34 @@ def _reads_and_stores(statement: ast.stmt) -> tuple[list[tuple[str, ast.Subscrip
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             stores.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
     return reads, stores
+
+
+def _spans(statement: ast.stmt, lines: frozenset[int]) -> bool:
+    end = statement.end_lineno or statement.lineno
+    if isinstance(statement, (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, ast.Try)):
+        end = statement.body[0].lineno  # the header only: the body's statements are visited on their own
+    return any(line in lines for line in range(statement.lineno, end + 1))
+
+
+def _bound_directly(statement: ast.stmt) -> set[str]:
+    """The names a statement binds by its targets (assignments, loops, with, imports)."""
+    targets: list[ast.expr] = []
+    if isinstance(statement, ast.Assign):
+        targets = list(statement.targets)
+    elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
+        targets = [statement.target]
+    elif isinstance(statement, (ast.For, ast.AsyncFor)):
+        targets = [statement.target]
+    elif isinstance(statement, (ast.With, ast.AsyncWith)):
+        targets = [item.optional_vars for item in statement.items if item.optional_vars is not None]
+    elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+        return {(alias.asname or alias.name).split(".")[0] for alias in statement.names}
+    elif isinstance(statement, ast.Delete):
+        targets = list(statement.targets)
+    names: set[str] = set()
+    for target in targets:
+        names.update(node.id for node in ast.walk(target) if isinstance(node, ast.Name))
+    return names
 
 
 def _fit_assignment(statement: ast.stmt) -> tuple[str, ast.Call] | None:
