@@ -27,12 +27,21 @@ import dataclasses
 import difflib
 import logging
 import threading
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping, NamedTuple, Sequence
 
 from keraslint import noqa
-from keraslint.diagnostics import Diagnostic
+from keraslint.diagnostics import Diagnostic, Fix
 from keraslint.source import KERAS_ROOTS, parse, split_lines, statement_groups
 from keraslint.settings import DEFAULT_SETTINGS, Settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    import libcst as cst
+    from libcst.metadata import CodeRange
+
+    from keraslint.analysis.facts import FileFacts
+    from keraslint.notebooks import Notebook
+    from keraslint.rules.base import Rule
+    from keraslint.targeting import Target
 
 LOG = logging.getLogger("keraslint")
 MAX_ROUNDS = 10
@@ -91,7 +100,9 @@ def _line_starts(lines: Sequence[str]) -> list[int]:
     return starts
 
 
-def _diagnose(text: str, filename: str | None, settings: Settings, rules, target=None):
+def _diagnose(
+    text: str, filename: str | None, settings: Settings, rules: Sequence[Rule] | None, target: Target | None = None
+) -> tuple[FileFacts | None, list[Diagnostic]]:
     from keraslint import targeting
     from keraslint.engine import extract_facts, run_rules
 
@@ -110,8 +121,8 @@ def plan(
     settings: Settings = DEFAULT_SETTINGS,
     keep: Keep | None = None,
     unsafe: bool = False,
-    rules=None,
-    target=None,
+    rules: Sequence[Rule] | None = None,
+    target: Target | None = None,
 ) -> Plan:
     """The edits of one round of fixes on `text`. Never raises for a bug in a rule or fix."""
     try:
@@ -129,45 +140,69 @@ def plan(
     ]
     if not candidates:
         return Plan()
-    locator = _Locator(facts, text, lines)
-    tree = facts.tree  # the engine's parse of this same text
-    style = None
+    return _plan_candidates(_Locator(facts, text, lines), candidates)
+
+
+def _plan_candidates(locator: _Locator, candidates: list[Diagnostic]) -> Plan:
+    """The first fix (in report order) of each span, and the imports those fixes need."""
+    imports = _Imports(locator.facts.tree)  # the engine's parse of this same text
     result = Plan()
     taken: list[tuple[int, int]] = []
-    imports: dict[str, set[str]] = {}
-    first_import_use: int | None = None
     for diagnostic in candidates:
         fix = diagnostic.fix
-        try:
-            edit = locator.edit(fix)
-        except Exception:  # a broken replace() of one rule must not stop the others
-            LOG.warning("keraslint: fix %r of %s failed", fix.description, diagnostic.code, exc_info=True)
+        assert fix is not None  # candidates all have one
+        located = _located_edit(locator, diagnostic, fix)
+        if located is None:
             continue
-        if edit is None:
-            continue
-        edit, span = edit
+        edit, span = located
         if any(span[0] < end and start < span[1] for start, end in taken):
             continue  # the node overlaps one fixed in this round: the next round sees it again
-        if fix.needs_import is not None:
-            if style is None:
-                style = keras_package(tree)
-            category, name = fix.needs_import
-            status = _name_status(tree, name)
-            if status == "conflict":
-                continue  # the name already means something else in this file
-            if status == "missing":
-                imports.setdefault(f"{style}.{category}", set()).add(name)
-                line = bisect.bisect_right(locator.starts, edit.start)
-                first_import_use = line if first_import_use is None else min(first_import_use, line)
+        if fix.needs_import is not None and not imports.admit(fix.needs_import, locator.line_of(edit.start)):
+            continue  # the name already means something else in this file
         taken.append(span)
         result.edits.append(edit)
         result.fixed.append(diagnostic)
-    if imports:
-        assert style is not None and first_import_use is not None
-        line, after = _import_position(tree, first_import_use)
-        for module in sorted(imports):
-            result.insertions.append(Insertion(line, after, f"from {module} import {', '.join(sorted(imports[module]))}"))
+    result.insertions.extend(imports.insertions())
     return result
+
+
+def _located_edit(locator: _Locator, diagnostic: Diagnostic, fix: Fix) -> tuple[Edit, tuple[int, int]] | None:
+    try:
+        return locator.edit(fix)
+    except Exception:  # a broken replace() of one rule must not stop the others
+        LOG.warning("keraslint: fix %r of %s failed", fix.description, diagnostic.code, exc_info=True)
+        return None
+
+
+class _Imports:
+    """The import lines a round's fixes need, in the file's Keras package style."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+        self.style: str | None = None
+        self.names: dict[str, set[str]] = {}  # module -> names
+        self.first_use: int | None = None  # the first line of a fix that needs one
+
+    def admit(self, needs_import: tuple[str, str], line: int) -> bool:
+        """False when the name already means something else in this file."""
+        if self.style is None:
+            self.style = keras_package(self.tree)
+        category, name = needs_import
+        status = _name_status(self.tree, name)
+        if status == "conflict":
+            return False
+        if status == "missing":
+            self.names.setdefault(f"{self.style}.{category}", set()).add(name)
+            self.first_use = line if self.first_use is None else min(self.first_use, line)
+        return True
+
+    def insertions(self) -> list[Insertion]:
+        if not self.names:
+            return []
+        assert self.first_use is not None  # set with the first name
+        line, after = _import_position(self.tree, self.first_use)
+        return [Insertion(line, after, f"from {module} import {', '.join(sorted(self.names[module]))}")
+                for module in sorted(self.names)]
 
 
 _PARSER_STACK_BYTES = 512 * 1024 * 1024
@@ -175,7 +210,7 @@ _PARSER_STACK_BYTES = 512 * 1024 * 1024
 _MAX_FIXED_CHARACTERS = 2_000_000
 
 
-def parse_with_libcst(text: str):
+def parse_with_libcst(text: str) -> cst.Module | None:
     """LibCST's module for the text, or None when LibCST cannot parse it.
 
     LibCST's native parser recurses once per operand of a long `a and b and ...` chain that `ast`
@@ -186,7 +221,7 @@ def parse_with_libcst(text: str):
 
     if len(text) > _MAX_FIXED_CHARACTERS:
         return None
-    outcome: dict[str, object] = {}
+    outcome: dict[str, cst.Module | Exception] = {}
 
     def parse() -> None:
         try:
@@ -209,10 +244,11 @@ def parse_with_libcst(text: str):
         worker.join()
     if "error" in outcome:
         LOG.debug("keraslint: LibCST cannot parse the file, no fixes: %r", outcome["error"])
-    return outcome.get("module")
+    module = outcome.get("module")
+    return module if isinstance(module, cst.Module) else None
 
 
-def _libcst_kinds():
+def _libcst_kinds() -> dict[type[ast.AST], tuple[type[cst.CSTNode], ...]]:
     import libcst as cst
 
     return {
@@ -227,6 +263,16 @@ def _libcst_kinds():
     }
 
 
+class _Group(NamedTuple):
+    """One statement group parsed by LibCST."""
+
+    first: int  # its first line in the analysed text
+    module: cst.Module
+    positions: Mapping[cst.CSTNode, CodeRange]
+    by_range: dict[tuple[int, int, int, int], list[cst.CSTNode]]  # (line, column, end line, end column)
+    argument_of: dict[int, cst.Arg]  # id of an argument's value -> the argument
+
+
 class _Locator:
     """Finds the LibCST node at a fix's `ast` node position, and turns the fix into a text edit.
 
@@ -235,21 +281,24 @@ class _Locator:
     cannot exhaust LibCST's recursion.
     """
 
-    def __init__(self, facts, text: str, lines: list[str]) -> None:
+    def __init__(self, facts: FileFacts, text: str, lines: list[str]) -> None:
         self.facts = facts
         self.text = text
         self.lines = lines
         self.starts = _line_starts(lines)
         self.groups = [(first, last) for first, last, _ in statement_groups(facts.tree.body)]
         self.group_starts = [first for first, _ in self.groups]
-        self._parsed: dict[int, object] = {}
+        self._parsed: dict[int, _Group | None] = {}
+
+    def line_of(self, offset: int) -> int:
+        """The 1-based line holding an offset of the analysed text."""
+        return bisect.bisect_right(self.starts, offset)
 
     def _offset(self, line: int, column: int) -> int:
         return self.starts[min(line - 1, len(self.starts) - 1)] + column
 
-    def _segment(self, line: int):
-        """(first line, LibCST module of the statement group holding `line`, positions, arguments)
-        or None when LibCST cannot parse it."""
+    def _segment(self, line: int) -> _Group | None:
+        """The parsed statement group holding `line`, or None when LibCST cannot parse it."""
         index = bisect.bisect_right(self.group_starts, line) - 1
         if index < 0 or line > self.groups[index][1]:
             return None
@@ -257,7 +306,7 @@ class _Locator:
             self._parsed[index] = self._parse_group(*self.groups[index])
         return self._parsed[index]
 
-    def _parse_group(self, first: int, last: int):
+    def _parse_group(self, first: int, last: int) -> _Group | None:
         from libcst.metadata import MetadataWrapper, PositionProvider
 
         import libcst as cst
@@ -269,8 +318,8 @@ class _Locator:
         if module is None or module.code != segment:
             return None
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-        by_range: dict[tuple[int, int, int, int], list] = {}
-        argument_of: dict[int, object] = {}
+        by_range: dict[tuple[int, int, int, int], list[cst.CSTNode]] = {}
+        argument_of: dict[int, cst.Arg] = {}
         offset = first - 1
         for node, code_range in positions.items():
             key = (code_range.start.line + offset, code_range.start.column,
@@ -278,17 +327,19 @@ class _Locator:
             by_range.setdefault(key, []).append(node)
             if isinstance(node, cst.Arg):
                 argument_of[id(node.value)] = node
-        return first, module, positions, by_range, argument_of
+        return _Group(first, module, positions, by_range, argument_of)
 
-    def find(self, fix):
+    def find(self, fix: Fix) -> tuple[cst.CSTNode, _Group] | None:
         """(the LibCST node the fix replaces, its group) or None when no node is exactly there."""
         import libcst as cst
 
+        if fix.node is None:
+            return None
         line, column, end_line, end_column = self.facts.position(fix.node)
         group = self._segment(line)
         if group is None:
             return None
-        by_range, argument_of = group[3], group[4]
+        by_range, argument_of = group.by_range, group.argument_of
         candidates = list(by_range.get((line, column, end_line, end_column), []))
         if isinstance(fix.node, ast.Tuple):
             # `ast` counts a tuple's parentheses as part of it, LibCST does not.
@@ -305,7 +356,7 @@ class _Locator:
                 return candidate, group
         return None
 
-    def edit(self, fix) -> tuple[Edit, tuple[int, int]] | None:
+    def edit(self, fix: Fix) -> tuple[Edit, tuple[int, int]] | None:
         """The minimal edit for the fix, and the span of the whole node (for overlap checks).
 
         The replacement is rendered inside its statement, not on its own: a nested node that spans
@@ -319,7 +370,10 @@ class _Locator:
         replacement = fix.replace(node)
         if replacement is None:
             return None
-        new_code = module.deep_replace(node, replacement).code
+        new_module = module.deep_replace(node, replacement)
+        if not isinstance(new_module, type(module)):  # only when the module itself were replaced
+            return None
+        new_code = new_module.code
         old_code = module.code
         if new_code == old_code:
             return None
@@ -328,7 +382,8 @@ class _Locator:
         while prefix < limit and old_code[prefix] == new_code[prefix]:
             prefix += 1
         suffix = 0
-        while suffix < limit - prefix and old_code[len(old_code) - 1 - suffix] == new_code[len(new_code) - 1 - suffix]:
+        while (suffix < limit - prefix
+               and old_code[len(old_code) - 1 - suffix] == new_code[len(new_code) - 1 - suffix]):
             suffix += 1
         old_part = old_code[prefix : len(old_code) - suffix]
         new_part = new_code[prefix : len(new_code) - suffix]
@@ -370,7 +425,7 @@ def _is_keras_metrics_module(module: str | None) -> bool:
     return parts[0] in KERAS_ROOTS and parts[-1] == "metrics"
 
 
-def _module_level(tree: ast.Module):
+def _module_level(tree: ast.Module) -> Iterator[ast.stmt]:
     """Statements executed at module level (inside if / try / with, not inside def or class)."""
     stack = list(tree.body)
     while stack:
@@ -386,9 +441,10 @@ def _name_status(tree: ast.Module, name: str) -> str:
     """"imported" (from a Keras metrics module at module level), "conflict" (bound otherwise),
     or "missing"."""
     imported = False
-    for node in _module_level(tree):
-        if isinstance(node, ast.ImportFrom) and node.level == 0 and _is_keras_metrics_module(node.module):
-            for alias in node.names:
+    for statement in _module_level(tree):
+        if (isinstance(statement, ast.ImportFrom) and statement.level == 0
+                and _is_keras_metrics_module(statement.module)):
+            for alias in statement.names:
                 if alias.name == "*" or (alias.name == name and alias.asname in (None, name)):
                     imported = True
     for node in ast.walk(tree):
@@ -420,14 +476,14 @@ def _import_position(tree: ast.Module, first_use: int) -> tuple[int, bool]:
     for statement in tree.body:
         if statement.lineno >= first_use:
             break
-        if isinstance(statement, (ast.Import, ast.ImportFrom)) and (statement.end_lineno or statement.lineno) < first_use:
+        ends_before = (statement.end_lineno or statement.lineno) < first_use
+        if isinstance(statement, (ast.Import, ast.ImportFrom)) and ends_before:
             last_import = statement
     if last_import is not None:
         return last_import.end_lineno or last_import.lineno, True
     for index, statement in enumerate(tree.body):
-        docstring = index == 0 and isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant) and isinstance(
-            statement.value.value, str
-        )
+        docstring = (index == 0 and isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+                     and isinstance(statement.value.value, str))
         future = isinstance(statement, ast.ImportFrom) and statement.module == "__future__"
         if docstring or future:
             continue
@@ -505,7 +561,7 @@ def fix_document(
     settings: Settings = DEFAULT_SETTINGS,
     keep: Keep | None = None,
     unsafe: bool = False,
-    rules=None,
+    rules: Sequence[Rule] | None = None,
     max_rounds: int = MAX_ROUNDS,
 ) -> Result:
     """Rounds of plan + apply until nothing changes. `analysed_text(document)` is the Python text
@@ -518,7 +574,8 @@ def fix_document(
             break
         new_analysed = apply_plan(analysed, fix_plan)
         if not _parses(new_analysed):
-            return Result(document, fixed, "a fix produced code that does not parse; it was not applied (please report)")
+            error = "a fix produced code that does not parse; it was not applied (please report)"
+            return Result(document, fixed, error)
         new_document = apply(document, analysed, fix_plan)
         if new_document == document:
             break
@@ -534,7 +591,7 @@ def fix_source(
     settings: Settings = DEFAULT_SETTINGS,
     keep: Keep | None = None,
     unsafe: bool = False,
-    rules=None,
+    rules: Sequence[Rule] | None = None,
 ) -> Result:
     """Fix a Python source text."""
     return fix_document(
@@ -552,7 +609,7 @@ def fix_notebook(
     settings: Settings = DEFAULT_SETTINGS,
     keep: Keep | None = None,
     unsafe: bool = False,
-    rules=None,
+    rules: Sequence[Rule] | None = None,
 ) -> Result:
     """Fix a notebook's JSON text: edits land in the cells' sources, other bytes stay."""
     from keraslint.notebooks import Notebook
@@ -574,7 +631,7 @@ def fix_notebook(
     )
 
 
-def apply_to_notebook(nb, fix_plan: Plan) -> str:
+def apply_to_notebook(nb: Notebook, fix_plan: Plan) -> str:
     """Map a plan on the joined module to the cells and rewrite only the cells it touches."""
     joined = nb.joined
     joined_lines = split_lines(joined)
