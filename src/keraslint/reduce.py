@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import NamedTuple
 
 from keraslint import catalogue
 from keraslint.analysis import api_lines
@@ -53,87 +54,123 @@ class _Selection:
 _FUNCTION_INHERENT = frozenset({"compile", "return", "yield", "global", "nonlocal"}) | catalogue.EVIDENCE_WORDS
 
 
+class _Info(NamedTuple):
+    """One statement group of a body, as the backward pass sees it."""
+
+    members: list[ast.stmt]
+    inherent: bool  # kept whatever follows
+    stores: set[str]  # names it may bind or change
+    reads: set[str]  # names it needs when kept
+    label_reads: set[str]  # names it needs weakly (labels)
+    words: set[str]  # names it mentions
+    dropped_inside: set[int]  # ids of unneeded statements inside a reduced function
+
+
 def _select(statements: list[ast.stmt], lines: list[str], in_function: bool) -> _Selection:
     """Backward pass: keep inherent statements and those binding or mutating a needed name."""
     selection = _Selection()
-    infos = []
-    for first, last, members in statement_groups(statements):
-        text = "".join(lines[first - 1 : last])
-        words = set(_WORD.findall(text))
-        inherent = False
-        stores: set[str] = set()
-        dropped_inside: set[int] = set()
-        for statement in members:
-            if isinstance(statement, (ast.Import, ast.ImportFrom)) or (
-                isinstance(statement, ast.Try)
-                and any(isinstance(inner, (ast.Import, ast.ImportFrom)) for inner in statement.body)
-            ):
-                keras_import = any(_imports_keras(inner) for inner in ast.walk(statement) if isinstance(inner, ast.stmt))
-                selection.has_keras_import |= keras_import
-                inherent |= keras_import or in_function
-            stores |= _stores(statement, words)
-        compiles = "compile" in words and _calls_model_compile(text)
-        selection.has_compile |= compiles
-        reads = _reads(members, lines, words)
-        label_reads: set[str] = set()
-        if compiles or (_FUNCTION_INHERENT if in_function else _MODULE_INHERENT) & words - {"compile"}:
-            inherent = True
-        elif _TRAINING_METHODS & words:
-            training = _training_call_names(members)
-            if training is not None:
-                # fit(x, y): the model matters, and the labels' origin; not how x was built.
-                inherent, (reads, label_reads) = True, training
-            elif any(isinstance(member, (ast.For, ast.While, ast.With, ast.If)) for member in members):
-                inherent = True  # a training loop: kept whole
-        if len(members) == 1 and isinstance(members[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
-            reduced_function = _reduce_function(members[0], first, lines)
-            if reduced_function is not None:
-                dropped_inside, words = reduced_function
-                reads = words
-        infos.append((members, inherent, stores, reads, label_reads, words, dropped_inside))
+    infos = [
+        _group_info(first, last, members, lines, in_function, selection)
+        for first, last, members in statement_groups(statements)
+    ]
     _mark_helper_calls(infos, lines)
-    aliases = _aliases(infos)
-    label_words = _LABEL_WORDS | _functions_using(infos, lines, _LABEL_WORDS)
-    # Callers of a function that compiles give that compile() its facts: keep them too, transitively.
+    _mark_compiling_callers(infos)
+    keep, selection.words = _kept(infos, lines)
+    for info, kept in zip(infos, keep):
+        if kept:
+            selection.kept_any = True
+            selection.dropped |= info.dropped_inside
+        else:
+            selection.dropped.update(id(member) for member in info.members)
+    return selection
+
+
+def _group_info(
+    first: int, last: int, members: list[ast.stmt], lines: list[str], in_function: bool, selection: _Selection
+) -> _Info:
+    """The group's info; notes a compile() call or a Keras import in `selection`."""
+    text = "".join(lines[first - 1 : last])
+    words = set(_WORD.findall(text))
+    inherent = False
+    stores: set[str] = set()
+    dropped_inside: set[int] = set()
+    for statement in members:
+        if _is_import(statement):
+            keras_import = any(_imports_keras(inner) for inner in ast.walk(statement) if isinstance(inner, ast.stmt))
+            selection.has_keras_import |= keras_import
+            inherent |= keras_import or in_function
+        stores |= _stores(statement, words)
+    compiles = "compile" in words and _calls_model_compile(text)
+    selection.has_compile |= compiles
+    reads = _reads(members, lines, words)
+    label_reads: set[str] = set()
+    if compiles or (_FUNCTION_INHERENT if in_function else _MODULE_INHERENT) & words - {"compile"}:
+        inherent = True
+    elif _TRAINING_METHODS & words:
+        training = _training_call_names(members)
+        if training is not None:
+            # fit(x, y): the model matters, and the labels' origin; not how x was built.
+            inherent, (reads, label_reads) = True, training
+        elif any(isinstance(member, (ast.For, ast.While, ast.With, ast.If)) for member in members):
+            inherent = True  # a training loop: kept whole
+    if len(members) == 1 and isinstance(members[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
+        reduced_function = _reduce_function(members[0], first, lines)
+        if reduced_function is not None:
+            dropped_inside, words = reduced_function
+            reads = words
+    return _Info(members, inherent, stores, reads, label_reads, words, dropped_inside)
+
+
+def _is_import(statement: ast.stmt) -> bool:
+    """An import, or a `try:` whose body imports (`try: import x except ImportError: ...`)."""
+    return isinstance(statement, (ast.Import, ast.ImportFrom)) or (
+        isinstance(statement, ast.Try)
+        and any(isinstance(inner, (ast.Import, ast.ImportFrom)) for inner in statement.body)
+    )
+
+
+def _mark_compiling_callers(infos: list[_Info]) -> None:
+    """Callers of a function that compiles give that compile() its facts: keep them too, transitively."""
     compiling = {
         member.name
         for info in infos
-        for member in info[0]
-        if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and "compile" in info[5]
+        for member in info.members
+        if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and "compile" in info.words
     }
     while compiling:
         grown = set(compiling)
-        for index, (members, inherent, stores, reads, label_reads, words, inside) in enumerate(infos):
-            if not inherent and reads & compiling and not stores <= compiling:
-                infos[index] = (members, True, stores, reads, label_reads, words, inside)
-                grown |= stores
+        for index, info in enumerate(infos):
+            if not info.inherent and info.reads & compiling and not info.stores <= compiling:
+                infos[index] = info._replace(inherent=True)
+                grown |= info.stores
         if grown == compiling:
             break
         compiling = grown
-    # Names are needed strongly (every binding and everything it reads is kept) or, for labels,
-    # weakly: every binding is kept (dropping a rebinding would change the fact), but what it reads
-    # is followed only through label-making calls; elsewhere the labels stay unknown.
+
+
+def _kept(infos: list[_Info], lines: list[str]) -> tuple[list[bool], set[str]]:
+    """(which groups are kept, the names they need), from the last group back.
+
+    Names are needed strongly (every binding and everything it reads is kept) or, for labels,
+    weakly: every binding is kept (dropping a rebinding would change the fact), but what it reads
+    is followed only through label-making calls; elsewhere the labels stay unknown.
+    """
+    aliases = _aliases(infos)
+    label_words = _LABEL_WORDS | _functions_using(infos, lines, _LABEL_WORDS)
     needed: set[str] = set()
     weak: set[str] = set()
     keep = [False] * len(infos)
     for index in range(len(infos) - 1, -1, -1):
-        _members, inherent, stores, reads, label_reads, words, _inside = infos[index]
-        if inherent or stores & needed:
+        info = infos[index]
+        if info.inherent or info.stores & needed:
             keep[index] = True
-            needed |= _with_aliases(reads, aliases)
-            weak |= _with_aliases(label_reads, aliases)
-        elif stores & weak:
+            needed |= _with_aliases(info.reads, aliases)
+            weak |= _with_aliases(info.label_reads, aliases)
+        elif info.stores & weak:
             keep[index] = True
-            if words & label_words:
-                needed |= _with_aliases(reads, aliases)
-    selection.words = needed | weak
-    for info, kept in zip(infos, keep):
-        if kept:
-            selection.kept_any = True
-            selection.dropped |= info[6]
-        else:
-            selection.dropped.update(id(member) for member in info[0])
-    return selection
+            if info.words & label_words:
+                needed |= _with_aliases(info.reads, aliases)
+    return keep, needed | weak
 
 
 # A statement that builds a layer with an activation is a fact of its own (KER305 checks the
@@ -141,11 +178,11 @@ def _select(statements: list[ast.stmt], lines: list[str], in_function: bool) -> 
 _MODULE_INHERENT = catalogue.EVIDENCE_WORDS | api_lines.EVIDENCE_WORDS | {"activation", "Activation"}
 
 
-def _functions_using(infos, lines: list[str], words: frozenset[str]) -> set[str]:
+def _functions_using(infos: list[_Info], lines: list[str], words: frozenset[str]) -> set[str]:
     """Names of the module's functions whose bodies mention any of `words`."""
-    found = set()
+    found: set[str] = set()
     for info in infos:
-        for member in info[0]:
+        for member in info.members:
             if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 text = "".join(lines[member.lineno - 1 : member.end_lineno or member.lineno])
                 if words.intersection(_WORD.findall(text)):
@@ -153,17 +190,17 @@ def _functions_using(infos, lines: list[str], words: frozenset[str]) -> set[str]
     return found
 
 
-def _mark_helper_calls(infos, lines: list[str]) -> None:
+def _mark_helper_calls(infos: list[_Info], lines: list[str]) -> None:
     """A call of a module function that trains a model (fit() inside) is a training call itself:
     kept, with everything it passes."""
     trainers = _functions_using(infos, lines, _TRAINING_METHODS)
     if not trainers:
         return
-    for index, (members, inherent, stores, reads, label_reads, words, inside) in enumerate(infos):
-        if inherent or not words & trainers:
+    for index, info in enumerate(infos):
+        if info.inherent or not info.words & trainers:
             continue
-        if any(_calls_named(member, trainers) for member in members):
-            infos[index] = (members, True, stores, words, label_reads, words, inside)
+        if any(_calls_named(member, trainers) for member in info.members):
+            infos[index] = info._replace(inherent=True, reads=info.words)
 
 
 def _calls_named(statement: ast.stmt, names: set[str]) -> bool:
@@ -171,11 +208,11 @@ def _calls_named(statement: ast.stmt, names: set[str]) -> bool:
     return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in names
 
 
-def _aliases(infos) -> dict[str, set[str]]:
+def _aliases(infos: list[_Info]) -> dict[str, set[str]]:
     """Names bound to the same object (`m2 = model`, `models = [model]`): needing one needs all."""
     groups: dict[str, set[str]] = {}
-    for members, *_rest in infos:
-        for statement in members:
+    for info in infos:
+        for statement in info.members:
             if not isinstance(statement, ast.Assign) or not _is_reference(statement.value):
                 continue
             names = _target_names(statement.targets) | _base_names(statement.value)
@@ -216,9 +253,9 @@ def _calls_model_compile(text: str) -> bool:
 
 def _reads(members: list[ast.stmt], lines: list[str], words: set[str]) -> set[str]:
     """Names a statement group reads: an assignment's targets are not reads (their subscripts are)."""
-    if len(members) != 1 or not isinstance(members[0], (ast.Assign, ast.AnnAssign)) or members[0].value is None:
+    statement = members[0] if len(members) == 1 else None
+    if not isinstance(statement, (ast.Assign, ast.AnnAssign)) or statement.value is None:
         return words
-    statement = members[0]
     value = statement.value
     segment = _segment(lines, value)
     if segment is None:
@@ -276,7 +313,9 @@ def _training_call_names(members: list[ast.stmt]) -> tuple[set[str], set[str]] |
     return (models, labels) if found else None
 
 
-def _reduce_function(function: ast.FunctionDef | ast.AsyncFunctionDef, first: int, lines: list[str]):
+def _reduce_function(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, first: int, lines: list[str]
+) -> tuple[set[int], set[str]] | None:
     """(ids of body statements not needed, words) of a function whose body keeps only what its
     results depend on; None when the function is kept whole."""
     body_start = function.body[0].lineno
