@@ -108,7 +108,9 @@ LOSS_FUNCTIONS: dict[str, LossKind] = {
 }
 
 # The first positional parameter of these classes is from_logits (section 3.2).
-FROM_LOGITS_FIRST_POSITIONAL = frozenset({"BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy"})
+FROM_LOGITS_FIRST_POSITIONAL = frozenset(
+    {"BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy"}
+)
 
 
 # --- metrics (section 3.3) ---------------------------------------------------------------
@@ -143,8 +145,8 @@ class BadMetricSpelling:
     suggestion: str
 
 
-# Metric strings measured or read to fail on some lines (snake_case class names are Keras 3 only). Only lines where failure is
-# established are listed; elsewhere the rule stays silent.
+# Metric strings measured or read to fail on some lines (snake_case class names are Keras 3 only).
+# Only lines where failure is established are listed; elsewhere the rule stays silent.
 BAD_METRIC_SPELLINGS: dict[str, BadMetricSpelling] = {
     "crossentropy": BadMetricSpelling(_lines(L5), "the explicit crossentropy name"),
     "ce": BadMetricSpelling(_lines(L5), "the explicit crossentropy name"),
@@ -226,9 +228,13 @@ DENSE_LIKE: dict[str, int | None] = {
     "Convolution3D": None,
 }
 # Default activation when none is given.
-DEFAULT_ACTIVATION: dict[str, Activation] = {"SimpleRNN": Activation.TANH, "LSTM": Activation.TANH, "GRU": Activation.TANH}
+DEFAULT_ACTIVATION: dict[str, Activation] = {
+    "SimpleRNN": Activation.TANH, "LSTM": Activation.TANH, "GRU": Activation.TANH
+}
 # Layers that keep width and activation of their input.
-TRANSPARENT_LAYERS = frozenset({"Dropout", "AlphaDropout", "GaussianDropout", "GaussianNoise", "ActivityRegularization"})
+TRANSPARENT_LAYERS = frozenset(
+    {"Dropout", "AlphaDropout", "GaussianDropout", "GaussianNoise", "ActivityRegularization"}
+)
 MODEL_CLASSES = frozenset({"keras.Model", "keras.Sequential"})
 INPUT_CALLABLES = frozenset({"keras.Input", "keras.layers.Input"})
 
