@@ -14,6 +14,7 @@ from keraslint.diagnostics import INTERNAL_ERROR_CODE, INTERNAL_ERROR_NAME, Diag
 from keraslint.versions import ALL_VERSION_LINES, VersionLine
 
 if TYPE_CHECKING:  # pragma: no cover
+    from keraslint.analysis.records import Activation, CompileSite
     from keraslint.rules.base import Rule
 
 LOG = logging.getLogger("keraslint")
@@ -107,9 +108,9 @@ def run_rules(
     return diagnostics
 
 
-def _conflicting_output_nodes(sites: Iterable) -> set[int]:
+def _conflicting_output_nodes(sites: Iterable[CompileSite]) -> set[int]:
     """Output-layer nodes that several sites see with different widths or activations."""
-    contexts: dict[int, set] = {}
+    contexts: dict[int, set[tuple[int | None, Activation | None]]] = {}
     for site in sites:
         output = site.output
         if output is None:

@@ -33,7 +33,15 @@ from keraslint.analysis.values import (
     TensorV,
     Value,
 )
-from keraslint.analysis.keras_semantics import MAX_CALL_DEPTH, KerasSemantics, RawCompile, keras_compile_call
+from keraslint.analysis.keras_semantics import (
+    MAX_CALL_DEPTH,
+    Args,
+    Function,
+    KerasSemantics,
+    Kwargs,
+    RawCompile,
+    keras_compile_call,
+)
 
 _MAX_EXPRESSION_DEPTH = 150
 _MAX_FOLLOWED_CALLS = 400
@@ -82,8 +90,8 @@ class Evaluator(KerasSemantics):
         self._expr_depth = 0
         self._record = True
         self._returns: list[list[Value]] = []
-        self._pending_functions: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, Env]] = []
-        self._classes: list[list] = []  # each class's methods, for attributes shared between them
+        self._pending_functions: list[tuple[Function, Env]] = []
+        self._classes: list[list[tuple[Function, Env]]] = []  # each class's methods, for attributes shared between them
         self._seen_compile_calls: set[int] = set()
         # compile() on receivers the facts cannot see: a later walk that sees the model replaces them.
         self._blind_models: set[int] = set()
@@ -115,7 +123,9 @@ class Evaluator(KerasSemantics):
         for methods in self._classes:
             self._share_model_attributes(methods, ends)
 
-    def _walk_unknown_parameters(self, function, outer: Env, attributes: dict[str, Value]):
+    def _walk_unknown_parameters(
+        self, function: Function, outer: Env, attributes: dict[str, Value]
+    ) -> dict[str, Value]:
         local = Env(outer)
         for name in _parameter_names(function):
             local.vars[name] = UNKNOWN
@@ -128,14 +138,16 @@ class Evaluator(KerasSemantics):
         self._depth = saved
         return local.vars
 
-    def _share_model_attributes(self, methods, ends: dict[int, dict[str, Value]]) -> None:
+    def _share_model_attributes(self, methods: list[tuple[Function, Env]], ends: dict[int, dict[str, Value]]) -> None:
         """`self.model = <model>` bound by one method of a class (once, not under a branch) is that
         model in the class's other methods: they are walked again with it, e.g. a compile() in train()."""
-        bound_by: dict[str, list] = {}
-        for function, _outer in methods:
+        bound_by: dict[str, list[Function]] = {}
+        named: list[tuple[Function, Env, str]] = []
+        for function, outer in methods:
             self_name = _self_name(function)
             if self_name is None:
                 return
+            named.append((function, outer, self_name))
             for key in _bound_names(function.body):
                 if key.startswith(self_name + "."):
                     bound_by.setdefault(key.replace(self_name, "self", 1), []).append(function)
@@ -148,8 +160,7 @@ class Evaluator(KerasSemantics):
                 shared[key] = value
         if not shared:
             return
-        for function, outer in methods:
-            self_name = _self_name(function)
+        for function, outer, self_name in named:
             own = {key for key, binders in bound_by.items() if function in binders}
             attributes = {
                 key.replace("self", self_name, 1): value for key, value in shared.items() if key not in own
@@ -166,6 +177,7 @@ class Evaluator(KerasSemantics):
                 self.walk_statement(statement, env)
 
     def walk_statement(self, statement: ast.stmt, env: Env) -> None:
+        # Simple statements here, the most frequent first; compound ones in _walk_compound.
         if isinstance(statement, ast.Assign):
             value = self.eval(statement.value, env)
             for target in statement.targets:
@@ -179,13 +191,7 @@ class Evaluator(KerasSemantics):
             self.eval(statement.value, env)
             self.bind(statement.target, UNKNOWN, env)
         elif isinstance(statement, ast.Import):
-            for alias in statement.names:
-                if alias.asname is not None:
-                    env.vars[alias.asname] = self.ref(alias.name, imported=True)
-                else:
-                    root = alias.name.split(".")[0]
-                    self.ref(alias.name, imported=True)
-                    env.vars[root] = self.ref(root)
+            self._walk_import(statement, env)
         elif isinstance(statement, ast.ImportFrom):
             self._walk_import_from(statement, env)
         elif isinstance(statement, ast.Return):
@@ -195,7 +201,11 @@ class Evaluator(KerasSemantics):
         elif isinstance(statement, ast.Delete):
             for target in statement.targets:
                 self._delete(target, env)
-        elif isinstance(statement, ast.If):
+        else:
+            self._walk_compound(statement, env)
+
+    def _walk_compound(self, statement: ast.stmt, env: Env) -> None:
+        if isinstance(statement, ast.If):
             self._walk_if(statement, env)
         elif isinstance(statement, (ast.For, ast.AsyncFor, ast.While)):
             self._walk_loop(statement, env)
@@ -208,37 +218,52 @@ class Evaluator(KerasSemantics):
                     self.bind(item.optional_vars, UNKNOWN, env)
             self.walk_block(statement.body, env)
         elif isinstance(statement, _FUNCTIONS):
-            for decorator in statement.decorator_list:
-                self.eval(decorator, env)
-            arguments = statement.args
-            defaults: dict[str, Value] = {}
-            positional = [*arguments.posonlyargs, *arguments.args]
-            for param, default in zip(positional[len(positional) - len(arguments.defaults) :], arguments.defaults):
-                defaults[param.arg] = self.eval(default, env)
-            for param, default in zip(arguments.kwonlyargs, arguments.kw_defaults):
-                if default is not None:
-                    defaults[param.arg] = self.eval(default, env)
-            env.vars[statement.name] = FuncV(statement, defaults)
-            self._pending_functions.append((statement, env))
+            self._walk_function_def(statement, env)
         elif isinstance(statement, ast.ClassDef):
-            methods = {inner.name: inner for inner in statement.body if isinstance(inner, _FUNCTIONS)}
-            bases = [self.eval(base, env) for base in statement.bases]
-            is_model = any(isinstance(base, Ref) and base.name == "keras.Model" for base in bases)
-            inherited: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
-            for base in reversed(bases):
-                if isinstance(base, ClassV):  # a model class of this module: its methods are inherited
-                    is_model = True
-                    inherited.update(base.methods)
-            env.vars[statement.name] = ClassV(statement, {**inherited, **methods}) if is_model else UNKNOWN
-            for inner in methods.values():
-                self._pending_functions.append((inner, env))
-            self._classes.append([(inner, env) for inner in methods.values()])
-            for inner in statement.body:
-                if isinstance(inner, ast.ClassDef):
-                    self.walk_statement(inner, Env(env))  # nested classes: their methods are checked too
+            self._walk_class_def(statement, env)
         elif isinstance(statement, ast.Match):
             self.eval(statement.subject, env)
             self._walk_branches([case.body for case in statement.cases], env, exhaustive=False)
+
+    def _walk_import(self, statement: ast.Import, env: Env) -> None:
+        for alias in statement.names:
+            if alias.asname is not None:
+                env.vars[alias.asname] = self.ref(alias.name, imported=True)
+            else:
+                root = alias.name.split(".")[0]
+                self.ref(alias.name, imported=True)
+                env.vars[root] = self.ref(root)
+
+    def _walk_function_def(self, statement: Function, env: Env) -> None:
+        for decorator in statement.decorator_list:
+            self.eval(decorator, env)
+        arguments = statement.args
+        defaults: dict[str, Value] = {}
+        positional = [*arguments.posonlyargs, *arguments.args]
+        for param, default in zip(positional[len(positional) - len(arguments.defaults) :], arguments.defaults):
+            defaults[param.arg] = self.eval(default, env)
+        for param, kw_default in zip(arguments.kwonlyargs, arguments.kw_defaults):
+            if kw_default is not None:
+                defaults[param.arg] = self.eval(kw_default, env)
+        env.vars[statement.name] = FuncV(statement, defaults)
+        self._pending_functions.append((statement, env))
+
+    def _walk_class_def(self, statement: ast.ClassDef, env: Env) -> None:
+        methods = {inner.name: inner for inner in statement.body if isinstance(inner, _FUNCTIONS)}
+        bases = [self.eval(base, env) for base in statement.bases]
+        is_model = any(isinstance(base, Ref) and base.name == "keras.Model" for base in bases)
+        inherited: dict[str, Function] = {}
+        for base in reversed(bases):
+            if isinstance(base, ClassV):  # a model class of this module: its methods are inherited
+                is_model = True
+                inherited.update(base.methods)
+        env.vars[statement.name] = ClassV(statement, {**inherited, **methods}) if is_model else UNKNOWN
+        for method in methods.values():
+            self._pending_functions.append((method, env))
+        self._classes.append([(method, env) for method in methods.values()])
+        for inner in statement.body:
+            if isinstance(inner, ast.ClassDef):
+                self.walk_statement(inner, Env(env))  # nested classes: their methods are checked too
 
     def _walk_import_from(self, statement: ast.ImportFrom, env: Env) -> None:
         star = any(alias.name == "*" for alias in statement.names)
@@ -265,7 +290,7 @@ class Evaluator(KerasSemantics):
             branches.append(statement.orelse)
         self._walk_branches(branches, env, exhaustive=bool(statement.orelse))
 
-    def _walk_branches(self, branches: list[Sequence[ast.stmt]], env: Env, exhaustive: bool) -> None:
+    def _walk_branches(self, branches: Sequence[Sequence[ast.stmt]], env: Env, exhaustive: bool) -> None:
         before = dict(env.vars)
         outcomes = []
         self._depth += 1
@@ -279,8 +304,12 @@ class Evaluator(KerasSemantics):
         env.vars = _merge(outcomes)
 
     def _walk_loop(self, statement: ast.For | ast.AsyncFor | ast.While, env: Env) -> None:
-        is_for = isinstance(statement, (ast.For, ast.AsyncFor))
-        self.eval(statement.iter if is_for else statement.test, env)
+        target = None
+        if isinstance(statement, ast.While):
+            self.eval(statement.test, env)
+        else:
+            self.eval(statement.iter, env)
+            target = statement.target
         body = statement.body
         before = dict(env.vars)
         # What the body rebinds is unknown on entry to a later iteration: found syntactically, so
@@ -289,8 +318,8 @@ class Evaluator(KerasSemantics):
         for name in changed:
             env.vars[name] = UNKNOWN
         self._depth += 1
-        if is_for:
-            self.bind(statement.target, UNKNOWN, env)
+        if target is not None:
+            self.bind(target, UNKNOWN, env)
         self.walk_block(body, env)
         self._depth -= 1
         for name in set(env.vars) | changed:
@@ -299,7 +328,7 @@ class Evaluator(KerasSemantics):
         self._note_filled_labels(statement, before, env)
         self.walk_block(statement.orelse, env)
 
-    def _note_filled_labels(self, loop, before: dict[str, Value], env: Env) -> None:
+    def _note_filled_labels(self, loop: ast.For | ast.AsyncFor | ast.While, before: dict[str, Value], env: Env) -> None:
         """`y = np.zeros((n, k))` filled with ones by the loop: labels (analysis/labels.py)."""
         if not _holds_zeros(before, env.parent):
             return  # no np.zeros((n, k)) array in scope: nothing for the loop to fill (a cheap test)
@@ -307,7 +336,7 @@ class Evaluator(KerasSemantics):
         previous = lambda name: before[name] if name in before else parent(name)  # noqa: E731
         env.vars.update(label_facts.filled_in_loop(loop, previous, env.lookup))
 
-    def _walk_try(self, statement, env: Env) -> None:
+    def _walk_try(self, statement: ast.Try, env: Env) -> None:  # or ast.TryStar (3.11+): the same fields
         before = dict(env.vars)
         self.walk_block(statement.body, env)
         self.walk_block(statement.orelse, env)
@@ -346,7 +375,7 @@ class Evaluator(KerasSemantics):
             filled = None
             if key is not None:
                 filled = label_facts.filled(target, value, env.lookup(key), lambda index: self.eval(index, env))
-            if filled is not None:
+            if key is not None and filled is not None:
                 env.vars[key] = filled  # `y[np.arange(n), labels] = 1` on np.zeros((n, k))
             else:
                 self._invalidate_base(target.value, env)
@@ -493,44 +522,49 @@ class Evaluator(KerasSemantics):
 
     def _eval_call(self, node: ast.Call, env: Env) -> Value:
         func = node.func
-        bound = UNKNOWN
         if isinstance(func, ast.Attribute):
             key = _dotted(func)
-            bound = env.lookup(key) if key is not None else UNKNOWN  # e.g. self.head bound in __init__
-        if bound is not UNKNOWN:
-            callee = bound
-        elif isinstance(func, ast.Attribute):
-            receiver = self.eval(func.value, env)
-            method = func.attr
-            if isinstance(receiver, ModelV):
-                if method == "compile" and id(receiver) in self._blind_models and not keras_compile_call(node, env, self):
-                    self._eval_arguments(node, env)
-                    return UNKNOWN  # a model the facts cannot see, compiled in a way Keras's compile is not
-                return self._model_method(receiver, method, node, env)
-            if isinstance(receiver, (Seq, DictV)) and method in _SEQUENCE_MUTATORS:
-                key = _dotted(func.value)
-                if key is not None:
-                    env.vars[key] = UNKNOWN
-                self._eval_arguments(node, env)
-                return UNKNOWN
-            if method == "compile" and not isinstance(receiver, Ref) and keras_compile_call(node, env, self):
-                # A model the facts cannot see (load_model(), a parameter): the call alone is facts.
-                model = ModelV(None, UNKNOWN, depth=self._depth, node=node)
-                self._blind_models.add(id(model))
-                key = _dotted(func.value)
-                if key is not None and (receiver is UNKNOWN or isinstance(receiver, CallV)):
-                    env.vars[key] = model  # its later fit() calls give this compile() its labels
-                return self._model_method(model, method, node, env)
-            if not isinstance(receiver, Ref):
-                if method in catalogue.KERAS_ONLY_MODEL_METHODS:  # a model the facts cannot see
-                    self.version_evidence.model_method(method, (), sequential=True)
-                args, kwargs, has_star = self._eval_arguments(node, env)
-                if has_star or (receiver is UNKNOWN and method not in _KIND_FIXING_METHODS):
-                    return UNKNOWN
-                return MethodV(receiver, method, args, kwargs)
-            callee = self.ref(f"{receiver.name}.{method}")
+            callee = env.lookup(key) if key is not None else UNKNOWN  # e.g. self.head bound in __init__
+            if callee is UNKNOWN:
+                return self._eval_method_call(node, func, env)
         else:
             callee = self.eval(func, env)
+        return self._call_value(callee, node, env)
+
+    def _eval_method_call(self, node: ast.Call, func: ast.Attribute, env: Env) -> Value:
+        """`receiver.method(...)` whose dotted name is bound to nothing."""
+        receiver = self.eval(func.value, env)
+        method = func.attr
+        if isinstance(receiver, ModelV):
+            if method == "compile" and id(receiver) in self._blind_models and not keras_compile_call(node, env, self):
+                self._eval_arguments(node, env)
+                return UNKNOWN  # a model the facts cannot see, compiled in a way Keras's compile is not
+            return self._model_method(receiver, method, node, env)
+        if isinstance(receiver, (Seq, DictV)) and method in _SEQUENCE_MUTATORS:
+            key = _dotted(func.value)
+            if key is not None:
+                env.vars[key] = UNKNOWN
+            self._eval_arguments(node, env)
+            return UNKNOWN
+        if method == "compile" and not isinstance(receiver, Ref) and keras_compile_call(node, env, self):
+            # A model the facts cannot see (load_model(), a parameter): the call alone is facts.
+            model = ModelV(None, UNKNOWN, depth=self._depth, node=node)
+            self._blind_models.add(id(model))
+            key = _dotted(func.value)
+            if key is not None and (receiver is UNKNOWN or isinstance(receiver, CallV)):
+                env.vars[key] = model  # its later fit() calls give this compile() its labels
+            return self._model_method(model, method, node, env)
+        if not isinstance(receiver, Ref):
+            if method in catalogue.KERAS_ONLY_MODEL_METHODS:  # a model the facts cannot see
+                self.version_evidence.model_method(method, (), sequential=True)
+            args, kwargs, has_star = self._eval_arguments(node, env)
+            if has_star or (receiver is UNKNOWN and method not in _KIND_FIXING_METHODS):
+                return UNKNOWN
+            return MethodV(receiver, method, args, kwargs)
+        return self._call_value(self.ref(f"{receiver.name}.{method}"), node, env)
+
+    def _call_value(self, callee: Value, node: ast.Call, env: Env) -> Value:
+        """Calling `callee` (evaluated from node.func) with node's arguments."""
         args, kwargs, has_star = self._eval_arguments(node, env)
         if isinstance(callee, Ref):
             return self._call_ref(callee, args, kwargs, has_star, node)
@@ -549,7 +583,7 @@ class Evaluator(KerasSemantics):
             return self._instantiate(callee, args, kwargs, has_star)
         return UNKNOWN
 
-    def _eval_arguments(self, node: ast.Call, env: Env):
+    def _eval_arguments(self, node: ast.Call, env: Env) -> tuple[Args, Kwargs, bool]:
         args: list[Value] = []
         kwargs: list[tuple[str, Value]] = []
         has_star = False
@@ -573,7 +607,9 @@ class Evaluator(KerasSemantics):
                 kwargs.append((keyword.arg, value))
         return tuple(args), tuple(kwargs), has_star
 
-    def _run_method(self, method, args, kwargs, attributes: dict[str, Value]):
+    def _run_method(
+        self, method: Function, args: Args, kwargs: Kwargs, attributes: dict[str, Value]
+    ) -> tuple[list[Value], Env] | None:
         """Run a method body with `self` and the given arguments; (returns, local env) or None."""
         arguments = method.args
         if not arguments.args or arguments.posonlyargs:
@@ -583,16 +619,18 @@ class Evaluator(KerasSemantics):
         for param, default in zip(positional[len(positional) - len(arguments.defaults) :], arguments.defaults):
             if param is not positional[0]:
                 defaults[param.arg] = self.eval(default, self._root_env)
-        for param, default in zip(arguments.kwonlyargs, arguments.kw_defaults):
-            if default is not None:
-                defaults[param.arg] = self.eval(default, self._root_env)
+        for param, kw_default in zip(arguments.kwonlyargs, arguments.kw_defaults):
+            if kw_default is not None:
+                defaults[param.arg] = self.eval(kw_default, self._root_env)
         local = self._bind_arguments(arguments, args, kwargs, defaults, skip_self=True)
         if local is None:
             return None
         local.vars.update(attributes)
         return self._run_body(method, local), local
 
-    def _bind_arguments(self, arguments: ast.arguments, args, kwargs, defaults: dict[str, Value], skip_self: bool):
+    def _bind_arguments(
+        self, arguments: ast.arguments, args: Args, kwargs: Kwargs, defaults: dict[str, Value], skip_self: bool
+    ) -> Env | None:
         """A local scope with the parameters bound as a call binds them; None when that is unclear."""
         if arguments.posonlyargs:
             return None
@@ -616,7 +654,7 @@ class Evaluator(KerasSemantics):
             local.vars[arguments.args[0].arg] = UNKNOWN
         return local
 
-    def _run_body(self, function, local: Env) -> list[Value]:
+    def _run_body(self, function: Function, local: Env) -> list[Value]:
         saved = (self._depth, self._record)
         self._depth, self._record = 0, False
         self._call_depth += 1
@@ -631,7 +669,7 @@ class Evaluator(KerasSemantics):
             self._call_depth -= 1
             self._depth, self._record = saved
 
-    def _call_function(self, function: FuncV, args, kwargs, has_star: bool, env: Env) -> Value:
+    def _call_function(self, function: FuncV, args: Args, kwargs: Kwargs, has_star: bool, env: Env) -> Value:
         if has_star or self._call_depth >= MAX_CALL_DEPTH or self._calls_left <= 0:
             return UNKNOWN
         if function.node in self._active_functions:
@@ -656,64 +694,73 @@ _TRY_TYPES = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 _KIND_FIXING_METHODS = frozenset({"argmax"})
 
 
-
 def _bound_names(statements: Sequence[ast.stmt]) -> set[str]:
     """Names (and dotted keys like self.model) a block may bind, found without evaluating it."""
     names: set[str] = set()
-
-    def targets(node: ast.expr) -> None:
-        if isinstance(node, (ast.Tuple, ast.List)):
-            for element in node.elts:
-                targets(element)
-        elif isinstance(node, ast.Starred):
-            targets(node.value)
-        elif isinstance(node, (ast.Subscript, ast.Attribute)):
-            key = _dotted(node)
-            if key is not None:
-                names.add(key)
-            base = _dotted(node.value)
-            if base is not None:
-                names.add(base)
-        else:
-            key = _dotted(node)
-            if key is not None:
-                names.add(key)
-
-    def block(body: Sequence[ast.stmt]) -> None:
-        for statement in body:
-            if isinstance(statement, ast.Assign):
-                for target in statement.targets:
-                    targets(target)
-            elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
-                targets(statement.target)
-            elif isinstance(statement, (ast.Import, ast.ImportFrom)):
-                for alias in statement.names:
-                    if alias.name != "*":
-                        names.add((alias.asname or alias.name).split(".")[0])
-            elif isinstance(statement, ast.Expr):
-                value = statement.value
-                if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
-                    if value.func.attr not in catalogue.READ_ONLY_METHODS | catalogue.LAYER_ADDING_METHODS:
-                        receiver = _dotted(value.func.value)
-                        if receiver is not None:
-                            names.add(receiver)  # a method call may change its receiver
-            elif isinstance(statement, ast.Delete):
-                for target in statement.targets:
-                    targets(target)
-            elif isinstance(statement, (*_FUNCTIONS, ast.ClassDef)):
-                names.add(statement.name)
-            else:
-                if isinstance(statement, (ast.For, ast.AsyncFor)):
-                    targets(statement.target)
-                if isinstance(statement, (ast.With, ast.AsyncWith)):
-                    for item in statement.items:
-                        if item.optional_vars is not None:
-                            targets(item.optional_vars)
-                for child in _child_blocks(statement):
-                    block(child)
-
-    block(statements)
+    _block_names(statements, names)
     return names
+
+
+def _block_names(body: Sequence[ast.stmt], names: set[str]) -> None:
+    for statement in body:
+        if isinstance(statement, ast.Assign):
+            for target in statement.targets:
+                _target_names(target, names)
+        elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
+            _target_names(statement.target, names)
+        elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+            for alias in statement.names:
+                if alias.name != "*":
+                    names.add((alias.asname or alias.name).split(".")[0])
+        elif isinstance(statement, ast.Expr):
+            receiver = _changed_receiver(statement.value)
+            if receiver is not None:
+                names.add(receiver)  # a method call may change its receiver
+        elif isinstance(statement, ast.Delete):
+            for target in statement.targets:
+                _target_names(target, names)
+        elif isinstance(statement, (*_FUNCTIONS, ast.ClassDef)):
+            names.add(statement.name)
+        else:
+            _compound_names(statement, names)
+
+
+def _compound_names(statement: ast.stmt, names: set[str]) -> None:
+    if isinstance(statement, (ast.For, ast.AsyncFor)):
+        _target_names(statement.target, names)
+    if isinstance(statement, (ast.With, ast.AsyncWith)):
+        for item in statement.items:
+            if item.optional_vars is not None:
+                _target_names(item.optional_vars, names)
+    for child in _child_blocks(statement):
+        _block_names(child, names)
+
+
+def _changed_receiver(value: ast.expr) -> str | None:
+    """The dotted receiver of a method call that may change it (not a read-only or layer-adding one)."""
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+        if value.func.attr not in catalogue.READ_ONLY_METHODS | catalogue.LAYER_ADDING_METHODS:
+            return _dotted(value.func.value)
+    return None
+
+
+def _target_names(node: ast.expr, names: set[str]) -> None:
+    if isinstance(node, (ast.Tuple, ast.List)):
+        for element in node.elts:
+            _target_names(element, names)
+    elif isinstance(node, ast.Starred):
+        _target_names(node.value, names)
+    elif isinstance(node, (ast.Subscript, ast.Attribute)):
+        key = _dotted(node)
+        if key is not None:
+            names.add(key)
+        base = _dotted(node.value)
+        if base is not None:
+            names.add(base)
+    else:
+        key = _dotted(node)
+        if key is not None:
+            names.add(key)
 
 
 def _holds_zeros(variables: dict[str, Value], parent: Env | None) -> bool:
@@ -724,13 +771,13 @@ def _holds_zeros(variables: dict[str, Value], parent: Env | None) -> bool:
     return any(label_facts.zeros_shape(value) is not None for scope in scopes for value in scope.values())
 
 
-def _self_name(function) -> str | None:
+def _self_name(function: Function) -> str | None:
     params = function.args.args
     return params[0].arg if params else None
 
 
 def _child_blocks(statement: ast.stmt) -> list[Sequence[ast.stmt]]:
-    blocks = []
+    blocks: list[Sequence[ast.stmt]] = []
     for field in ("body", "orelse", "finalbody"):
         block = getattr(statement, field, None)
         if isinstance(block, list):
@@ -808,7 +855,7 @@ def _dotted(node: ast.AST) -> str | None:
     return ".".join(reversed(parts))
 
 
-def _parameter_names(function) -> Iterable[str]:
+def _parameter_names(function: Function) -> Iterable[str]:
     arguments = function.args
     for param in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs):
         yield param.arg

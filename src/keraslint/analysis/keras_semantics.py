@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Union, cast
 
 from keraslint import catalogue
 from keraslint.analysis import labels as label_facts
 from keraslint.analysis import models
+from keraslint.analysis.evidence import VersionEvidence
 from keraslint.analysis.records import Output
 from keraslint.analysis.values import (
     UNKNOWN,
@@ -33,6 +34,11 @@ if TYPE_CHECKING:  # pragma: no cover
 _APPLICATIONS = "keras.applications."
 MAX_CALL_DEPTH = 6  # nested calls of the module's functions and classes followed
 
+Args = tuple[Value, ...]
+Kwargs = tuple[tuple[str, Value], ...]
+# A fit()-like call on a compiled model: (method, call node, args, keywords, has_star).
+FitCall = tuple[str, ast.Call, Args, dict[str, Value], bool]
+
 
 @dataclasses.dataclass
 class RawCompile:
@@ -46,9 +52,9 @@ class RawCompile:
     keyword_nodes: dict[str, ast.keyword]
     double_star: bool  # an unresolved **kwargs: other keywords may be present
     # Label values passed to fit()/evaluate()/train_on_batch() on this model after this compile.
-    labels: list[Value] = dataclasses.field(default_factory=list)
-    # fit() calls on this model after this compile: (method, call node, args, kwargs, has_star).
-    training: list[tuple] = dataclasses.field(default_factory=list)
+    labels: list[LabelValue] = dataclasses.field(default_factory=list)
+    # fit() calls on this model after this compile.
+    training: list[FitCall] = dataclasses.field(default_factory=list)
     # Methods called on the model after this compile ("__call__": applied to tensors as a layer).
     uses: set[str] = dataclasses.field(default_factory=set)
 
@@ -56,7 +62,38 @@ class RawCompile:
 class KerasSemantics:
     """Mixed into the Evaluator: the methods that know Keras."""
 
-    def _call_ref(self, callee: Ref, args, kwargs, has_star: bool, node: ast.Call) -> Value:
+    # The Evaluator's state and Python semantics used here (defined in evaluate.py), for the type checker.
+    graph_mode: bool
+    custom_objects: bool
+    version_evidence: VersionEvidence
+    compiles: list[RawCompile]
+    call_compiles: list[RawCompile]
+    layer_activations: list[tuple[str, ast.AST]]
+    _depth: int
+    _call_depth: int
+    _record: bool
+    _root_env: Env
+    _seen_compile_calls: set[int]
+    _blind_models: set[int]
+    _blind_records: dict[int, RawCompile]
+
+    if TYPE_CHECKING:  # pragma: no cover
+
+        def eval(self, node: ast.expr | None, env: Env) -> Value:
+            ...
+
+        def _eval_arguments(self, node: ast.Call, env: Env) -> tuple[Args, Kwargs, bool]:
+            ...
+
+        def _call_function(self, function: FuncV, args: Args, kwargs: Kwargs, has_star: bool, env: Env) -> Value:
+            ...
+
+        def _run_method(
+            self, method: Function, args: Args, kwargs: Kwargs, attributes: dict[str, Value]
+        ) -> tuple[list[Value], Env] | None:
+            ...
+
+    def _call_ref(self, callee: Ref, args: Args, kwargs: Kwargs, has_star: bool, node: ast.Call) -> Value:
         name = callee.name
         if name == "tensorflow.compat.v1.disable_eager_execution":
             self.graph_mode = True
@@ -91,7 +128,7 @@ class KerasSemantics:
             self._note_activation_string(call)
         return call
 
-    def _follow_regressor(self, args, kwargs) -> None:
+    def _follow_regressor(self, args: Args, kwargs: Kwargs) -> None:
         """KerasRegressor(build_fn=f): the model f builds and compiles is fitted on continuous targets."""
         given = dict(kwargs)
         build = given.get("build_fn", given.get("model", args[0] if args else None))
@@ -113,7 +150,7 @@ class KerasSemantics:
         if isinstance(given, Const) and isinstance(given.value, str) and given.node is not None:
             self.layer_activations.append((given.value, given.node))
 
-    def _construct_model(self, name: str, args, kwargs, has_star: bool, node: ast.Call) -> Value:
+    def _construct_model(self, name: str, args: Args, kwargs: Kwargs, has_star: bool, node: ast.Call) -> Value:
         if has_star:
             return UNKNOWN
         given = dict(kwargs)
@@ -140,7 +177,7 @@ class KerasSemantics:
             return ModelV(None, UNKNOWN, depth=self._depth, node=node, outputs=facts, output_keys=keys)
         return ModelV(None, UNKNOWN, depth=self._depth, node=node)
 
-    def _construct_application(self, args, kwargs, has_star: bool, node: ast.Call) -> Value:
+    def _construct_application(self, args: Args, kwargs: Kwargs, has_star: bool, node: ast.Call) -> Value:
         """keras.applications.X(...): a classifier head unless include_top=False."""
         if has_star or args:
             return UNKNOWN  # positional parameters differ between applications
@@ -180,7 +217,9 @@ class KerasSemantics:
             model.poisoned = True
         if method in catalogue.TRAINING_METHODS and model.compiles:
             given = _labels_of(args, dict(kwargs))
-            model.compiles[-1].labels.extend(given + label_facts.inputs_as_targets(node, given))
+            # inputs_as_targets pairs targets by position; a DatasetLabels there is simply no label fact.
+            inputs = label_facts.inputs_as_targets(node, cast("list[Value]", given))
+            model.compiles[-1].labels.extend(given + inputs)
         if method in catalogue.FIT_METHODS and model.compiles:
             model.compiles[-1].training.append((method, node, args, dict(kwargs), has_star))
         if model.compiles:
@@ -226,7 +265,7 @@ class KerasSemantics:
         if blind:
             self._blind_records[id(node)] = record
 
-    def _instantiate(self, cls: ClassV, args, kwargs, has_star: bool) -> Value:
+    def _instantiate(self, cls: ClassV, args: Args, kwargs: Kwargs, has_star: bool) -> Value:
         """A keras.Model subclass: __init__ binds self.<layer>; call() returns the output tensor."""
         model = self._instantiate_model(cls, args, kwargs, has_star)
         own_compile = "compile" in cls.methods
@@ -238,7 +277,7 @@ class KerasSemantics:
                 model.own_compile, model.custom_training = own_compile, custom_training
         return model
 
-    def _instantiate_model(self, cls: ClassV, args, kwargs, has_star: bool) -> Value:
+    def _instantiate_model(self, cls: ClassV, args: Args, kwargs: Kwargs, has_star: bool) -> Value:
         call = cls.methods.get("call")
         if has_star or call is None or self._call_depth >= MAX_CALL_DEPTH:
             return UNKNOWN
@@ -263,6 +302,7 @@ class KerasSemantics:
 _COMPILE_KEYWORDS = catalogue.COMPILE_KEYWORDS_L5 | {"sample_weight_mode", "target_tensors", "distribute",
                                                      "pss_evaluation_shards"}
 
+
 def keras_compile_call(node: ast.Call, env: Env, evaluator: "Evaluator") -> bool:
     """`x.compile(...)` on a receiver the facts cannot see, written as keras.Model.compile is: only
     Keras compile keywords, and a loss Keras knows (a string it spells, or a keras.losses name)."""
@@ -284,10 +324,10 @@ def keras_compile_call(node: ast.Call, env: Env, evaluator: "Evaluator") -> bool
     return name.startswith("keras.losses.")
 
 
-def _labels_of(args, keywords: dict[str, Value]) -> list[Value]:
+def _labels_of(args: Args, keywords: dict[str, Value]) -> list[LabelValue]:
     """The label values a training call passes: y (positional or keyword), validation_data's y,
     or the dataset itself when no y is given (it then carries the labels)."""
-    labels: list[Value] = []
+    labels: list[LabelValue] = []
     if "y" in keywords:
         labels.append(keywords["y"])
     elif len(args) > 1:
@@ -307,6 +347,12 @@ class DatasetLabels:
     """Labels carried inside the x argument (a tf.data dataset or a directory iterator)."""
 
     source: Value
+
+
+# A label value a training call passes: a value, or labels carried inside its x.
+LabelValue = Union[Value, DatasetLabels]
+# Functions and methods of the module.
+Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 
 
 def keyword_value(node: ast.Call, keyword: str) -> ast.expr | None:

@@ -37,6 +37,7 @@ _OPTIMIZER_FAMILIES = {
     "optimizer_experimental": "experimental",
 }
 
+
 @functools.lru_cache(maxsize=4096)
 def canonical(dotted: str) -> tuple[str, str | None]:
     """(canonical name, API it came through or None when not Keras)."""

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+from typing import Iterator, Mapping, Sequence, TypeGuard
 
 from keraslint import catalogue
 from keraslint.analysis.evaluate import Evaluator
-from keraslint.analysis.keras_semantics import DatasetLabels, RawCompile
+from keraslint.analysis.keras_semantics import DatasetLabels, FitCall, LabelValue, RawCompile
 from keraslint.analysis.labels import label_fact
 from keraslint.analysis.records import (
     CompileSite,
@@ -46,7 +47,7 @@ def build_sites(evaluator: Evaluator) -> tuple[CompileSite, ...]:
     sites: list[CompileSite] = []
     trains = any(record.uses & catalogue.TRAINING_METHODS for record in (*evaluator.compiles, *evaluator.call_compiles))
     for raw in evaluator.compiles:
-        labels: list[Value] = []
+        labels: list[LabelValue] = []
         fits = list(raw.training)
         uses = set(raw.uses)
         callers = by_call.get(id(raw.call))
@@ -67,12 +68,13 @@ def build_sites(evaluator: Evaluator) -> tuple[CompileSite, ...]:
     return tuple(sites)
 
 
-def _with_training(sites: list[CompileSite], raw: RawCompile, fits: list, evaluator: Evaluator,
+def _with_training(sites: list[CompileSite], raw: RawCompile, fits: list[FitCall], evaluator: Evaluator,
                    uses: frozenset[str] = frozenset(), trains: bool = False) -> list[CompileSite]:
     """The optimizer on every site of a compile(); its fit() calls and logged keys on the first."""
-    optimizer = _argument(raw.keywords, raw.positional, "optimizer", 0)
-    optimizer = optimizer_fact(optimizer[0]) if optimizer is not None else None
-    training = training_calls(fits, getattr(evaluator, "module", None), getattr(evaluator, "history_lines", frozenset()))
+    given = _argument(raw.keywords, raw.positional, "optimizer", 0)
+    optimizer = optimizer_fact(given[0]) if given is not None else None
+    training = training_calls(fits, getattr(evaluator, "module", None),
+                              getattr(evaluator, "history_lines", frozenset()))
     logged = logged_keys(raw, API_TF in evaluator.apis) if training else None
     return [
         dataclasses.replace(site, optimizer=optimizer, training=training if index == 0 else (),
@@ -81,7 +83,7 @@ def _with_training(sites: list[CompileSite], raw: RawCompile, fits: list, evalua
     ]
 
 
-def _label_facts(values: list[Value]) -> tuple[LabelFact, ...]:
+def _label_facts(values: list[LabelValue]) -> tuple[LabelFact, ...]:
     facts = []
     for value in values:
         if isinstance(value, DatasetLabels):
@@ -94,7 +96,7 @@ def _label_facts(values: list[Value]) -> tuple[LabelFact, ...]:
 
 
 def _same_facts(left: RawCompile, right: RawCompile) -> bool:
-    def arguments(record: RawCompile):
+    def arguments(record: RawCompile) -> tuple[list[Value], dict[str, Value]]:
         return (
             [value for value, _ in record.positional],
             {key: value for key, (value, _) in record.keywords.items()},
@@ -109,9 +111,11 @@ def _same_facts(left: RawCompile, right: RawCompile) -> bool:
 
 
 _Arguments = tuple[tuple[tuple[Value, ast.expr], ...], dict[str, tuple[Value, ast.expr]]]
+# Keyword arguments as they apply to one output: (value, the node a finding reports at).
+_Keywords = dict[str, tuple[Value, ast.AST]]
 
 
-def _expand(raw: RawCompile, label_values: list[Value]) -> list[CompileSite]:
+def _expand(raw: RawCompile, label_values: list[LabelValue]) -> list[CompileSite]:
     """One site per model output: dict losses, metrics and labels by output name, lists by position."""
     outputs = raw.model.outputs
     positional = tuple(raw.positional)
@@ -122,23 +126,24 @@ def _expand(raw: RawCompile, label_values: list[Value]) -> list[CompileSite]:
         keywords, per_output = _keywords_for_output(raw, 0, name, 1)
         return [_site(raw, output, positional, keywords, per_output, (), labels, True)]
     sites = []
-    for index, output in enumerate(outputs):
+    for index, fact in enumerate(outputs):
+        key: object
         if raw.model.output_keys is not None:
             key = raw.model.output_keys[index]
         else:
-            key = output.name if isinstance(output, Output) else None
+            key = fact.name if isinstance(fact, Output) else None
         keywords, per_output = _keywords_for_output(raw, index, key, len(outputs))
         labels = _label_facts(_labels_for_output(label_values, index, key, len(outputs)))
         keras3_entries = _keras3_flat_entries(raw, index, len(outputs))
-        sites.append(_site(raw, output if isinstance(output, Output) else None, positional[:1], keywords, per_output,
+        sites.append(_site(raw, fact if isinstance(fact, Output) else None, positional[:1], keywords, per_output,
                            keras3_entries, labels, index == 0))
     return sites
 
 
-def _labels_for_output(values: list[Value], index: int, key, count: int) -> list[Value]:
+def _labels_for_output(values: list[LabelValue], index: int, key: object, count: int) -> list[LabelValue]:
     """The labels of one output of a multi-output model: `fit(x, [y1, y2])` by position,
     `fit(x, {"name": y})` by output name; anything else is not established per output."""
-    picked: list[Value] = []
+    picked: list[LabelValue] = []
     for value in values:
         if isinstance(value, Seq) and len(value.items) == count:
             picked.append(value.items[index])
@@ -161,13 +166,14 @@ def _keras3_flat_entries(raw: RawCompile, index: int, count: int) -> tuple[Metri
         if any(isinstance(item, (Seq, DictV)) for item in value.items):
             continue
         item_node = value.item_nodes[index] if value.item_nodes else None
-        found.append(_metrics_argument(keyword, frozenset({VersionLine.L5}), value.items[index], item_node or node, None,
-                                       per_output=True))
+        found.append(_metrics_argument(keyword, frozenset({VersionLine.L5}), value.items[index], item_node or node,
+                                       None, per_output=True))
     return tuple(found)
 
 
-def _site(raw: RawCompile, output: Output | None, positional, keywords, per_output: frozenset[str],
-          keras3_entries: tuple[MetricsArgument, ...], labels, first: bool) -> CompileSite:
+def _site(raw: RawCompile, output: Output | None, positional: tuple[tuple[Value, ast.expr], ...], keywords: _Keywords,
+          per_output: frozenset[str], keras3_entries: tuple[MetricsArgument, ...], labels: tuple[LabelFact, ...],
+          first: bool) -> CompileSite:
     loss = _argument(keywords, positional, "loss", _LOSS_POSITION)
     if raw.model.custom_training:
         loss = None  # train_step / compute_loss of its own: the compiled loss may never run
@@ -188,7 +194,8 @@ def _site(raw: RawCompile, output: Output | None, positional, keywords, per_outp
     )
 
 
-def _argument(keywords, positional, keyword: str, position: int) -> tuple[Value, ast.expr] | None:
+def _argument(keywords: Mapping[str, tuple[Value, ast.AST]], positional: Sequence[tuple[Value, ast.expr]], keyword: str,
+              position: int) -> tuple[Value, ast.AST] | None:
     if keyword in keywords:
         return keywords[keyword]
     if position < len(positional):
@@ -204,7 +211,8 @@ _METRICS_POSITIONS = (
 )
 
 
-def _metrics_arguments(keywords, positional, per_output: frozenset[str]):
+def _metrics_arguments(keywords: _Keywords, positional: tuple[tuple[Value, ast.expr], ...],
+                       per_output: frozenset[str]) -> Iterator[MetricsArgument]:
     for keyword in ("metrics", "weighted_metrics"):
         if keyword in keywords:
             value, node = keywords[keyword]
@@ -217,18 +225,18 @@ def _metrics_arguments(keywords, positional, per_output: frozenset[str]):
             yield _metrics_argument("metrics", lines, value, node, position)
 
 
-def _keywords_for_output(raw: RawCompile, index: int, key, count: int):
+def _keywords_for_output(raw: RawCompile, index: int, key: object, count: int) -> tuple[_Keywords, frozenset[str]]:
     """(keyword arguments as they apply to one output, names whose value was picked out of a
     per-output dict or list)."""
     picked_names: set[str] = set()
-    keywords = dict(raw.keywords)
+    keywords: _Keywords = dict(raw.keywords)
     for name in ("loss", "metrics", "weighted_metrics"):
         if name not in keywords:
             continue
         value, node = keywords[name]
         if isinstance(value, DictV):
             picked_names.add(name)
-            picked = _pick_by_key(value, key)
+            picked = _pick_by_key(value, key, node)
             if picked is None:
                 del keywords[name]
             else:
@@ -245,12 +253,13 @@ def _keywords_for_output(raw: RawCompile, index: int, key, count: int):
     return keywords, frozenset(picked_names)
 
 
-def _pick_by_key(value: DictV, key) -> tuple[Value, ast.AST] | None:
+def _pick_by_key(value: DictV, key: object, keyword_node: ast.AST) -> tuple[Value, ast.AST] | None:
+    """`keyword_node`: where a dict without nodes (a loader's Bunch, not a literal) is reported."""
     if key is None:
         return None
     for (item_key, item), item_node in zip(value.items, value.value_nodes or (None,) * len(value.items)):
         if item_key == key:
-            return item, item_node or value.node
+            return item, item_node or value.node or keyword_node
     return None
 
 
@@ -356,6 +365,10 @@ def _constant(value: Value) -> object:
     """The Python constant a value establishes (a tuple for a sequence of constants), or _NOT_CONSTANT."""
     if isinstance(value, Const):
         return value.value
-    if isinstance(value, Seq) and all(isinstance(item, Const) for item in value.items):
+    if isinstance(value, Seq) and _all_constants(value.items):
         return tuple(item.value for item in value.items)
     return _NOT_CONSTANT
+
+
+def _all_constants(items: tuple[Value, ...]) -> TypeGuard[tuple[Const, ...]]:
+    return all(isinstance(item, Const) for item in items)
