@@ -47,7 +47,7 @@ import re
 import sys
 import time
 import warnings
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from keraslint import noqa, targeting
 from keraslint.diagnostics import INTERNAL_ERROR_CODE, Diagnostic
@@ -55,6 +55,9 @@ from keraslint.versions import VersionLine, describe
 from keraslint.notebooks import neutralise
 from keraslint.source import split_lines
 from keraslint.settings import Settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from packaging.specifiers import SpecifierSet
 
 LOG = logging.getLogger("keraslint.kernel")
 
@@ -134,7 +137,9 @@ class Cell:
         """Whether running this cell can add a finding: it mentions compile / training / Keras /
         TensorFlow, or calls a session function that does."""
         return any(
-            statement.anchor or not statement.words.isdisjoint(INHERENT_WORDS) or not statement.words.isdisjoint(compiling)
+            statement.anchor
+            or not statement.words.isdisjoint(INHERENT_WORDS)
+            or not statement.words.isdisjoint(compiling)
             for statement in self.statements
         )
 
@@ -143,7 +148,9 @@ def _parse(text: str) -> ast.Module | str:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return compile(text, "<cell>", "exec", _PARSE_FLAGS, dont_inherit=True)
+            # compile() is typed Any; with PyCF_ONLY_AST it returns the Module.
+            module: ast.Module = compile(text, "<cell>", "exec", _PARSE_FLAGS, dont_inherit=True)
+            return module
     except SyntaxError as error:
         return error.msg or "invalid syntax"
     except (ValueError, TypeError, MemoryError, RecursionError, OverflowError) as error:
@@ -188,7 +195,8 @@ def _receivers(node: ast.AST) -> tuple[set[str], set[str]]:
     tracked: set[str] = set()
     other: set[str] = set()
     for child in ast.walk(node):
-        if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute) and child.func.attr in _TRACKED_METHODS:
+        if (isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute)
+                and child.func.attr in _TRACKED_METHODS):
             root = _root(child.func.value)
             if root is not None:
                 tracked.add(root)
@@ -237,10 +245,11 @@ def _reads(node: ast.stmt) -> set[str]:
     what it held (a live name stays live through it anyway). Compound statements: every load."""
     loads = {child.id for child in ast.walk(node) if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load)}
     targets: list[ast.expr] = []
+    value: ast.expr | None = None
     if isinstance(node, ast.Assign):
-        targets = list(node.targets)
+        targets, value = list(node.targets), node.value
     elif isinstance(node, ast.AnnAssign):
-        targets = [node.target]
+        targets, value = [node.target], node.value
     if not targets:
         return loads
     inside = set()
@@ -248,7 +257,6 @@ def _reads(node: ast.stmt) -> set[str]:
         for child in ast.walk(target):
             if isinstance(child, (ast.Subscript, ast.Attribute)) and isinstance(child.value, ast.Name):
                 inside.add(child.value.id)
-    value = node.value  # type: ignore[union-attr]
     needed = {child.id for child in ast.walk(value) if isinstance(child, ast.Name)} if value is not None else set()
     for target in targets:  # indices and nested attributes of a target are reads: d[key], a.b[c]
         for child in ast.walk(target):
@@ -263,7 +271,7 @@ def _plain_targets(targets: Iterable[ast.expr]) -> set[str] | None:
         if isinstance(target, ast.Name):
             names.add(target.id)
         elif isinstance(target, (ast.Tuple, ast.List)) and all(isinstance(e, ast.Name) for e in target.elts):
-            names.update(e.id for e in target.elts)  # type: ignore[attr-defined]
+            names.update(e.id for e in target.elts if isinstance(e, ast.Name))
         else:
             return None
     return names
@@ -279,7 +287,7 @@ def _top_level_definitions(node: ast.stmt) -> set[str]:
         for child in getattr(node, field, ()) or ():
             if isinstance(child, ast.stmt):
                 found |= _top_level_definitions(child)
-            elif isinstance(child, ast.excepthandler):
+            elif isinstance(child, ast.ExceptHandler):
                 for inner in child.body:
                     found |= _top_level_definitions(inner)
     return found
@@ -315,13 +323,13 @@ def _statement(node: ast.stmt, lines: list[str]) -> Statement:
         stores = tracked  # and the receiver of its own call (method_roots); a plain call changes nothing
     elif isinstance(node, (ast.Pass, ast.Break, ast.Continue)):
         stores = set()
-    elif definition:
-        stores = {node.name}  # type: ignore[attr-defined]  # as the engine's slicer counts it
+    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        stores = {node.name}  # as the engine's slicer counts it
     else:
         stores = _compound_stores(node) | tracked
     defines = _top_level_definitions(node)
-    if definition:
-        kills = {node.name}  # type: ignore[attr-defined]
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        kills = {node.name}
     anchor = anchor or not words.isdisjoint(GRAPH_MODE_WORDS)
     return Statement(
         node, frozenset(words), frozenset(_reads(node)), frozenset(stores), frozenset(kills), frozenset(defines),
@@ -439,6 +447,10 @@ def _analyse(source: str, statements: Iterable[Statement], target: targeting.Tar
 # --- findings as shown -----------------------------------------------------------------------------
 
 
+# A finding as the session remembers it: (code, message), or (code, message, cell, line, column).
+FindingKey = tuple[str | int, ...]
+
+
 @dataclasses.dataclass(frozen=True)
 class Finding:
     """A diagnostic placed in a cell."""
@@ -458,7 +470,7 @@ class Finding:
         return self.diagnostic.message
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> FindingKey:
         if self.code == INTERNAL_ERROR_CODE:
             return (self.code, self.message)
         return (self.code, self.message, self.cell, self.line, self.column)
@@ -469,14 +481,15 @@ class Finding:
 
 
 def severity_of(diagnostic: Diagnostic) -> str | None:
-    severity = getattr(diagnostic, "severity", None)
+    severity: str | None = getattr(diagnostic, "severity", None)
     if severity:
         return severity
     try:
         from keraslint.rules import RULES_BY_CODE
 
         rule = RULES_BY_CODE.get(diagnostic.code)
-        return getattr(rule, "severity", None) if rule is not None else None
+        rule_severity: str | None = getattr(rule, "severity", None) if rule is not None else None
+        return rule_severity
     except Exception:  # noqa: BLE001
         return None
 
@@ -516,6 +529,10 @@ def render_plain(title: str, findings: Sequence[Finding], footer: str | None = N
     return "\n".join(out)
 
 
+_CELL = "text-align:left;vertical-align:top"
+_CELL_NOWRAP = _CELL + ";white-space:nowrap"
+
+
 def render_html(title: str, findings: Sequence[Finding], footer: str | None = None) -> str:
     esc = html.escape
     rows = []
@@ -532,10 +549,10 @@ def render_html(title: str, findings: Sequence[Finding], footer: str | None = No
         name = f" {esc(finding.diagnostic.name)}" if finding.diagnostic.name else ""
         rows.append(
             "<tr>"
-            f'<td style="text-align:left;vertical-align:top">{badge}</td>'
-            f'<td style="text-align:left;vertical-align:top;white-space:nowrap"><code>{esc(finding.location)}</code></td>'
-            f'<td style="text-align:left;vertical-align:top;white-space:nowrap"><b>{esc(finding.code)}</b>{name}</td>'
-            f'<td style="text-align:left;vertical-align:top">{esc(finding.message)}{fix_html}</td>'
+            f'<td style="{_CELL}">{badge}</td>'
+            f'<td style="{_CELL_NOWRAP}"><code>{esc(finding.location)}</code></td>'
+            f'<td style="{_CELL_NOWRAP}"><b>{esc(finding.code)}</b>{name}</td>'
+            f'<td style="{_CELL}">{esc(finding.message)}{fix_html}</td>'
             "</tr>"
         )
     table = f'<table style="border-collapse:collapse;margin:2px 0">{"".join(rows)}</table>' if rows else ""
@@ -550,7 +567,7 @@ def render_html(title: str, findings: Sequence[Finding], footer: str | None = No
 # --- targeting -------------------------------------------------------------------------------------
 
 
-def _pinned_version(spec) -> str | None:
+def _pinned_version(spec: SpecifierSet | None) -> str | None:
     if spec is None:
         return None
     for clause in spec:
@@ -577,7 +594,7 @@ def keras3_backend() -> str:
     return _BACKENDS.get(name, name)
 
 
-def describe_installed(pins) -> str | None:
+def describe_installed(pins: targeting.Pins | None) -> str | None:
     """'Keras 3.6.0 (TensorFlow backend)', 'TensorFlow 2.15.1', ... or None."""
     if pins is None:
         return None
@@ -606,7 +623,7 @@ class CheckResult:
     cell: Cell
     findings: list[Finding]  # the findings that belong to the cell (before selection and noqa)
     analysed: bool  # False: the cell cannot add a finding, the engine did not run
-    keys: frozenset = frozenset()  # every finding the analysis had (seen once the cell runs)
+    keys: frozenset[FindingKey] = frozenset()  # every finding the analysis had (seen once the cell runs)
 
 
 class Session:
@@ -621,7 +638,7 @@ class Session:
         self.statements: list[Statement] = []
         self.target = target or targeting.UNKNOWN_TARGET
         self.slice = slice
-        self.seen: set[tuple] = set()  # keys of every finding reported, or known, so far
+        self.seen: set[FindingKey] = set()  # keys of every finding reported, or known, so far
         self._offsets: list[int] = []
         self._compiling: set[str] = set()
         self._imported: set[str] = set()  # names bound by imports
@@ -698,8 +715,8 @@ class Session:
     def _imported_names(self, cell: Cell) -> set[str]:
         """Names bound only by imports in the session (modules and imported objects), never by
         anything else."""
-        imported, bound, keras_names = set(self._imported), set(self._bound), set()
-        self._note_names(cell, imported, bound, keras_names)
+        imported, bound = set(self._imported), set(self._bound)
+        self._note_names(cell, imported, bound, set())
         return imported - bound
 
     def _evidence_names(self, cell: Cell) -> frozenset[str]:
@@ -770,7 +787,7 @@ except Exception:  # noqa: BLE001 - pragma: no cover
     _InputRejected = Exception  # type: ignore[misc,assignment]
 
 
-class CellStopped(_InputRejected):  # type: ignore[misc,valid-type]
+class CellStopped(_InputRejected):
     """Raised by the AST transformer in strict mode: IPython shows it and runs nothing of the cell."""
 
     def _render_traceback_(self) -> list[str]:
@@ -919,7 +936,8 @@ class KernelChecker:
         lines, reason = target.lines_for(frozenset())
         if target.project is not None and reason.startswith("pins"):
             return f"the pins in {target.project.source} ({describe(lines)}); no Keras or TensorFlow installed here"
-        return "every Keras version (no Keras or TensorFlow installed here; a finding names the versions it is wrong on)"
+        return ("every Keras version (no Keras or TensorFlow installed here; "
+                "a finding names the versions it is wrong on)")
 
     def announce(self, earlier: Sequence[Finding] = ()) -> None:
         self._announced = True
@@ -1073,7 +1091,6 @@ class KernelChecker:
         from keraslint.settings import check_selector
 
         codes = tuple(part.strip().upper() for value in values for part in value.split(",") if part.strip())
-        field = {"select": "select", "ignore": "ignore", "extend-select": "extend_select"}[command]
         if command == "select" and codes in ((), ("ALL",)):
             self.settings = dataclasses.replace(self.settings, select=None, extend_select=())
         elif command == "ignore" and codes in ((), ("NONE",)):
@@ -1085,7 +1102,7 @@ class KernelChecker:
             except targeting.ConfigError as error:
                 self._show_text(f"keraslint: {error}")
                 return
-            self.settings = dataclasses.replace(self.settings, **{field: codes})
+            self.settings = _with_codes(self.settings, command, codes)
         self._show_text(f"keraslint: {self._selection_text()}")
 
     def _selection_text(self) -> str:
@@ -1104,7 +1121,8 @@ class KernelChecker:
         except targeting.ConfigError as error:
             self._show_text(f"keraslint: {error}")
             return
-        self.settings = dataclasses.replace(self.settings, keras_version=None if value.lower() in ("", "auto") else value)
+        keras_version = None if value.lower() in ("", "auto") else value
+        self.settings = dataclasses.replace(self.settings, keras_version=keras_version)
         self._refresh_target(announce=False)
         self._show_text(f"keraslint: checking against {self._target_text}")
 
@@ -1126,7 +1144,9 @@ class KernelChecker:
         shown = self._selected(self.session.findings(), self.session.cells)
         count = len(self.session.cells)
         if not shown:
-            self._show_text(f"keraslint: no findings in the {count} cells run so far (checking against {self._target_text})")
+            self._show_text(
+                f"keraslint: no findings in the {count} cells run so far (checking against {self._target_text})"
+            )
             return
         word = "finding" if len(shown) == 1 else "findings"
         self._show(f"keraslint: {len(shown)} {word} in the {count} cells run so far", shown)
@@ -1166,11 +1186,22 @@ class KernelChecker:
         self._errors_shown.add(key)
         try:
             self._show_text(
-                f"keraslint: {INTERNAL_ERROR_CODE} keraslint could not check this cell ({key}); the cell runs as usual. "
-                "Please report it."
+                f"keraslint: {INTERNAL_ERROR_CODE} keraslint could not check this cell ({key}); "
+                "the cell runs as usual. Please report it."
             )
         except Exception:  # noqa: BLE001
             pass
+
+
+def _with_codes(settings: Settings, command: str, codes: tuple[str, ...]) -> Settings:
+    """The settings with `codes` as the value of `%keraslint select | ignore | extend-select`."""
+    if command == "select":
+        return dataclasses.replace(settings, select=codes)
+    if command == "ignore":
+        return dataclasses.replace(settings, ignore=codes)
+    if command == "extend-select":
+        return dataclasses.replace(settings, extend_select=codes)
+    raise KeyError(command)
 
 
 _CHECKERS: dict[int, KernelChecker] = {}
