@@ -18,7 +18,7 @@ Only origins that settle it count (keras-semantics section 5, rule 16); anything
 from __future__ import annotations
 
 import ast
-from typing import Callable
+from typing import Callable, Sequence, TypeGuard
 
 from keraslint import catalogue
 from keraslint.analysis.records import LabelFact, LabelKind
@@ -40,7 +40,9 @@ _PER_VALUE_KINDS = frozenset({INTEGER, BINARY, CONTINUOUS})
 _ARRAY_FUNCTIONS = frozenset({"numpy.array", "numpy.asarray", "numpy.asanyarray", "numpy.copy"})
 # Float functions of the targets: log-transformed prices, square-rooted counts.
 _FLOAT_FUNCTIONS = frozenset({"numpy.log", "numpy.log1p", "numpy.log2", "numpy.log10", "numpy.sqrt"})
-_ONE_HOT_FUNCTIONS = {"tensorflow.one_hot": "depth", "keras.ops.one_hot": "num_classes", "keras.backend.one_hot": "num_classes"}
+_ONE_HOT_FUNCTIONS = {
+    "tensorflow.one_hot": "depth", "keras.ops.one_hot": "num_classes", "keras.backend.one_hot": "num_classes"
+}
 # scikit-learn transformers whose output is continuous whatever they are given.
 _SCALERS = frozenset(
     {"StandardScaler", "MinMaxScaler", "RobustScaler", "MaxAbsScaler", "QuantileTransformer", "PowerTransformer"}
@@ -58,6 +60,7 @@ _SKLEARN_DATASETS: dict[str, tuple[LabelKind, int | None]] = {
     "load_breast_cancer": (BINARY, 2),
 }
 _REGRESSOR_WRAPPERS = ("keras.", "scikeras.")
+_IDENTITY_MATRICES = ("numpy.eye", "numpy.identity")
 _ONE = (1, 1.0, True)
 
 
@@ -151,7 +154,7 @@ def _call_labels(call: CallV) -> LabelFact | None:
 
 def _method_labels(value: MethodV) -> LabelFact | None:
     receiver = value.receiver
-    if value.method == "__getitem__" and isinstance(receiver, CallV) and receiver.callee in ("numpy.eye", "numpy.identity"):
+    if value.method == "__getitem__" and isinstance(receiver, CallV) and receiver.callee in _IDENTITY_MATRICES:
         classes = _int(receiver.args[0]) if receiver.args else None
         return LabelFact(ONE_HOT, classes, "np.eye(n)[y]")
     if value.method == "argmax" and _int(_kwarg(value, "axis", 0)) in (1, -1):
@@ -220,7 +223,9 @@ def _dataset_labels(value: Value) -> LabelFact | None:
     return None
 
 
-def _mode_labels(call: CallV | MethodV, keyword: str, default: str, kinds: dict[str, LabelKind], names_keyword: str):
+def _mode_labels(
+    call: CallV | MethodV, keyword: str, default: str, kinds: dict[str, LabelKind], names_keyword: str
+) -> LabelFact | None:
     """Labels of a directory loader, from its label/class mode (default when not given)."""
     mode = call.kwarg(keyword)
     mode_text = default if mode is None else (mode.value if isinstance(mode, Const) else None)
@@ -245,21 +250,37 @@ def _number(value: Value) -> int | float | None:
     return None
 
 
+def _seq_rows(items: tuple[Value, ...]) -> list[Seq] | None:
+    """The rows of a literal matrix; None unless every item is a sequence."""
+    rows = [row for row in items if isinstance(row, Seq)]
+    return rows if len(rows) == len(items) else None
+
+
+def _numbers(items: Sequence[Value]) -> list[int | float] | None:
+    """The numbers of a literal row or column; None unless every item is one."""
+    numbers = [number for number in map(_number, items) if number is not None]
+    return numbers if len(numbers) == len(items) else None
+
+
 def literal_labels(array: Seq) -> LabelFact | None:
     """A literal label array: `[[0, 1, 0], [1, 0, 0]]` (one-hot), `[[1, 1, 0], ...]` (multi-hot),
     `[0, 2, 1]` (class ids), `[0, 1, 1]` (one 0/1 column), `[1.5, 2.25]` (continuous)."""
     if not array.items:
         return None
-    if all(isinstance(row, Seq) for row in array.items):
-        rows = [row.items for row in array.items]
+    seq_rows = _seq_rows(array.items)
+    if seq_rows is not None:
+        rows = [row.items for row in seq_rows]
         width = len(rows[0])
         if width == 0 or any(len(row) != width for row in rows):
             return None
         if width == 1:
             return _column_labels([row[0] for row in rows], f"a literal {len(rows)}x1 array")
-        numbers = [[_number(item) for item in row] for row in rows]
-        if any(number is None for row in numbers for number in row):
-            return None
+        numbers: list[list[int | float]] = []
+        for row in rows:
+            row_numbers = _numbers(row)
+            if row_numbers is None:
+                return None
+            numbers.append(row_numbers)
         shown = f"a literal {len(rows)}x{width} array"
         if any(_fractional(number) for row in numbers for number in row):
             return LabelFact(CONTINUOUS, None, "literal fractional values")
@@ -280,8 +301,8 @@ def _fractional(number: int | float) -> bool:
 
 
 def _column_labels(items: list[Value], shown: str) -> LabelFact | None:
-    numbers = [_number(item) for item in items]
-    if any(number is None for number in numbers):
+    numbers = _numbers(items)
+    if numbers is None:
         return None
     if any(_fractional(number) for number in numbers):
         return LabelFact(CONTINUOUS, None, "literal fractional values")
@@ -296,21 +317,22 @@ def literal_subscript(base: Value, index: ast.expr) -> LabelsV | None:
     """Columns of a literal array: `data[:, -1]`, `data[:, [4]]`, `data[:, 0:3]`."""
     if isinstance(base, CallV) and base.callee in _ARRAY_FUNCTIONS and len(base.args) == 1:
         base = base.args[0]
-    if not isinstance(base, Seq) or not all(isinstance(row, Seq) for row in base.items) or not base.items:
+    rows = _seq_rows(base.items) if isinstance(base, Seq) else None
+    if not rows:
         return None
     if not isinstance(index, ast.Tuple) or len(index.elts) != 2 or not _whole(index.elts[0]):
         return None
-    width = len(base.items[0].items)
-    if any(len(row.items) != width for row in base.items):
+    width = len(rows[0].items)
+    if any(len(row.items) != width for row in rows):
         return None
     columns = _columns(index.elts[1], width)
     if columns is None:
         return None
     picked, as_matrix = columns
     if as_matrix:
-        selected = Seq(tuple(Seq(tuple(row.items[column] for column in picked)) for row in base.items))
+        selected = Seq(tuple(Seq(tuple(row.items[column] for column in picked)) for row in rows))
     else:
-        selected = Seq(tuple(row.items[picked[0]] for row in base.items))
+        selected = Seq(tuple(row.items[picked[0]] for row in rows))
     fact = literal_labels(selected)
     return LabelsV(fact) if fact is not None else None
 
@@ -341,10 +363,11 @@ def _columns(node: ast.expr, width: int) -> tuple[list[int], bool] | None:
         picked = list(range(width))[lower:upper]
         return (picked, True) if picked else None
     if isinstance(node, ast.List):
-        picked = [_constant_int(element) for element in node.elts]
-        if not picked or any(index is None or not -width <= index < width for index in picked):
+        listed = [_constant_int(element) for element in node.elts]
+        in_range = [index for index in listed if index is not None and -width <= index < width]
+        if not listed or len(in_range) != len(listed):
             return None
-        return [index % width for index in picked], True  # type: ignore[operator]
+        return [index % width for index in in_range], True
     index = _constant_int(node)
     if index is None or not -width <= index < width:
         return None
@@ -386,7 +409,9 @@ def divided(left: Value, right: Value, node: ast.BinOp) -> Value | None:
     return continuous(f"y / {number!r}")
 
 
-def call_value(name: str, args: tuple[Value, ...], kwargs: tuple[tuple[str, Value], ...], has_star: bool) -> Value | None:
+def call_value(
+    name: str, args: tuple[Value, ...], kwargs: tuple[tuple[str, Value], ...], has_star: bool
+) -> Value | None:
     """What a data-set loader returns, with its targets' facts: `(x_train, y_train), (x_test, y_test)
     = keras.datasets.mnist.load_data()`, `X, y = load_diabetes(return_X_y=True)`, `load_iris().target`."""
     if has_star:
@@ -429,7 +454,7 @@ def inputs_as_targets(call: ast.Call, targets: list[Value]) -> list[Value]:
     """The targets of `fit(x, x)` / `validation_data=(v, v)`: the inputs themselves (an autoencoder),
     continuous unless the array's own origin says otherwise. `targets` are the label values found
     for the call, in the order `y`, validation y."""
-    pairs = []
+    pairs: list[tuple[ast.expr | None, ast.expr | None]] = []
     x_node = call.args[0] if call.args else _keyword(call, "x")
     y_node = call.args[1] if len(call.args) > 1 else _keyword(call, "y")
     pairs.append((x_node, y_node))
@@ -451,7 +476,8 @@ def _keyword(call: ast.Call, name: str) -> ast.expr | None:
     return None
 
 
-def _same_array(left: ast.expr | None, right: ast.expr | None) -> bool:
+def _same_array(left: ast.expr | None, right: ast.expr | None) -> TypeGuard[ast.expr]:
+    """Both are the same plain array expression (so `left` is one)."""
     if left is None or right is None or any(isinstance(node, ast.Starred) for node in (left, right)):
         return False
     if not isinstance(left, (ast.Name, ast.Attribute, ast.Subscript)):
@@ -491,7 +517,9 @@ def _is_one(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value in _ONE and type(node.value) in (int, float, bool)
 
 
-def filled(target: ast.Subscript, assigned: Value, current: Value, evaluate: Callable[[ast.expr], Value]) -> LabelsV | None:
+def filled(
+    target: ast.Subscript, assigned: Value, current: Value, evaluate: Callable[[ast.expr], Value]
+) -> LabelsV | None:
     """`y[np.arange(n), labels] = 1` on `y = np.zeros((n, k))`: one 1 per row, in k columns."""
     shape = zeros_shape(current)
     if shape is None or len(shape) != 2 or not (isinstance(assigned, Const) and assigned.value in _ONE):
@@ -509,31 +537,34 @@ def filled(target: ast.Subscript, assigned: Value, current: Value, evaluate: Cal
 
 
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
+Loop = ast.For | ast.AsyncFor | ast.While
+Lookup = Callable[[str], Value]
 
 
-def filled_in_loop(loop: ast.stmt, previous: Callable[[str], Value], lookup: Callable[[str], Value]) -> dict[str, LabelsV]:
+def filled_in_loop(loop: Loop, previous: Lookup, lookup: Lookup) -> dict[str, LabelsV]:
     """Arrays `np.zeros((n, k))` a loop fills with `y[i, c] = 1`, and nothing else does to them:
     one 1 per row (ONE_HOT) when each iteration over the rows sets one established class id; several
     (MULTI_HOT) when a loop inside the one over the rows sets them. `previous` gives a name's value
     before the loop, `lookup` after it."""
-    fills: dict[str, list[tuple[ast.Assign, list[ast.stmt]]]] = {}
+    # name -> (assignment, its indices, the loops around it, outermost first) for each `name[...] = 1`
+    fills: dict[str, list[tuple[ast.Assign, list[ast.expr], list[ast.stmt]]]] = {}
     spoiled: set[str] = set()
 
-    def visit(statements, chain: list[ast.stmt]) -> None:
+    def visit(statements: list[ast.stmt], chain: list[ast.stmt]) -> None:
         for statement in statements:
             if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(
                 statement.targets[0], ast.Subscript
             ) and _is_one(statement.value):
                 found = _indices(statement.targets[0])
                 if found is not None:
-                    fills.setdefault(found[0], []).append((statement, chain))
+                    fills.setdefault(found[0], []).append((statement, found[1], chain))
                     continue
             spoiled.update(_stored(statement))
             inner = chain + [statement] if isinstance(statement, _LOOPS) else chain
             for block in _blocks(statement):
                 visit(block, inner)
 
-    visit(loop.body, [loop])  # type: ignore[attr-defined]
+    visit(loop.body, [loop])
     result: dict[str, LabelsV] = {}
     for name, assignments in fills.items():
         if name in spoiled:
@@ -541,7 +572,7 @@ def filled_in_loop(loop: ast.stmt, previous: Callable[[str], Value], lookup: Cal
         shape = zeros_shape(previous(name))
         if shape is None:
             continue
-        kinds = {_fill_kind(assign, chain, len(shape), lookup) for assign, chain in assignments}
+        kinds = {_fill_kind(indices, chain, len(shape), lookup) for _assign, indices, chain in assignments}
         if len(kinds) != 1:
             continue
         kind = kinds.pop()
@@ -556,7 +587,11 @@ def filled_in_loop(loop: ast.stmt, previous: Callable[[str], Value], lookup: Cal
 def _blocks(statement: ast.stmt) -> list[list[ast.stmt]]:
     if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return []
-    blocks = [getattr(statement, field) for field in ("body", "orelse", "finalbody") if isinstance(getattr(statement, field, None), list)]
+    blocks = [
+        getattr(statement, field)
+        for field in ("body", "orelse", "finalbody")
+        if isinstance(getattr(statement, field, None), list)
+    ]
     blocks += [handler.body for handler in getattr(statement, "handlers", ()) or ()]
     blocks += [case.body for case in getattr(statement, "cases", ()) or ()]
     return blocks
@@ -599,12 +634,13 @@ def _loop_names(loop: ast.stmt) -> set[str]:
     return {node.id for node in ast.walk(loop.target) if isinstance(node, ast.Name)}
 
 
-def _fill_kind(assign: ast.Assign, chain: list[ast.stmt], dims: int, lookup) -> LabelKind | None:
-    found = _indices(assign.targets[0])  # type: ignore[arg-type]
-    if found is None or len(found[1]) != dims:
+def _fill_kind(indices: list[ast.expr], chain: list[ast.stmt], dims: int, lookup: Lookup) -> LabelKind | None:
+    """`indices`: of one `y[i, c] = 1` inside the loops `chain` (outermost first)."""
+    if len(indices) != dims:
         return None
-    *rows, column = found[1]
-    depths = []
+    *rows, column = indices
+    depths: list[int] = []
+    row_names: set[str] = set()
     for row in rows:
         if not isinstance(row, ast.Name):
             return None
@@ -612,18 +648,19 @@ def _fill_kind(assign: ast.Assign, chain: list[ast.stmt], dims: int, lookup) -> 
         if not binding:
             return None
         depths.append(max(binding))
+        row_names.add(row.id)
     row_depth = max(depths)
     if isinstance(column, (ast.Slice, ast.Constant)):
         return None
     column_names = {node.id for node in ast.walk(column) if isinstance(node, ast.Name)}
     if len(chain) > row_depth + 1:
         # A loop inside the one over the rows sets several columns of a row.
-        inner = set().union(*(_loop_names(loop) for loop in chain[row_depth + 1 :]))
+        inner: set[str] = set().union(*(_loop_names(loop) for loop in chain[row_depth + 1 :]))
         return MULTI_HOT if column_names & inner else None
-    return ONE_HOT if _one_class_id(column, chain[row_depth], {row.id for row in rows}, lookup) else None  # type: ignore[union-attr]
+    return ONE_HOT if _one_class_id(column, chain[row_depth], row_names, lookup) else None
 
 
-def _one_class_id(column: ast.expr, row_loop: ast.stmt, rows: set[str], lookup) -> bool:
+def _one_class_id(column: ast.expr, row_loop: ast.stmt, rows: set[str], lookup: Lookup) -> bool:
     """The column index is one established class id per row: `ids[i]`, `int(...)`, or the element
     of `for i, label in enumerate(ids)` / `zip(..., ids)` where `ids` are integer class ids."""
     if isinstance(column, ast.Call) and isinstance(column.func, ast.Name) and column.func.id == "int":
@@ -640,7 +677,9 @@ def _element_source(target: ast.expr, iterable: ast.expr, name: str) -> ast.expr
     """The sequence whose elements the loop variable `name` runs over."""
     if isinstance(target, ast.Name):
         return iterable if target.id == name and not isinstance(iterable, ast.Call) else None
-    if not isinstance(target, ast.Tuple) or not isinstance(iterable, ast.Call) or not isinstance(iterable.func, ast.Name):
+    if not isinstance(target, ast.Tuple) or not isinstance(iterable, ast.Call):
+        return None
+    if not isinstance(iterable.func, ast.Name):
         return None
     if iterable.func.id == "enumerate" and len(target.elts) == 2 and iterable.args:
         return _element_source(target.elts[1], iterable.args[0], name)
@@ -651,8 +690,8 @@ def _element_source(target: ast.expr, iterable: ast.expr, name: str) -> ast.expr
     return None
 
 
-def _integer_ids(node: ast.expr, lookup) -> bool:
-    parts = []
+def _integer_ids(node: ast.expr, lookup: Lookup) -> bool:
+    parts: list[str] = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
         node = node.value

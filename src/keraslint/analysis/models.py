@@ -52,13 +52,13 @@ def _param(layer: CallV, position: int | None, keyword: str) -> Value | None:
 
 
 def with_activation(
-    incoming: Output | _Unknown, activation: Activation | None, origin: Origin | None, node: ast.AST, value_node,
-    name: str | None = None,
+    incoming: Output | _Unknown, activation: Activation | None, origin: Origin | None, node: ast.AST,
+    value_node: ast.AST | None, name: str | None = None,
 ) -> Output:
     if isinstance(incoming, Output):
         return dataclasses.replace(
-            incoming, activation=activation, origin=origin, activation_node=node, activation_value=value_node, name=name,
-            applied_on=incoming.activation,
+            incoming, activation=activation, origin=origin, activation_node=node, activation_value=value_node,
+            name=name, applied_on=incoming.activation,
         )
     return Output(None, activation, None, origin, node, value_node, name)
 
@@ -88,8 +88,8 @@ def apply_layer(layer: Value, incoming: Output | _Unknown) -> Output | _Unknown:
             # activation may be positional: not established
             return Output(width, None, name, name=layer_name, width_node=width_node)
         if given is None:
-            activation = catalogue.DEFAULT_ACTIVATION.get(name, catalogue.LINEAR)
-            return Output(width, activation, name, Origin.KERAS, layer.node, None, layer_name, width_node)
+            default = catalogue.DEFAULT_ACTIVATION.get(name, catalogue.LINEAR)
+            return Output(width, default, name, Origin.KERAS, layer.node, None, layer_name, width_node)
         value_node = layer.arg_node(activation_position, "activation")
         activation, origin = activation_of(given)
         return Output(width, activation, name, origin, value_node, value_node, layer_name, width_node)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import functools
 import string
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from keraslint import catalogue
 from keraslint.analysis.records import (
@@ -22,6 +22,12 @@ from keraslint.analysis.records import (
 )
 from keraslint.analysis.values import CallV, Const, DictV, FuncV, Ref, Seq, Value
 from keraslint.versions import ALL_VERSION_LINES, VersionLine
+
+if TYPE_CHECKING:  # pragma: no cover
+    from keraslint.analysis.keras_semantics import RawCompile
+
+# A fit() call as the evaluator records it (RawCompile.training): (method, call node, args, kwargs, has_star).
+FitRecord = tuple[str, ast.Call, Sequence[Value], dict[str, Value], bool]
 
 L1, L2, L3, L4, L5 = VersionLine.L1, VersionLine.L2, VersionLine.L3, VersionLine.L4, VersionLine.L5
 _CALLBACKS = "keras.callbacks."
@@ -36,11 +42,11 @@ _KERAS2_LINES = frozenset({L2, L3, L4})
 # --- fit() calls -------------------------------------------------------------------------------
 
 
-def training_calls(raws: Iterable[tuple], module: ast.Module | None,
+def training_calls(raws: Iterable[FitRecord], module: ast.Module | None,
                    read_lines: frozenset[int] = frozenset()) -> tuple[TrainingCall, ...]:
     """TrainingCall records of the evaluator's raw fit() calls, once per call node (the history reads
     of the module are found once, on the first fit() of the file)."""
-    calls = []
+    calls: list[TrainingCall] = []
     seen: set[int] = set()
     reads: dict[int, tuple[HistoryRead, ...]] | None = None
     for method, node, args, kwargs, has_star in raws:
@@ -62,7 +68,7 @@ def training_calls(raws: Iterable[tuple], module: ast.Module | None,
     return tuple(calls)
 
 
-def _validation(args, kwargs: dict[str, Value], has_star: bool, last_plain: int) -> bool | None:
+def _validation(args: Sequence[Value], kwargs: dict[str, Value], has_star: bool, last_plain: int) -> bool | None:
     """Whether fit() validates (so that val_ keys are logged); None when not established."""
     if has_star or len(args) > last_plain + 1:
         return None
@@ -77,7 +83,9 @@ def _validation(args, kwargs: dict[str, Value], has_star: bool, last_plain: int)
     return False
 
 
-def _callbacks(args, kwargs: dict[str, Value], has_star: bool, position: int | None):
+def _callbacks(
+    args: Sequence[Value], kwargs: dict[str, Value], has_star: bool, position: int | None
+) -> tuple[CallbackFact, ...] | None:
     if has_star:
         return None
     given = kwargs.get("callbacks")
@@ -87,7 +95,7 @@ def _callbacks(args, kwargs: dict[str, Value], has_star: bool, position: int | N
         return ()
     if not isinstance(given, Seq):
         return None
-    facts = []
+    facts: list[CallbackFact] = []
     for item in given.items:
         fact = callback_fact(item)
         if fact is None:
@@ -111,6 +119,7 @@ def callback_fact(value: Value) -> CallbackFact | None:
     position = _MONITOR_POSITION[kind]
     monitor_value = _param(value, position, "monitor")
     monitor_node = value.arg_node(position, "monitor")
+    monitor: str | None
     if monitor_value is None:
         monitor, given = catalogue.MONITOR_CALLBACKS[kind], False
     else:
@@ -210,9 +219,9 @@ def history_reads(module: ast.Module, read_lines: frozenset[int]) -> dict[int, t
                 subscripts, stores = _reads_and_stores(statement)
             else:
                 subscripts, stores = [], _bound_directly(statement)
-            for name, node in subscripts:
+            for name, read in subscripts:
                 if name in current:
-                    found[current[name]].append(HistoryRead(node.slice.value, node.slice))
+                    found[current[name]].append(read)
             for name in stores:
                 current.pop(name, None)
             if fit is not None:
@@ -222,7 +231,7 @@ def history_reads(module: ast.Module, read_lines: frozenset[int]) -> dict[int, t
     return {key: tuple(reads) for key, reads in found.items()}
 
 
-def _in_order(statements: Sequence[ast.stmt], scopes: list) -> Iterable[ast.stmt]:
+def _in_order(statements: Sequence[ast.stmt], scopes: list[Sequence[ast.stmt]]) -> Iterable[ast.stmt]:
     """The statements of a scope in source order, compound ones before their bodies; the bodies of
     nested functions and classes go to `scopes` (their own scopes)."""
     for statement in statements:
@@ -261,9 +270,9 @@ def _own_nodes(statement: ast.stmt) -> Iterable[ast.AST]:
                 stack.extend(value)
 
 
-def _reads_and_stores(statement: ast.stmt) -> tuple[list[tuple[str, ast.Subscript]], set[str]]:
+def _reads_and_stores(statement: ast.stmt) -> tuple[list[tuple[str, HistoryRead]], set[str]]:
     """(`name.history["key"]` reads, names bound) of a statement outside its nested blocks."""
-    reads: list[tuple[str, ast.Subscript]] = []
+    reads: list[tuple[str, HistoryRead]] = []
     stores: set[str] = set()
     for node in _own_nodes(statement):
         if isinstance(node, ast.Name):
@@ -279,7 +288,7 @@ def _reads_and_stores(statement: ast.stmt) -> tuple[list[tuple[str, ast.Subscrip
                 and isinstance(node.slice, ast.Constant)
                 and isinstance(node.slice.value, str)
             ):
-                reads.append((value.value.id, node))
+                reads.append((value.value.id, HistoryRead(node.slice.value, node.slice)))
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             stores.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
     return reads, stores
@@ -327,7 +336,7 @@ def _fit_assignment(statement: ast.stmt) -> tuple[str, ast.Call] | None:
 
 
 def _child_blocks(statement: ast.stmt) -> list[Sequence[ast.stmt]]:
-    blocks = []
+    blocks: list[Sequence[ast.stmt]] = []
     for field in ("body", "orelse", "finalbody"):
         inner = getattr(statement, field, None)
         if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
@@ -342,7 +351,7 @@ def _child_blocks(statement: ast.stmt) -> list[Sequence[ast.stmt]]:
 # --- the keys a compiled model logs ---------------------------------------------------------------
 
 
-def logged_keys(raw, tf_api: bool) -> LoggedKeys | None:
+def logged_keys(raw: RawCompile, tf_api: bool) -> LoggedKeys | None:
     """The keys the model of this compile() logs, per line; None when its metrics or output names
     are not established. `tf_api`: the file uses tf.keras, whose Keras 2.3-era line also covers
     TensorFlow 1.x (which logs 'acc' for 'accuracy')."""
@@ -377,7 +386,7 @@ def logged_keys(raw, tf_api: bool) -> LoggedKeys | None:
     return LoggedKeys(tuple(metrics), prefixes, frozenset(lines))
 
 
-def _prefixes(raw) -> tuple[str, ...] | None:
+def _prefixes(raw: RawCompile) -> tuple[str, ...] | None:
     outputs = raw.model.outputs
     if outputs is None:
         return ("",)
@@ -425,7 +434,7 @@ def _logged_metric(value: Value, weighted: bool, applies: frozenset[VersionLine]
     if found is None:
         return None
     shown, keys, numbered = found
-    per_line = []
+    per_line: list[tuple[VersionLine, frozenset[str]]] = []
     for line in sorted(ALL_VERSION_LINES):
         if line not in applies:
             per_line.append((line, frozenset()))  # not a metric on this line
@@ -444,7 +453,8 @@ def _metric_keys(value: Value, tf_api: bool) -> tuple[str, dict[VersionLine, fro
         if given is not None:
             if not (isinstance(given, Const) and isinstance(given.value, str)):
                 return None
-            return f"{name}(name={given.value!r})", dict.fromkeys(ALL_VERSION_LINES - {L1}, frozenset({given.value})), False
+            keys = dict.fromkeys(ALL_VERSION_LINES - {L1}, frozenset({given.value}))
+            return f"{name}(name={given.value!r})", keys, False
         numbered = name in catalogue.NUMBERED_METRIC_CLASSES
         if name not in catalogue.METRIC_DEFAULT_NAMES or (value.args and not numbered) or len(value.args) > 2:
             return None  # a positional argument may be the name (BinaryAccuracy("acc"))
