@@ -143,3 +143,61 @@ def test_rules_true_from_a_later_minor_stay_silent_before_it() -> None:
     old = [d.code for d in engine.analyse(base.format(extra="from keras.layers.merge import concatenate\n"),
                                           target=targeting.Target(setting=frozenset({L3})))]
     assert "KER306" in plain and "KER306" not in old
+
+
+UNUSED_BUILDER = """
+import tensorflow as tf
+
+def build_with_features(columns):
+    return tf.keras.Sequential([tf.keras.layers.DenseFeatures(columns), tf.keras.layers.Dense(10)])
+
+def build():
+    return tf.keras.Sequential([tf.keras.layers.Dense(10, activation="softmax")])
+
+model = build()
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+"""
+
+
+@pytest.mark.parametrize("slice_statements", [True, False])
+def test_a_function_a_script_never_uses_is_not_evidence(slice_statements: bool) -> None:
+    # DenseFeatures (absent from Keras 3) only in a builder nobody calls: Keras 3 stays possible.
+    assert L5 in possible(UNUSED_BUILDER, slice_statements=slice_statements)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(("model = build()", "model = build()\nbuild_with_features(None)"), id="called"),
+        pytest.param(("builders = []", "builders = [build_with_features]"), id="referred to"),
+        pytest.param(("model = build()\nmodel.compile(", "def train():\n    model = build()\n    model.compile("),
+                     id="a library: nothing trains at module level"),
+    ],
+)
+def test_evidence_from_functions_that_may_run_still_narrows(change: tuple[str, str]) -> None:
+    old, new = change
+    source = ("builders = []\n" + UNUSED_BUILDER).replace(old, new)
+    assert L5 not in possible(source)
+    assert L5 not in possible(source, slice_statements=False)
+
+
+def test_a_compile_inside_an_unused_function_keeps_that_function_s_evidence() -> None:
+    # The module-level compile runs on Keras 3 (positional metrics are loss_weights there: KER304);
+    # the one inside the unused DenseFeatures builder cannot, so it stays silent.
+    source = textwrap.dedent("""
+        import tensorflow as tf
+
+        def build_with_features(columns):
+            model = tf.keras.Sequential([tf.keras.layers.DenseFeatures(columns), tf.keras.layers.Dense(10)])
+            model.compile("adam", "mse", ["mae"])
+            return model
+
+        model = tf.keras.Sequential([tf.keras.layers.Dense(10)])
+        model.compile("adam", "mse", ["mae"])
+        model.fit(x, y)
+    """)
+    found = [(d.line, d.code) for d in engine.analyse(source)]
+    assert found == [(10, "KER304")]
+    facts = file_facts(source)
+    assert facts is not None and L5 in facts.evidence.possible
+    assert [(local.first, local.last, L5 in local.possible) for local in facts.evidence.local] == [(4, 7, False)]

@@ -4,6 +4,7 @@ of diagnostics. It is the single place where an internal failure becomes KER001.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import logging
 import time
 from typing import TYPE_CHECKING, Iterable, Sequence
@@ -14,8 +15,8 @@ from keraslint.diagnostics import INTERNAL_ERROR_CODE, INTERNAL_ERROR_NAME, Diag
 from keraslint.versions import ALL_VERSION_LINES, VersionLine
 
 if TYPE_CHECKING:  # pragma: no cover
-    from keraslint.analysis.records import Activation, CompileSite
-    from keraslint.rules.base import Rule
+    from keraslint.analysis.records import Activation, CompileSite, LocalEvidence
+    from keraslint.rules.base import Rule, RuleContext
 
 LOG = logging.getLogger("keraslint")
 
@@ -77,11 +78,14 @@ def run_rules(
 ) -> list[Diagnostic]:
     from keraslint.rules import ALL_RULES, RuleContext
 
+    evidence = facts.evidence
+    local = evidence.local
     if lines is None:
         lines, _reason = target_lines(facts, target)
         if not lines:
             return []  # the file's APIs exist on no Keras line keraslint knows
-    evidence = facts.evidence
+    else:
+        local = ()  # lines given by the caller replace the whole decision
     context = RuleContext(lines or ALL_VERSION_LINES, evidence.graph_mode, evidence.apis, evidence.custom_objects,
                           evidence.l3_minors)
     selected = ALL_RULES if rules is None else rules
@@ -89,8 +93,11 @@ def run_rules(
     seen: set[tuple[int, int, str]] = set()
     diagnostics: list[Diagnostic] = []
     for site in facts.sites:
+        site_context = _local_context(context, local, site.call.lineno) if local else context
+        if site_context is None:
+            continue
         for rule in selected:
-            for finding in rule.check(site, context):
+            for finding in rule.check(site, site_context):
                 line, column, end_line, end_column = facts.position(finding.node)
                 key = (line, column, rule.code)
                 if key in seen:
@@ -106,6 +113,24 @@ def run_rules(
                 ))
     diagnostics.sort(key=Diagnostic.sort_key)
     return diagnostics
+
+
+def _local_context(context: RuleContext, local: Sequence[LocalEvidence], line: int) -> RuleContext | None:
+    """The context of a site inside an unused function: also narrowed by that function's own APIs
+    (None: they exist on none of the target lines)."""
+    for found in local:
+        if found.holds_at(line):
+            lines = context.lines & found.possible
+            if not lines:
+                return None
+            low = max(context.l3_minors[0], found.l3_minors[0])
+            high = min(context.l3_minors[1], found.l3_minors[1])
+            if low > high:
+                lines -= {VersionLine.L3}
+                if not lines:
+                    return None
+            context = dataclasses.replace(context, lines=lines, l3_minors=(low, high))
+    return context
 
 
 def _conflicting_output_nodes(sites: Iterable[CompileSite]) -> set[int]:

@@ -756,6 +756,8 @@ ROUTE_LINES: Dict[Tuple[str, str], FrozenSet[VersionLine]] = {key: fact.possible
 EVIDENCE_ROOTS: FrozenSet[str] = frozenset(
     key.split(".")[0] for key in (*API_FACTS, *PATH_FACTS) if not key.startswith("keras")
 )
+
+
 def _evidence_word(key: str) -> str:
     """The word a statement must hold to use the API: the keyword of a call key, else the last name."""
     if key.endswith("=)"):

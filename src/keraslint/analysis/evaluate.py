@@ -82,6 +82,9 @@ class Evaluator(KerasSemantics):
         self.graph_mode = False
         self.custom_objects = False  # a custom-object registry is used: unknown spellings may resolve
         self.history_lines: frozenset[int] = frozenset()  # lines that may hold history["key"] reads
+        self.source_text = ""  # the file's text, for word tests that need no walk
+        # (first line, last line, evidence) of module-level definitions a script never uses
+        self.unused_evidence: list[tuple[int, int, VersionEvidence]] = []
         self.version_evidence = VersionEvidence()  # the lines the file's own APIs exist on
         # ids of statements the facts do not need (module level and function bodies)
         self._skipped = skipped
@@ -114,12 +117,23 @@ class Evaluator(KerasSemantics):
         # Function and method bodies are checked on their own, with parameters unknown.
         walked: set[int] = set()
         ends: dict[int, dict[str, Value]] = {}
+        owners = _top_level_owners(module)
+        dead = _DeadCode(module, self.source_text)
         while self._pending_functions:
             function, outer = self._pending_functions.pop(0)
             if id(function) in walked:
                 continue
             walked.add(id(function))
-            ends[id(function)] = self._walk_unknown_parameters(function, outer, {})
+            owner = owners.get(id(function))
+            if owner is not None and dead.never_used(owner):
+                # What an unused function of a script uses says nothing about where the script runs,
+                # only about the compile() sites inside it.
+                kept, self.version_evidence = self.version_evidence, VersionEvidence()
+                ends[id(function)] = self._walk_unknown_parameters(function, outer, {})
+                self.unused_evidence.append((owner.lineno, owner.end_lineno or owner.lineno, self.version_evidence))
+                self.version_evidence = kept
+            else:
+                ends[id(function)] = self._walk_unknown_parameters(function, outer, {})
         for methods in self._classes:
             self._share_model_attributes(methods, ends)
 
@@ -688,6 +702,55 @@ class Evaluator(KerasSemantics):
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+_TRAINING_METHODS = frozenset({"compile", "fit", "fit_generator", "train_on_batch"})
+
+
+def _top_level_owners(module: ast.Module) -> dict[int, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef]:
+    """id of each module-level function and method -> the module-level definition holding it."""
+    owners: dict[int, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = {}
+    for statement in module.body:
+        if isinstance(statement, _FUNCTIONS):
+            owners[id(statement)] = statement
+        elif isinstance(statement, ast.ClassDef):
+            for inner in statement.body:
+                if isinstance(inner, _FUNCTIONS):
+                    owners[id(inner)] = statement
+    return owners
+
+
+class _DeadCode:
+    """Module-level functions and classes a script never uses. Decided only in the clear case: the
+    name appears nowhere else in the text, and the module trains at its own level (a library's
+    functions are used elsewhere)."""
+
+    def __init__(self, module: ast.Module, source: str) -> None:
+        self.module = module
+        self.source = source
+        self._script: bool | None = None
+
+    def never_used(self, definition: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
+        source = self.source
+        if not source or source.count(definition.name) != 1:
+            return False
+        if self._script is None:
+            self._script = _trains_at_module_level(self.module)
+        return self._script
+
+
+def _trains_at_module_level(module: ast.Module) -> bool:
+    for statement in module.body:
+        if isinstance(statement, (*_FUNCTIONS, ast.ClassDef, ast.Import, ast.ImportFrom)):
+            continue
+        for node in ast.walk(statement):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in _TRAINING_METHODS
+            ):
+                return True
+    return False
+
 
 _TRY_TYPES = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 # Methods whose result kind does not depend on the receiver (`anything.argmax(axis=1)` is class ids).

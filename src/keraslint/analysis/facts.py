@@ -8,7 +8,7 @@ import functools
 
 from keraslint import reduce, source as text
 from keraslint.analysis.evaluate import Evaluator
-from keraslint.analysis.records import CompileSite, Evidence
+from keraslint.analysis.records import CompileSite, Evidence, LocalEvidence
 from keraslint.analysis.sites import build_sites
 from keraslint.versions import ALL_VERSION_LINES, API_KERAS, API_TF, API_TF_KERAS, VersionLine
 
@@ -66,6 +66,7 @@ def file_facts(source: str, tree: ast.Module | None = None, *, slice_statements:
 def evaluate(source: str, tree: ast.Module, skipped: frozenset[int] | set[int]) -> Evaluator:
     """The evaluator's pass over the statements not skipped."""
     evaluator = Evaluator(skipped)
+    evaluator.source_text = source
     # history.history["key"] reads: the lines that can hold one, by a text test
     evaluator.history_lines = frozenset(
         number for number, line in enumerate(text.split_lines(source), 1) if "history[" in line
@@ -78,8 +79,14 @@ def _evidence(evaluator: Evaluator) -> Evidence:
     apis = frozenset(evaluator.apis)
     graph_mode = evaluator.graph_mode and bool(apis) and API_KERAS not in apis
     versions = evaluator.version_evidence
+    local = tuple(
+        LocalEvidence(first, last, found.possible(evaluator.graph_mode), found.l3_minors, tuple(found.reasons))
+        for first, last, found in evaluator.unused_evidence
+        if found.reasons
+    )
     return Evidence(apis, evaluator.keras3_evidence, graph_mode, versions.possible(evaluator.graph_mode),
-                    tuple(versions.reasons), custom_objects=evaluator.custom_objects, l3_minors=versions.l3_minors)
+                    tuple(versions.reasons), custom_objects=evaluator.custom_objects, l3_minors=versions.l3_minors,
+                    local=local)
 
 
 # Lines an import style can reach: tf.keras never ran Keras 2.0-2.2; `import keras` is never tf-keras.

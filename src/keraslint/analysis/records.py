@@ -322,6 +322,22 @@ class Evidence:
     custom_objects: bool = False  # a custom-object registry: unknown spellings may resolve
     # TF 2.x minors within L3 (TF 2.2-2.15) the file's APIs allow: (2, 15) when nothing narrows them.
     l3_minors: tuple[int, int] = (2, 15)
+    # Evidence that holds only inside module-level definitions a script never uses.
+    local: tuple[LocalEvidence, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class LocalEvidence:
+    """What the APIs of an unused function say about the compile() sites inside it (lines first-last)."""
+
+    first: int
+    last: int
+    possible: frozenset[VersionLine]
+    l3_minors: tuple[int, int]
+    reasons: tuple[str, ...]
+
+    def holds_at(self, line: int) -> bool:
+        return self.first <= line <= self.last
 
 
 @dataclasses.dataclass(frozen=True)
