@@ -544,6 +544,12 @@ class TestKER201:
         assert_fix(finding.fix, safe=True, description="use CategoricalAccuracy()", node=metric.value_node)
         assert finding.fix.needs_import == ("metrics", "CategoricalAccuracy")
 
+    def test_softmax_with_integer_ids_is_silent(self) -> None:
+        # Integer ids against a 10-unit output fail fit()'s target-shape check on Keras<=2.3 (no accuracy
+        # is ever reported) and TF>=2.2 picks sparse_categorical_accuracy: nothing is inflated.
+        labels = (label(INTEGER, None, "map(int, ...)"),)
+        assert check("KER201", site(output(10, SOFTMAX), bce(), (string_metric("accuracy"),), labels=labels)) == []
+
     def test_softmax_is_correct_from_tf_2_2_on(self) -> None:
         # keras-semantics §1: L3-L5 resolve from shapes: categorical_accuracy, correct for a softmax.
         assert check("KER201", site(output(10, SOFTMAX), bce(), (string_metric("accuracy"),)), {L3, L4, L5}) == []

@@ -302,7 +302,7 @@ LABEL_MAKERS = frozenset(
         "StandardScaler", "MinMaxScaler", "RobustScaler", "MaxAbsScaler", "QuantileTransformer", "PowerTransformer",
         "load_data", "target", "load_diabetes", "fetch_california_housing", "load_boston", "make_regression",
         "load_linnerud", "load_iris", "load_digits", "load_wine", "load_breast_cancer", "TimeseriesGenerator",
-        "timeseries_dataset_from_array", "from_tensor_slices", "flow", "log", "log1p", "sqrt",
+        "timeseries_dataset_from_array", "from_tensor_slices", "flow", "log", "log1p", "sqrt", "map",
     }
 )
 # What keras.datasets.<name>.load_data() gives as labels: (kind, number of classes); keras-io

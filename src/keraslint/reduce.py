@@ -35,7 +35,7 @@ def irrelevant_statements(source: str, tree: ast.Module) -> set[int] | None:
     (no model compile() call, or no Keras import or mention)."""
     if not tree.body:
         return None
-    selection = _select(tree.body, split_lines(source), in_function=False)
+    selection = _select(tree.body, split_lines(source), in_function=False, label_functions=frozenset())
     if not selection.has_compile or not (selection.has_keras_import or "keras" in source):
         return None
     return selection.dropped
@@ -66,16 +66,22 @@ class _Info(NamedTuple):
     dropped_inside: set[int]  # ids of unneeded statements inside a reduced function
 
 
-def _select(statements: list[ast.stmt], lines: list[str], in_function: bool) -> _Selection:
-    """Backward pass: keep inherent statements and those binding or mutating a needed name."""
+def _select(
+    statements: list[ast.stmt], lines: list[str], in_function: bool, label_functions: frozenset[str]
+) -> _Selection:
+    """Backward pass: keep inherent statements and those binding or mutating a needed name.
+    `label_functions`: the module's functions that make labels (a call of one is followed in any body)."""
     selection = _Selection()
+    groups = statement_groups(statements)
+    if not in_function:
+        label_functions = _functions_using(groups, lines, _LABEL_WORDS)
     infos = [
-        _group_info(first, last, members, lines, in_function, selection)
-        for first, last, members in statement_groups(statements)
+        _group_info(first, last, members, lines, in_function, selection, label_functions)
+        for first, last, members in groups
     ]
     _mark_helper_calls(infos, lines)
     _mark_compiling_callers(infos)
-    keep, selection.words = _kept(infos, lines)
+    keep, selection.words = _kept(infos, _LABEL_WORDS | label_functions)
     for info, kept in zip(infos, keep):
         if kept:
             selection.kept_any = True
@@ -86,7 +92,8 @@ def _select(statements: list[ast.stmt], lines: list[str], in_function: bool) -> 
 
 
 def _group_info(
-    first: int, last: int, members: list[ast.stmt], lines: list[str], in_function: bool, selection: _Selection
+    first: int, last: int, members: list[ast.stmt], lines: list[str], in_function: bool, selection: _Selection,
+    label_functions: frozenset[str],
 ) -> _Info:
     """The group's info; notes a compile() call or a Keras import in `selection`."""
     text = "".join(lines[first - 1 : last])
@@ -114,7 +121,7 @@ def _group_info(
         elif any(isinstance(member, (ast.For, ast.While, ast.With, ast.If)) for member in members):
             inherent = True  # a training loop: kept whole
     if len(members) == 1 and isinstance(members[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
-        reduced_function = _reduce_function(members[0], first, lines)
+        reduced_function = _reduce_function(members[0], first, lines, label_functions)
         if reduced_function is not None:
             dropped_inside, words = reduced_function
             reads = words
@@ -148,7 +155,7 @@ def _mark_compiling_callers(infos: list[_Info]) -> None:
         compiling = grown
 
 
-def _kept(infos: list[_Info], lines: list[str]) -> tuple[list[bool], set[str]]:
+def _kept(infos: list[_Info], label_words: frozenset[str]) -> tuple[list[bool], set[str]]:
     """(which groups are kept, the names they need), from the last group back.
 
     Names are needed strongly (every binding and everything it reads is kept) or, for labels,
@@ -156,7 +163,6 @@ def _kept(infos: list[_Info], lines: list[str]) -> tuple[list[bool], set[str]]:
     is followed only through label-making calls; elsewhere the labels stay unknown.
     """
     aliases = _aliases(infos)
-    label_words = _LABEL_WORDS | _functions_using(infos, lines, _LABEL_WORDS)
     needed: set[str] = set()
     weak: set[str] = set()
     keep = [False] * len(infos)
@@ -178,22 +184,24 @@ def _kept(infos: list[_Info], lines: list[str]) -> tuple[list[bool], set[str]]:
 _MODULE_INHERENT = catalogue.EVIDENCE_WORDS | api_lines.EVIDENCE_WORDS | {"activation", "Activation"}
 
 
-def _functions_using(infos: list[_Info], lines: list[str], words: frozenset[str]) -> set[str]:
+def _functions_using(
+    groups: list[tuple[int, int, list[ast.stmt]]], lines: list[str], words: frozenset[str]
+) -> frozenset[str]:
     """Names of the module's functions whose bodies mention any of `words`."""
     found: set[str] = set()
-    for info in infos:
-        for member in info.members:
+    for _first, _last, members in groups:
+        for member in members:
             if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 text = "".join(lines[member.lineno - 1 : member.end_lineno or member.lineno])
                 if words.intersection(_WORD.findall(text)):
                     found.add(member.name)
-    return found
+    return frozenset(found)
 
 
 def _mark_helper_calls(infos: list[_Info], lines: list[str]) -> None:
     """A call of a module function that trains a model (fit() inside) is a training call itself:
     kept, with everything it passes."""
-    trainers = _functions_using(infos, lines, _TRAINING_METHODS)
+    trainers = _functions_using([(0, 0, info.members) for info in infos], lines, _TRAINING_METHODS)
     if not trainers:
         return
     for index, info in enumerate(infos):
@@ -203,7 +211,7 @@ def _mark_helper_calls(infos: list[_Info], lines: list[str]) -> None:
             infos[index] = info._replace(inherent=True, reads=info.words)
 
 
-def _calls_named(statement: ast.stmt, names: set[str]) -> bool:
+def _calls_named(statement: ast.stmt, names: frozenset[str]) -> bool:
     value = statement.value if isinstance(statement, (ast.Expr, ast.Assign, ast.AnnAssign)) else None
     return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in names
 
@@ -314,7 +322,7 @@ def _training_call_names(members: list[ast.stmt]) -> tuple[set[str], set[str]] |
 
 
 def _reduce_function(
-    function: ast.FunctionDef | ast.AsyncFunctionDef, first: int, lines: list[str]
+    function: ast.FunctionDef | ast.AsyncFunctionDef, first: int, lines: list[str], label_functions: frozenset[str]
 ) -> tuple[set[int], set[str]] | None:
     """(ids of body statements not needed, words) of a function whose body keeps only what its
     results depend on; None when the function is kept whole."""
@@ -323,7 +331,7 @@ def _reduce_function(
         isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for statement in function.body
     ):
         return None  # one-line or nested definitions: keep whole
-    inner = _select(function.body, lines, in_function=True)
+    inner = _select(function.body, lines, in_function=True, label_functions=label_functions)
     if not inner.kept_any:
         return None
     words = set(_WORD.findall("".join(lines[first - 1 : body_start - 1]))) | inner.words

@@ -71,7 +71,7 @@ class Env:
         return UNKNOWN
 
 
-_BUILTINS = frozenset({"len", "int", "float", "str", "list", "tuple", "dict", "print", "range"})
+_BUILTINS = frozenset({"len", "int", "float", "str", "list", "tuple", "dict", "print", "range", "map"})
 
 
 class Evaluator(KerasSemantics):

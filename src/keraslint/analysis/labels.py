@@ -37,7 +37,8 @@ _CLASS_MODES = {"categorical": ONE_HOT, "sparse": INTEGER, "binary": BINARY, "in
 _SHAPE_METHODS = frozenset({"reshape", "flatten", "ravel", "squeeze", "to_numpy", "tolist"})
 _SHAPE_FUNCTIONS = frozenset({"numpy.reshape", "numpy.ravel", "numpy.squeeze", "numpy.expand_dims"})
 _PER_VALUE_KINDS = frozenset({INTEGER, BINARY, CONTINUOUS})
-_ARRAY_FUNCTIONS = frozenset({"numpy.array", "numpy.asarray", "numpy.asanyarray", "numpy.copy"})
+# Functions that keep the labels they are given (`list(...)`: the same rows as a list).
+_ARRAY_FUNCTIONS = frozenset({"numpy.array", "numpy.asarray", "numpy.asanyarray", "numpy.copy", "list", "tuple"})
 # Float functions of the targets: log-transformed prices, square-rooted counts.
 _FLOAT_FUNCTIONS = frozenset({"numpy.log", "numpy.log1p", "numpy.log2", "numpy.log10", "numpy.sqrt"})
 _ONE_HOT_FUNCTIONS = {
@@ -144,6 +145,8 @@ def _call_labels(call: CallV) -> LabelFact | None:
         return None
     if name in _ARRAY_FUNCTIONS and len(call.args) == 1:
         return label_fact(call.args[0])
+    if name == "map" and len(call.args) == 2 and isinstance(call.args[0], Ref) and call.args[0].name == "int":
+        return LabelFact(INTEGER, None, "map(int, ...)")  # one integer per sample: class ids
     if name in _SHAPE_FUNCTIONS:
         fact = label_fact(call.args[0])
         return fact if fact is not None and fact.kind in _PER_VALUE_KINDS else None

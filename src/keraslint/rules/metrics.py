@@ -10,7 +10,7 @@ from keraslint.diagnostics import Fix
 from keraslint.fixes import keyword_fix, metric_object_fix, rename_class_fix, string_fix
 from keraslint.versions import ALL_VERSION_LINES, API_KERAS, VersionLine
 from keraslint.rules.base import Finding, Rule, RuleContext, on
-from keraslint.rules.labels import continuous_targets, multi_label, single_label
+from keraslint.rules.labels import continuous_targets, integer_ids, multi_label, single_label
 
 L1, L2, L3, L4, L5 = VersionLine.L1, VersionLine.L2, VersionLine.L3, VersionLine.L4, VersionLine.L5
 _NOT_L1 = frozenset({L2, L3, L4, L5})
@@ -95,6 +95,8 @@ model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accur
         if loss is None or output is None or loss.kind != catalogue.BCE or output.width is None:
             return
         if output.activation == catalogue.SOFTMAX and output.width >= 3:
+            if integer_ids(site) is not None:
+                return  # integer ids: Keras <= 2.3 fails fit()'s target-shape check, nothing is inflated
             # Keras <= 2.3 resolves from the loss: binary accuracy over every unit.
             wrong_on, picked = frozenset({L1, L2}), f"binary_accuracy with {loss.spelling}"
             consequence = f"inflated for a {output.width}-unit softmax"
