@@ -227,6 +227,8 @@ class HistoryRead:
 
     key: str
     node: ast.AST = dataclasses.field(compare=False, repr=False)
+    # read inside a helper the fit() result is passed to: the helper may serve other fit() calls too
+    in_helper: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

@@ -7,9 +7,10 @@ Built once per compile() from the evaluator's raw records; anything not establis
 from __future__ import annotations
 
 import ast
+import dataclasses
 import functools
 import string
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, NamedTuple, Sequence
 
 from keraslint import catalogue
 from keraslint.analysis.records import (
@@ -208,6 +209,7 @@ def history_reads(module: ast.Module, read_lines: frozenset[int]) -> dict[int, t
     computed once per module. `read_lines`: the source lines holding `history[` (a text test); the
     other statements are only checked for what they bind."""
     found: dict[int, list[HistoryRead]] = {}
+    readers = _history_readers(module, read_lines)
     scopes: list[Sequence[ast.stmt]] = [module.body]
     while scopes:
         current: dict[str, int] = {}  # name -> id of the fit() call it holds
@@ -219,6 +221,8 @@ def history_reads(module: ast.Module, read_lines: frozenset[int]) -> dict[int, t
                 subscripts, stores = _reads_and_stores(statement)
             else:
                 subscripts, stores = [], _bound_directly(statement)
+            if readers:
+                subscripts += _passed_reads(statement, readers)
             for name, read in subscripts:
                 if name in current:
                     found[current[name]].append(read)
@@ -229,6 +233,58 @@ def history_reads(module: ast.Module, read_lines: frozenset[int]) -> dict[int, t
                 current[name] = id(call)
                 found.setdefault(id(call), [])
     return {key: tuple(reads) for key, reads in found.items()}
+
+
+class _Reader(NamedTuple):
+    """A module-level function that reads `param.history["key"]`: its parameters, and the reads per parameter."""
+
+    parameters: list[str]
+    reads: dict[str, list[HistoryRead]]
+
+
+def _history_readers(module: ast.Module, read_lines: frozenset[int]) -> dict[str, _Reader]:
+    """Module-level functions that read the history of a parameter they never rebind
+    (`def plot(h): plt.plot(h.history["acc"])`): a call passing a fit() result reads its keys."""
+    readers: dict[str, _Reader] = {}
+    for statement in module.body:
+        if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        if not any(statement.lineno <= line <= (statement.end_lineno or statement.lineno) for line in read_lines):
+            continue
+        arguments = statement.args
+        parameters = [param.arg for param in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]
+        reads: dict[str, list[HistoryRead]] = {}
+        rebound: set[str] = set()
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                rebound.add(node.id)
+            elif isinstance(node, ast.Subscript):
+                read = _history_read(node)
+                if read is not None and read[0] in parameters:
+                    reads.setdefault(read[0], []).append(dataclasses.replace(read[1], in_helper=True))
+        reads = {name: found for name, found in reads.items() if name not in rebound}
+        if reads:
+            positional = len(arguments.posonlyargs) + len(arguments.args)
+            readers[statement.name] = _Reader(parameters[:positional], reads)
+    return readers
+
+
+def _passed_reads(statement: ast.stmt, readers: dict[str, _Reader]) -> list[tuple[str, HistoryRead]]:
+    """(name passed, read) for `reader(history)` / `x = reader(h=history)` statements."""
+    value = statement.value if isinstance(statement, (ast.Expr, ast.Assign, ast.AnnAssign)) else None
+    if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Name) or value.func.id not in readers:
+        return []
+    reader = readers[value.func.id]
+    passed: list[tuple[str, str]] = []  # (parameter, name given)
+    for parameter, argument in zip(reader.parameters, value.args):
+        if isinstance(argument, ast.Starred):
+            break
+        if isinstance(argument, ast.Name):
+            passed.append((parameter, argument.id))
+    for keyword in value.keywords:
+        if keyword.arg is not None and isinstance(keyword.value, ast.Name):
+            passed.append((keyword.arg, keyword.value.id))
+    return [(name, read) for parameter, name in passed for read in reader.reads.get(parameter, ())]
 
 
 def _in_order(statements: Sequence[ast.stmt], scopes: list[Sequence[ast.stmt]]) -> Iterable[ast.stmt]:
@@ -279,19 +335,27 @@ def _reads_and_stores(statement: ast.stmt) -> tuple[list[tuple[str, HistoryRead]
             if isinstance(node.ctx, (ast.Store, ast.Del)):
                 stores.add(node.id)
         elif isinstance(node, ast.Subscript):
-            value = node.value
-            if (
-                isinstance(node.ctx, ast.Load)
-                and isinstance(value, ast.Attribute)
-                and value.attr == "history"
-                and isinstance(value.value, ast.Name)
-                and isinstance(node.slice, ast.Constant)
-                and isinstance(node.slice.value, str)
-            ):
-                reads.append((value.value.id, HistoryRead(node.slice.value, node.slice)))
+            read = _history_read(node)
+            if read is not None:
+                reads.append(read)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             stores.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
     return reads, stores
+
+
+def _history_read(node: ast.Subscript) -> tuple[str, HistoryRead] | None:
+    """(name, read) for `name.history["key"]`."""
+    value = node.value
+    if (
+        isinstance(node.ctx, ast.Load)
+        and isinstance(value, ast.Attribute)
+        and value.attr == "history"
+        and isinstance(value.value, ast.Name)
+        and isinstance(node.slice, ast.Constant)
+        and isinstance(node.slice.value, str)
+    ):
+        return value.value.id, HistoryRead(node.slice.value, node.slice)
+    return None
 
 
 def _spans(statement: ast.stmt, lines: frozenset[int]) -> bool:

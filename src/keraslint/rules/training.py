@@ -35,6 +35,7 @@ class _Read:
     node: Node
     what: str  # "monitor", "path" or "history"
     callback: CallbackFact | None = None
+    in_helper: bool = False  # a history read inside a helper other fit() results may reach: no fix
 
 
 def _reads(call: TrainingCall) -> Iterable[_Read]:
@@ -47,7 +48,7 @@ def _reads(call: TrainingCall) -> Iterable[_Read]:
                 if field not in catalogue.CHECKPOINT_PATH_FIELDS:
                     yield _Read(field, callback.path_node or callback.node, "path", callback)
     for read in call.history_reads:
-        yield _Read(read.key, read.node, "history")
+        yield _Read(read.key, read.node, "history", in_helper=read.in_helper)
 
 
 def _numbered(key: str) -> bool:
@@ -190,7 +191,7 @@ model.fit(x_train, y_train, validation_split=0.1, callbacks=[stop])
     @staticmethod
     def _fix(read: _Read, key: str, suggestion: str | None, keys_by_line: dict[VersionLine, frozenset[str]],
              context: RuleContext) -> Fix | None:
-        if suggestion is None or set(keys_by_line) != set(context.lines):
+        if suggestion is None or read.in_helper or set(keys_by_line) != set(context.lines):
             return None
         if any(suggestion not in keys for keys in keys_by_line.values()):
             return None  # the key differs between the lines the project may use
