@@ -263,7 +263,7 @@ def test_show_settings(project):
     out = completed.stdout
     assert "[tool.keraslint]: " in out and "pyproject.toml" in out
     assert "flake8 configuration: " in out and "setup.cfg" in out
-    assert "keras-version: '2.15  # pinned' from " in out and "setup.cfg [flake8]" in out and "L3" in out
+    assert "keras-version: '2.15' from " in out and "setup.cfg [flake8]" in out and "L3" in out
     assert "ignore: KER106" in out
     assert "respect-gitignore: yes" in out
 

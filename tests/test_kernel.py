@@ -322,7 +322,7 @@ def test_off_on_select_ignore_and_noqa(shell, keras_path):
         'w.compile(loss="binary_crossentropy")'
     )
     assert run(shell, wide).keraslint == []
-    run(shell, "%keraslint ignore none")
+    assert run(shell, "%keraslint ignore none").text.strip() == "keraslint: select all; ignore none"
     assert "KER101" in run(shell, wide).text
     run(shell, "%keraslint select KER2")
     assert run(shell, wide).keraslint == []

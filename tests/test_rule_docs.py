@@ -64,3 +64,9 @@ def test_readme_rule_table_is_fresh() -> None:
 def test_rule_pages_are_fresh(rule) -> None:
     page = ROOT / "docs" / "rules" / f"{rule.code}.md"
     assert page.read_text(encoding="utf-8") == docgen.rule_page(rule), "run: python -m keraslint.docgen"
+
+
+def test_docgen_outside_a_checkout_writes_nothing_and_says_why(tmp_path, capsys) -> None:
+    assert docgen.main([str(tmp_path)]) == 2
+    assert "is not keraslint's README" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

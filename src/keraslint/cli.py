@@ -724,7 +724,8 @@ def show_settings(settings: Settings, args: argparse.Namespace) -> str:
 
         lines = parse_keras_version(version)
         names = ", ".join(f"{line.name} ({line.label})" for line in sorted(lines)) if lines else "auto"
-        out.append(f"keras-version: {version.strip()!r} from {settings.keras_version_source} -> {names}"
+        shown = version.split("#", 1)[0].strip()  # flake8 hands an ini value over with its inline comment
+        out.append(f"keras-version: {shown!r} from {settings.keras_version_source} -> {names}"
                    f" [{describe(lines)}]" if lines else f"keras-version: {version!r}")
     out.append(f"select: {', '.join(settings.select or ('KER',))}")
     out.append(f"extend-select: {', '.join(settings.extend_select) or '-'}")

@@ -77,8 +77,25 @@ def write_docs(root: pathlib.Path) -> list[pathlib.Path]:
     return written
 
 
-if __name__ == "__main__":  # python -m keraslint.docgen [ROOT]
+def main(argv: list[str]) -> int:
+    """`python -m keraslint.docgen [ROOT]`, ROOT being a checkout of this project (default: here)."""
     import sys
 
-    for path in write_docs(pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ".")):
+    root = pathlib.Path(argv[0] if argv else ".")
+    readme = root / "README.md"
+    try:
+        text = readme.read_text(encoding="utf-8")
+    except OSError:
+        text = ""
+    if TABLE_START not in text or TABLE_END not in text:
+        sys.stderr.write(f"keraslint.docgen: error: {readme} is not keraslint's README (run it in a checkout)\n")
+        return 2
+    for path in write_docs(root):
         print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

@@ -9,7 +9,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from keraslint import reduce, source as text, targeting
+from keraslint import source as text, targeting
 from keraslint.analysis.facts import FileFacts, file_facts, refine
 from keraslint.diagnostics import INTERNAL_ERROR_CODE, INTERNAL_ERROR_NAME, Diagnostic
 from keraslint.versions import ALL_VERSION_LINES, VersionLine
@@ -165,9 +165,9 @@ def explain(source: str, *, filename: str | None = None, tree: ast.Module | None
 
 
 def profile_stages(source: str, filename: str | None = None, tree: ast.Module | None = None) -> dict[str, float]:
-    """Seconds per stage for one file (benchmarks): gate (text test and statement choice), parse,
-    facts, rules. keraslint parses nothing itself: "parse" stays 0 because the facts are computed on
-    the `ast` flake8 has already made (parsed here only when `tree` is not given, and not counted)."""
+    """Seconds per stage for one file (benchmarks): gate (the text tests), parse, facts, rules.
+    keraslint parses nothing itself: "parse" stays 0 because the facts are computed on the `ast`
+    flake8 has already made (parsed here only when `tree` is not given, and not counted)."""
     from keraslint.analysis.facts import _evidence, evaluate
     from keraslint.analysis.sites import build_sites
 
@@ -175,13 +175,12 @@ def profile_stages(source: str, filename: str | None = None, tree: ast.Module | 
     if tree is None:
         tree = ast.parse(source)
     start = time.perf_counter()
-    passes = text.might_be_keras(source)
-    skipped = reduce.irrelevant_statements(source, tree) if passes else None
+    passes = text.might_be_keras(source) and text.calls_model_compile(source)
     timings["gate"] = time.perf_counter() - start
-    if skipped is None:
+    if not passes:
         return timings
     start = time.perf_counter()
-    evaluator = evaluate(source, tree, skipped)
+    evaluator = evaluate(source, tree, frozenset())
     facts = FileFacts(build_sites(evaluator), _evidence(evaluator), source, tree)
     timings["facts"] = time.perf_counter() - start
     start = time.perf_counter()

@@ -1110,8 +1110,7 @@ class KernelChecker:
         parts = [f"select {', '.join(select) if select else 'all'}"]
         if self.settings.extend_select:
             parts.append(f"extend-select {', '.join(self.settings.extend_select)}")
-        if self.settings.ignore:
-            parts.append(f"ignore {', '.join(self.settings.ignore)}")
+        parts.append(f"ignore {', '.join(self.settings.ignore) if self.settings.ignore else 'none'}")
         return "; ".join(parts)
 
     def _version(self, value: str) -> None:

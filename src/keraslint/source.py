@@ -18,6 +18,15 @@ def might_be_keras(source: str) -> bool:
     return "compile" in source and ("keras" in source or "tensorflow" in source)
 
 
+_ANY_COMPILE = re.compile(r"\.\s*compile\s*\(")
+_REGEX_COMPILE = re.compile(r"(?<![\w.])(?:re|regex)\s*\.\s*compile\s*\(")
+
+
+def calls_model_compile(text: str) -> bool:
+    """A `.compile(` call other than `re.compile(` (a cheap text test, conservative)."""
+    return len(_ANY_COMPILE.findall(text)) > len(_REGEX_COMPILE.findall(text))
+
+
 def split_lines(source: str) -> list[str]:
     """Lines as `ast` counts them (\\n, \\r\\n and \\r only), each with its line ending."""
     lines = []

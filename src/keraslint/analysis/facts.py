@@ -6,7 +6,7 @@ import ast
 import dataclasses
 import functools
 
-from keraslint import reduce, source as text
+from keraslint import source as text
 from keraslint.analysis.evaluate import Evaluator
 from keraslint.analysis.records import CompileSite, Evidence, LocalEvidence
 from keraslint.analysis.sites import build_sites
@@ -44,22 +44,27 @@ class FileFacts:
         return len(text.encode("utf-8", "surrogatepass")[:offset].decode("utf-8", "replace"))
 
 
-def file_facts(source: str, tree: ast.Module | None = None, *, slice_statements: bool = True) -> FileFacts | None:
-    """None when the file has nothing to check. `slice_statements=False` walks every statement
-    (tests show the slicer never changes a fact)."""
+def file_facts(source: str, tree: ast.Module | None = None, *, slice_statements: bool = False) -> FileFacts | None:
+    """None when the file has nothing to check. Every statement is walked; `slice_statements=True`
+    walks only those the slicer (reduce.py) keeps (tests show it changes no fact)."""
     if source.startswith("\ufeff"):
         source = source[1:]  # a BOM is not code (flake8 strips it too)
-    if not text.might_be_keras(source):
+    if not text.might_be_keras(source) or not text.calls_model_compile(source):
         return None
     if tree is None:
         parsed = text.parse(source)
         if isinstance(parsed, SyntaxError):
             return None
         tree = parsed
-    skipped = reduce.irrelevant_statements(source, tree)
-    if skipped is None:
-        return None
-    evaluator = evaluate(source, tree, skipped if slice_statements else frozenset())
+    skipped: frozenset[int] | set[int] = frozenset()
+    if slice_statements:
+        from keraslint import reduce  # measured slower than walking everything: opt-in (tests)
+
+        found = reduce.irrelevant_statements(source, tree)
+        if found is None:
+            return None
+        skipped = found
+    evaluator = evaluate(source, tree, skipped)
     return FileFacts(build_sites(evaluator), _evidence(evaluator), source, tree)
 
 
@@ -67,12 +72,25 @@ def evaluate(source: str, tree: ast.Module, skipped: frozenset[int] | set[int]) 
     """The evaluator's pass over the statements not skipped."""
     evaluator = Evaluator(skipped)
     evaluator.source_text = source
-    # history.history["key"] reads: the lines that can hold one, by a text test
-    evaluator.history_lines = frozenset(
-        number for number, line in enumerate(text.split_lines(source), 1) if "history[" in line
-    ) if "history[" in source else frozenset()
+    evaluator.history_lines = _lines_holding(source, "history[")  # where history["key"] reads can be
     evaluator.run(tree)
     return evaluator
+
+
+def _lines_holding(source: str, needle: str) -> frozenset[int]:
+    """The numbers of the lines (as `ast` counts them) holding `needle`."""
+    if needle not in source:
+        return frozenset()
+    if "\r" in source:  # \r and \r\n line ends: split as ast does
+        return frozenset(number for number, line in enumerate(text.split_lines(source), 1) if needle in line)
+    found: set[int] = set()
+    position, line, counted = source.find(needle), 1, 0
+    while position != -1:
+        line += source.count("\n", counted, position)
+        counted = position
+        found.add(line)
+        position = source.find(needle, position + 1)
+    return frozenset(found)
 
 
 def _evidence(evaluator: Evaluator) -> Evidence:

@@ -209,11 +209,17 @@ def history_reads(module: ast.Module, read_lines: frozenset[int]) -> dict[int, t
     computed once per module. `read_lines`: the source lines holding `history[` (a text test); the
     other statements are only checked for what they bind."""
     found: dict[int, list[HistoryRead]] = {}
+    if not read_lines:
+        return {}  # no line holds `history[`: nothing is read
     readers = _history_readers(module, read_lines)
     scopes: list[Sequence[ast.stmt]] = [module.body]
     while scopes:
         current: dict[str, int] = {}  # name -> id of the fit() call it holds
-        for statement in _in_order(scopes.pop(), scopes):
+        body = scopes.pop()
+        if not readers and body is not module.body and not _holds_a_read(body, read_lines):
+            _nested_scopes(body, scopes)  # nothing read here; its nested functions may read
+            continue
+        for statement in _in_order(body, scopes):
             fit = _fit_assignment(statement)
             if not current and fit is None:
                 continue  # nothing to read yet: expressions before the first fit() are not walked
@@ -285,6 +291,21 @@ def _passed_reads(statement: ast.stmt, readers: dict[str, _Reader]) -> list[tupl
         if keyword.arg is not None and isinstance(keyword.value, ast.Name):
             passed.append((keyword.arg, keyword.value.id))
     return [(name, read) for parameter, name in passed for read in reader.reads.get(parameter, ())]
+
+
+def _holds_a_read(body: Sequence[ast.stmt], read_lines: frozenset[int]) -> bool:
+    first, last = body[0].lineno, body[-1].end_lineno or body[-1].lineno
+    return any(first <= line <= last for line in read_lines)
+
+
+def _nested_scopes(body: Sequence[ast.stmt], scopes: list[Sequence[ast.stmt]]) -> None:
+    """The bodies of the functions and classes defined at any depth of `body`'s own statements."""
+    for statement in body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            scopes.append(statement.body)
+        else:
+            for child in _child_blocks(statement):
+                _nested_scopes(child, scopes)
 
 
 def _in_order(statements: Sequence[ast.stmt], scopes: list[Sequence[ast.stmt]]) -> Iterable[ast.stmt]:
