@@ -83,6 +83,7 @@ class Evaluator(KerasSemantics):
         self.custom_objects = False  # a custom-object registry is used: unknown spellings may resolve
         self.history_lines: frozenset[int] = frozenset()  # lines that may hold history["key"] reads
         self.source_text = ""  # the file's text, for word tests that need no walk
+        self.zeros_made = False  # np.zeros(...) called somewhere: loops may fill labels into it
         # (first line, last line, evidence) of module-level definitions a script never uses
         self.unused_evidence: list[tuple[int, int, VersionEvidence]] = []
         self.version_evidence = VersionEvidence()  # the lines the file's own APIs exist on
@@ -344,7 +345,7 @@ class Evaluator(KerasSemantics):
 
     def _note_filled_labels(self, loop: ast.For | ast.AsyncFor | ast.While, before: dict[str, Value], env: Env) -> None:
         """`y = np.zeros((n, k))` filled with ones by the loop: labels (analysis/labels.py)."""
-        if not _holds_zeros(before, env.parent):
+        if not self.zeros_made or not _holds_zeros(before, env.parent):
             return  # no np.zeros((n, k)) array in scope: nothing for the loop to fill (a cheap test)
         parent = env.parent.lookup if env.parent is not None else (lambda _name: UNKNOWN)
         previous = lambda name: before[name] if name in before else parent(name)  # noqa: E731
@@ -438,11 +439,11 @@ class Evaluator(KerasSemantics):
             return UNKNOWN
         if self._expr_depth > _MAX_EXPRESSION_DEPTH:
             return UNKNOWN
+        # No try/finally (hot path): an exception abandons the whole evaluator (the engine's KER001).
         self._expr_depth += 1
-        try:
-            return self._eval(node, env)
-        finally:
-            self._expr_depth -= 1
+        value = self._eval(node, env)
+        self._expr_depth -= 1
+        return value
 
     def _eval(self, node: ast.expr, env: Env) -> Value:
         if isinstance(node, ast.Name):

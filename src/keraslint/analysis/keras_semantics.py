@@ -65,6 +65,7 @@ class KerasSemantics:
     # The Evaluator's state and Python semantics used here (defined in evaluate.py), for the type checker.
     graph_mode: bool
     custom_objects: bool
+    zeros_made: bool
     version_evidence: VersionEvidence
     compiles: list[RawCompile]
     call_compiles: list[RawCompile]
@@ -118,6 +119,8 @@ class KerasSemantics:
         if name == "int" and len(args) == 1 and isinstance(args[0], Const) and isinstance(args[0].value, int):
             return args[0]
         self.version_evidence.call(name, (key for key, _ in kwargs))
+        if name == "numpy.zeros":
+            self.zeros_made = True
         loaded = label_facts.call_value(name, args, kwargs, has_star)
         if loaded is not None:
             return loaded  # a data set loader: its targets' facts
