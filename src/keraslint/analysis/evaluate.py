@@ -84,6 +84,8 @@ class Evaluator(KerasSemantics):
         self.history_lines: frozenset[int] = frozenset()  # lines that may hold history["key"] reads
         self.source_text = ""  # the file's text, for word tests that need no walk
         self.zeros_made = False  # np.zeros(...) called somewhere: loops may fill labels into it
+        # (id of the scope, name) -> the estimator: names a regressor's fit(X, y) was given as y
+        self.regression_targets: dict[tuple[int, str], tuple[Env, str]] = {}
         # (first line, last line, evidence) of module-level definitions a script never uses
         self.unused_evidence: list[tuple[int, int, VersionEvidence]] = []
         self.version_evidence = VersionEvidence()  # the lines the file's own APIs exist on
@@ -573,6 +575,11 @@ class Evaluator(KerasSemantics):
             if method in catalogue.KERAS_ONLY_MODEL_METHODS:  # a model the facts cannot see
                 self.version_evidence.model_method(method, (), sequential=True)
             args, kwargs, has_star = self._eval_arguments(node, env)
+            if method == "fit" and isinstance(receiver, CallV) and label_facts.is_regressor(receiver.callee):
+                target = _fit_target(node)
+                if isinstance(target, ast.Name):  # branches do not undo it: it is a fact about the data
+                    # the scope is kept with the entry so that its id is never reused
+                    self.regression_targets[(id(env), target.id)] = (env, receiver.callee.rsplit(".", 1)[-1])
             if has_star or (receiver is UNKNOWN and method not in _KIND_FIXING_METHODS):
                 return UNKNOWN
             return MethodV(receiver, method, args, kwargs)
@@ -825,6 +832,13 @@ def _target_names(node: ast.expr, names: set[str]) -> None:
         key = _dotted(node)
         if key is not None:
             names.add(key)
+
+
+def _fit_target(node: ast.Call) -> ast.expr | None:
+    """The y of `estimator.fit(X, y)` / `fit(X, y=y)`."""
+    if len(node.args) > 1:
+        return node.args[1]
+    return next((keyword.value for keyword in node.keywords if keyword.arg == "y"), None)
 
 
 def _holds_zeros(variables: dict[str, Value], parent: Env | None) -> bool:

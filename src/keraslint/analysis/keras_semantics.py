@@ -66,6 +66,7 @@ class KerasSemantics:
     graph_mode: bool
     custom_objects: bool
     zeros_made: bool
+    regression_targets: dict[tuple[int, str], tuple[Env, str]]
     version_evidence: VersionEvidence
     compiles: list[RawCompile]
     call_compiles: list[RawCompile]
@@ -219,7 +220,7 @@ class KerasSemantics:
         if method in ("pop", "build_from_config", "set_weights_and_layers"):
             model.poisoned = True
         if method in catalogue.TRAINING_METHODS and model.compiles:
-            given = _labels_of(args, dict(kwargs))
+            given = _labels_of(args, dict(kwargs)) + self._regressor_targets(node, env)
             # inputs_as_targets pairs targets by position; a DatasetLabels there is simply no label fact.
             inputs = label_facts.inputs_as_targets(node, cast("list[Value]", given))
             model.compiles[-1].labels.extend(given + inputs)
@@ -228,6 +229,18 @@ class KerasSemantics:
         if model.compiles:
             model.compiles[-1].uses.add(method)
         return UNKNOWN
+
+    def _regressor_targets(self, node: ast.Call, env: Env) -> list[LabelValue]:
+        """Continuous targets for `model.fit(X, y)` when a regressor was fitted on the same name y in
+        this scope and nothing else says what y is."""
+        target = node.args[1] if len(node.args) > 1 else next(
+            (keyword.value for keyword in node.keywords if keyword.arg == "y"), None)
+        if not isinstance(target, ast.Name) or (id(env), target.id) not in self.regression_targets:
+            return []
+        if label_facts.label_fact(env.lookup(target.id)) is not None:
+            return []
+        estimator = self.regression_targets[(id(env), target.id)][1]
+        return [label_facts.continuous(f"also fitted by {estimator}")]
 
     def _record_compile(self, model: ModelV, node: ast.Call, env: Env) -> None:
         positional: list[tuple[Value, ast.expr]] = []

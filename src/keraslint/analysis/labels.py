@@ -452,6 +452,20 @@ def is_regressor_wrapper(name: str) -> bool:
 
 REGRESSOR_TARGETS = continuous("KerasRegressor")
 
+# scikit-learn style estimators that fit continuous targets (a classifier's name never ends in
+# "Regressor"; LogisticRegression is a classifier and is not listed).
+_REGRESSOR_ROOTS = ("sklearn.", "lightgbm.", "xgboost.", "catboost.")
+_LINEAR_REGRESSORS = frozenset({
+    "LinearRegression", "Ridge", "RidgeCV", "Lasso", "LassoCV", "ElasticNet", "ElasticNetCV", "SVR", "LinearSVR",
+    "NuSVR", "BayesianRidge", "ARDRegression", "Lars", "LassoLars", "KernelRidge",
+})
+
+
+def is_regressor(name: str) -> bool:
+    """An estimator whose fit(X, y) says y holds continuous targets."""
+    last = _last(name)
+    return name.startswith(_REGRESSOR_ROOTS) and (last.endswith("Regressor") or last in _LINEAR_REGRESSORS)
+
 
 def inputs_as_targets(call: ast.Call, targets: list[Value]) -> list[Value]:
     """The targets of `fit(x, x)` / `validation_data=(v, v)`: the inputs themselves (an autoencoder),
