@@ -84,6 +84,7 @@ class Evaluator(KerasSemantics):
         self.history_lines: frozenset[int] = frozenset()  # lines that may hold history["key"] reads
         self.source_text = ""  # the file's text, for word tests that need no walk
         self.zeros_made = False  # np.zeros(...) called somewhere: loops may fill labels into it
+        self.compile_lines: frozenset[int] | None = None  # lines holding "compile" (None: not known)
         # (id of the scope, name) -> the estimator: names a regressor's fit(X, y) was given as y
         self.regression_targets: dict[tuple[int, str], tuple[Env, str]] = {}
         # (first line, last line, evidence) of module-level definitions a script never uses
@@ -108,6 +109,7 @@ class Evaluator(KerasSemantics):
         self.call_compiles: list[RawCompile] = []
         # Following calls of module functions is bounded: per file, and never into recursion.
         self._calls_left = _MAX_FOLLOWED_CALLS
+        self._walked_with_arguments: set[int] = set()  # ids of function bodies walked for a call
         self._active_functions: list[ast.AST] = []
 
     # --- entry -------------------------------------------------------------------------------
@@ -128,6 +130,8 @@ class Evaluator(KerasSemantics):
                 continue
             walked.add(id(function))
             owner = owners.get(id(function))
+            if owner is function and id(function) in self._walked_with_arguments and not self._compiles_in(function):
+                continue  # a module function already walked for a call: a second walk adds no fact
             if owner is not None and dead.never_used(owner):
                 # What an unused function of a script uses says nothing about where the script runs,
                 # only about the compile() sites inside it.
@@ -139,6 +143,15 @@ class Evaluator(KerasSemantics):
                 ends[id(function)] = self._walk_unknown_parameters(function, outer, {})
         for methods in self._classes:
             self._share_model_attributes(methods, ends)
+
+    def _compiles_in(self, function: Function) -> bool:
+        """Whether the function's text may hold a compile() call (its sites are recorded only by
+        the walk with unknown parameters)."""
+        lines = self.compile_lines
+        if lines is None:
+            return True
+        last = function.end_lineno or function.lineno
+        return any(function.lineno <= line <= last for line in lines)
 
     def _walk_unknown_parameters(
         self, function: Function, outer: Env, attributes: dict[str, Value]
@@ -701,6 +714,7 @@ class Evaluator(KerasSemantics):
         if local is None:
             return UNKNOWN
         returns = self._run_body(function.node, local)
+        self._walked_with_arguments.add(id(function.node))
         if len(returns) == 1:
             result = returns[0]
             if isinstance(result, ModelV):

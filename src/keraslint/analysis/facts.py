@@ -73,6 +73,7 @@ def evaluate(source: str, tree: ast.Module, skipped: frozenset[int] | set[int]) 
     evaluator = Evaluator(skipped)
     evaluator.source_text = source
     evaluator.history_lines = _lines_holding(source, "history[")  # where history["key"] reads can be
+    evaluator.compile_lines = _lines_holding(source, "compile")
     evaluator.run(tree)
     return evaluator
 
