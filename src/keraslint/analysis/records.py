@@ -229,6 +229,7 @@ class HistoryRead:
     node: ast.AST = dataclasses.field(compare=False, repr=False)
     # read inside a helper the fit() result is passed to: the helper may serve other fit() calls too
     in_helper: bool = False
+    receiver: str = "history"  # the name read, as written (`run` in `run.history["acc"]`)
 
 
 @dataclasses.dataclass(frozen=True)

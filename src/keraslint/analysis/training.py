@@ -375,7 +375,7 @@ def _history_read(node: ast.Subscript) -> tuple[str, HistoryRead] | None:
         and isinstance(node.slice, ast.Constant)
         and isinstance(node.slice.value, str)
     ):
-        return value.value.id, HistoryRead(node.slice.value, node.slice)
+        return value.value.id, HistoryRead(node.slice.value, node.slice, receiver=value.value.id)
     return None
 
 

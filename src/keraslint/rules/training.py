@@ -36,6 +36,7 @@ class _Read:
     what: str  # "monitor", "path" or "history"
     callback: CallbackFact | None = None
     in_helper: bool = False  # a history read inside a helper other fit() results may reach: no fix
+    receiver: str = "history"  # the name a history read goes through, as written
 
 
 def _reads(call: TrainingCall) -> Iterable[_Read]:
@@ -48,7 +49,7 @@ def _reads(call: TrainingCall) -> Iterable[_Read]:
                 if field not in catalogue.CHECKPOINT_PATH_FIELDS:
                     yield _Read(field, callback.path_node or callback.node, "path", callback)
     for read in call.history_reads:
-        yield _Read(read.key, read.node, "history", in_helper=read.in_helper)
+        yield _Read(read.key, read.node, "history", in_helper=read.in_helper, receiver=read.receiver)
 
 
 def _numbered(key: str) -> bool:
@@ -168,7 +169,7 @@ model.fit(x_train, y_train, validation_split=0.1, callbacks=[stop])
         elif read.what == "path":
             subject, consequence = f"checkpoint path field '{{{key}}}' is", "KeyError when saving"
         else:
-            subject, consequence = f"history.history['{key}'] is", "KeyError"
+            subject, consequence = f"{read.receiver}.history['{key}'] is", "KeyError"
         where = "never logged" if wrong == set(keys_by_line) == set(context.lines) else f"not logged on {on(wrong)}"
         fix = self._fix(read, key, suggestion, keys_by_line, context)
         return Finding(read.node, f"{subject} {where}{hint}: {consequence}", fix, severity)
