@@ -455,3 +455,20 @@ def test_a_model_attribute_bound_by_two_methods_stays_unknown() -> None:
                 self.model.compile(loss="categorical_crossentropy")
         """
     )] == [None]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("model.compile(loss='mse')", True),
+        ("model . compile (loss='mse')", True),
+        ("pattern = re.compile('a+')", False),
+        ("pattern = regex.compile('a+')", False),
+        ("pattern = re.compile('a+')\nmodel.compile()", True),
+        ("compile_all = 1  # no call", False),
+    ],
+)
+def test_the_gate_needs_a_compile_call_other_than_a_regular_expression(text: str, expected: bool) -> None:
+    from keraslint.source import calls_model_compile
+
+    assert calls_model_compile(text) is expected

@@ -24,6 +24,8 @@ _REGEX_COMPILE = re.compile(r"(?<![\w.])(?:re|regex)\s*\.\s*compile\s*\(")
 
 def calls_model_compile(text: str) -> bool:
     """A `.compile(` call other than `re.compile(` (a cheap text test, conservative)."""
+    if "re.compile" not in text and "regex.compile" not in text:
+        return _ANY_COMPILE.search(text) is not None  # the common case: one search, stops early
     return len(_ANY_COMPILE.findall(text)) > len(_REGEX_COMPILE.findall(text))
 
 
