@@ -398,35 +398,6 @@ def test_compile_in_a_method_of_a_nested_class_is_a_site() -> None:
     assert (site.output.width, site.output.activation) == (3, "softmax")
 
 
-def test_statements_the_facts_do_not_need_are_not_walked() -> None:
-    import ast as python_ast
-
-    from keraslint.reduce import irrelevant_statements
-
-    source = textwrap.dedent(
-        """
-        import keras
-        x_train = load_images("data/")
-        plot_samples(x_train)
-        y = keras.utils.to_categorical(raw, 4)
-        model = keras.Sequential([keras.layers.Dense(4, activation="softmax")])
-        model.compile(loss="sparse_categorical_crossentropy")
-        history = model.fit(
-            x_train,
-            y,
-            epochs=10,
-            validation_data=(x_val, y),
-        )
-        print(history.history)
-        """
-    )
-    tree = python_ast.parse(source)
-    skipped = irrelevant_statements(source, tree)
-    assert sorted(statement.lineno for statement in tree.body if id(statement) in skipped) == [3, 4, 14]
-    (site,) = sites(source)
-    assert [(fact.kind, fact.classes) for fact in site.labels] == [("one-hot", 4), ("one-hot", 4)]
-
-
 def test_a_model_attribute_bound_by_one_method_is_seen_by_the_others() -> None:
     (site,) = sites(
         """

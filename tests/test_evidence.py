@@ -16,8 +16,8 @@ L1, L2, L3, L4, L5 = VersionLine.L1, VersionLine.L2, VersionLine.L3, VersionLine
 COMPILE = 'model = keras.Sequential([keras.layers.Dense(1)])\nmodel.compile(optimizer="adam", loss="mse")\n'
 
 
-def possible(source: str, *, slice_statements: bool = True) -> frozenset[VersionLine]:
-    facts = file_facts(textwrap.dedent(source), slice_statements=slice_statements)
+def possible(source: str) -> frozenset[VersionLine]:
+    facts = file_facts(textwrap.dedent(source))
     assert facts is not None
     return facts.evidence.possible
 
@@ -47,7 +47,6 @@ def possible(source: str, *, slice_statements: bool = True) -> frozenset[Version
 )
 def test_apis_narrow_the_lines(source: str, lines: set[VersionLine]) -> None:
     assert possible(source) == frozenset(lines)
-    assert possible(source, slice_statements=False) == frozenset(lines)  # slicing keeps the evidence
 
 
 def test_private_module_trees_do_not_narrow() -> None:
@@ -62,7 +61,7 @@ def test_the_subject_of_a_rule_is_not_evidence() -> None:
     assert "keras.optimizers.Adam(lr=)" in api_lines.API_FACTS  # still documented
 
 
-def test_an_unrelated_statement_holding_evidence_is_kept_by_the_slicer() -> None:
+def test_an_unrelated_statement_holding_evidence_counts() -> None:
     source = "import keras\nimport tensorflow_hub as hub\nunused = hub.KerasLayer('url')\n" + COMPILE
     assert possible(source) == frozenset({L2, L3, L4})
 
@@ -159,10 +158,9 @@ model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
 """
 
 
-@pytest.mark.parametrize("slice_statements", [True, False])
-def test_a_function_a_script_never_uses_is_not_evidence(slice_statements: bool) -> None:
+def test_a_function_a_script_never_uses_is_not_evidence() -> None:
     # DenseFeatures (absent from Keras 3) only in a builder nobody calls: Keras 3 stays possible.
-    assert L5 in possible(UNUSED_BUILDER, slice_statements=slice_statements)
+    assert L5 in possible(UNUSED_BUILDER)
 
 
 @pytest.mark.parametrize(
@@ -178,7 +176,6 @@ def test_evidence_from_functions_that_may_run_still_narrows(change: tuple[str, s
     old, new = change
     source = ("builders = []\n" + UNUSED_BUILDER).replace(old, new)
     assert L5 not in possible(source)
-    assert L5 not in possible(source, slice_statements=False)
 
 
 def test_a_compile_inside_an_unused_function_keeps_that_function_s_evidence() -> None:

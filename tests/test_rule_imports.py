@@ -114,7 +114,7 @@ def test_rule_module_imports_only_records_catalogue_lines_diagnostics_fixes(path
 
 def test_what_rules_import_does_not_reach_the_evaluator() -> None:
     """The allowed keraslint modules import only each other (or nothing of keraslint): importing a
-    rule never loads analysis.evaluate, the slicer, the engine, settings or an adapter."""
+    rule never loads analysis.evaluate, the engine, settings or an adapter."""
     seen: set[str] = set()
     pending = [module_name(path) for path in rule_modules()]
     offending = []
@@ -143,7 +143,7 @@ def test_the_check_catches_a_forbidden_import(tmp_path: pathlib.Path) -> None:
     path = tmp_path / "forbidden.py"
     path.write_text(
         "from keraslint.analysis.evaluate import Evaluator\n"
-        "from keraslint import reduce, catalogue\n"
+        "from keraslint import engine, catalogue\n"
         "import typing\n"
         "def check():\n"
         "    from ..analysis import values\n",
@@ -151,4 +151,4 @@ def test_the_check_catches_a_forbidden_import(tmp_path: pathlib.Path) -> None:
     )
     importer = "keraslint.rules.forbidden"
     bad = [(line, imported) for line, imported, _ in imports_of(path, importer) if not is_allowed(importer, imported)]
-    assert bad == [(1, "keraslint.analysis.evaluate"), (2, "keraslint.reduce"), (5, "keraslint.analysis.values")]
+    assert bad == [(1, "keraslint.analysis.evaluate"), (2, "keraslint.engine"), (5, "keraslint.analysis.values")]

@@ -278,7 +278,7 @@ READ_ONLY_METHODS = frozenset(
 )
 
 
-# --- training calls and labels (read by the evaluator and by the statement slicer) ----------
+# --- training calls and labels (read by the evaluator and the kernel's session slice) -------
 
 # Model methods that train or evaluate on labels.
 TRAINING_METHODS = frozenset(
@@ -290,21 +290,6 @@ LABEL_KEEPING_METHODS = frozenset(
 )
 # Attributes that keep what a frame or array holds (`df.values`).
 LABEL_KEEPING_ATTRIBUTES = frozenset({"values"})
-# Calls and methods whose result says what labels are (analysis/labels.py).
-LABEL_MAKERS = frozenset(
-    {
-        "to_categorical", "eye", "identity", "get_dummies", "LabelEncoder", "LabelBinarizer", "OneHotEncoder",
-        "MultiLabelBinarizer", "argmax", "image_dataset_from_directory", "text_dataset_from_directory",
-        "audio_dataset_from_directory", "flow_from_directory", "flow_from_dataframe", "ImageDataGenerator",
-        "train_test_split", "fit_transform", "transform", "fit",
-        # analysis/labels.py: one-hot by index assignment, literal arrays, other encoders and sources
-        "zeros", "arange", "range", "enumerate", "zip", "array", "asarray", "one_hot", "inverse_transform",
-        "StandardScaler", "MinMaxScaler", "RobustScaler", "MaxAbsScaler", "QuantileTransformer", "PowerTransformer",
-        "load_data", "target", "load_diabetes", "fetch_california_housing", "load_boston", "make_regression",
-        "load_linnerud", "load_iris", "load_digits", "load_wine", "load_breast_cancer", "TimeseriesGenerator",
-        "timeseries_dataset_from_array", "from_tensor_slices", "flow", "log", "log1p", "sqrt", "map",
-    }
-)
 # What keras.datasets.<name>.load_data() gives as labels: (kind, number of classes); keras-io
 # dataset docs (boston_housing: house prices in k$; imdb: 0/1 sentiment; reuters: 46 topics).
 DATASET_LABELS: dict[str, tuple[LabelKind, int | None]] = {
@@ -327,13 +312,6 @@ CUSTOM_OBJECT_REGISTRIES = frozenset(
         "keras.saving.get_custom_objects",
     }
 )
-
-# Words that make a statement evidence about the file (graph mode, registries, version-specific
-# APIs): the statement slicer keeps statements holding them so that slicing never drops evidence.
-EVIDENCE_WORDS = frozenset(
-    {"disable_eager_execution"} | {name.rsplit(".", 1)[-1] for name in CUSTOM_OBJECT_REGISTRIES}
-)
-
 
 # --- activations that are not probabilities (keras-semantics 6.7) ------------------------------
 

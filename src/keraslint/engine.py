@@ -180,7 +180,7 @@ def profile_stages(source: str, filename: str | None = None, tree: ast.Module | 
     if not passes:
         return timings
     start = time.perf_counter()
-    evaluator = evaluate(source, tree, frozenset())
+    evaluator = evaluate(source, tree)
     facts = FileFacts(build_sites(evaluator), _evidence(evaluator), source, tree)
     timings["facts"] = time.perf_counter() - start
     start = time.perf_counter()

@@ -170,7 +170,7 @@ def _read_only_methods() -> frozenset[str]:
         return frozenset()
 
 
-# Methods that leave their receiver as it was, as the engine's slicer sees them; a training call and
+# Methods that leave their receiver as it was (the catalogue's read-only methods); a training call and
 # compile() do change what the analysis knows of a model (its labels, its compiled configuration).
 _KEEPING_METHODS = _read_only_methods() - _training_methods() - {"compile"}
 
@@ -189,8 +189,8 @@ def _receivers(node: ast.AST) -> tuple[set[str], set[str]]:
     """Root names of the objects a statement may change through a method call: (always, unless
     imported). Always: the receiver of a compile / training / add call anywhere in it
     (`h = model.fit(...)` gives the model its labels). Unless the name is a module or an imported
-    object: the receiver of the statement's own call (`x.append(...)`, read-only methods aside, as
-    the engine's slicer sees them), and in a compound statement of every method call in it;
+    object: the receiver of the statement's own call (`x.append(...)`, read-only methods aside),
+    and in a compound statement of every method call in it;
     `layers.Dense(...)` or `np.random.seed(...)` change nothing the analysis knows."""
     tracked: set[str] = set()
     other: set[str] = set()
@@ -324,7 +324,7 @@ def _statement(node: ast.stmt, lines: list[str]) -> Statement:
     elif isinstance(node, (ast.Pass, ast.Break, ast.Continue)):
         stores = set()
     elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        stores = {node.name}  # as the engine's slicer counts it
+        stores = {node.name}  # a definition binds its name
     else:
         stores = _compound_stores(node) | tracked
     defines = _top_level_definitions(node)

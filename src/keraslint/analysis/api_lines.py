@@ -749,27 +749,3 @@ API_LINES: Dict[str, FrozenSet[VersionLine]] = {
 }
 PATH_LINES: Dict[str, FrozenSet[VersionLine]] = {key: fact.possible for key, fact in PATH_FACTS.items()}
 ROUTE_LINES: Dict[Tuple[str, str], FrozenSet[VersionLine]] = {key: fact.possible for key, fact in ROUTE_FACTS.items()}
-
-
-# Module roots outside Keras whose import is evidence (tensorflow_hub, horovod, ...), and the words
-# that name an API of the table: the statement slicer keeps statements holding them.
-EVIDENCE_ROOTS: FrozenSet[str] = frozenset(
-    key.split(".")[0] for key in (*API_FACTS, *PATH_FACTS) if not key.startswith("keras")
-)
-
-
-def _evidence_word(key: str) -> str:
-    """The word a statement must hold to use the API: the keyword of a call key, else the last name."""
-    if key.endswith("=)"):
-        return key[key.index("(") + 1 : -2]
-    return key.split("(")[0].rsplit(".", 1)[-1]
-
-
-# Words too common in any script to keep a statement for (the statements using these APIs are
-# mostly kept for other reasons; the slicing tests check that nothing is lost).
-_COMMON_WORDS = frozenset(
-    "keras layers tensorflow input output random config function Function version device p length mode bias "
-    "dropout init tree Variable Identity export saving core noise local engine lr learning_rate workers stride "
-    "sigma Policy Pipeline name_scope distribution".split()
-)
-EVIDENCE_WORDS: FrozenSet[str] = frozenset(_evidence_word(key) for key in (*API_FACTS, *PATH_FACTS)) - _COMMON_WORDS

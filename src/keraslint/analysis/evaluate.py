@@ -4,8 +4,7 @@ established at that point. This module holds the Python semantics (scopes, bindi
 calls of the module's functions, branches, loops); keras_semantics.py holds what Keras names do.
 
 Straight-line code is followed in order; a branch or loop merges what its paths agree on and
-turns the rest into UNKNOWN. A model mutated under a branch or loop becomes UNKNOWN. Statements
-the reduction found irrelevant (reduce.irrelevant_statements) are not walked.
+turns the rest into UNKNOWN. A model mutated under a branch or loop becomes UNKNOWN.
 """
 
 from __future__ import annotations
@@ -75,7 +74,7 @@ _BUILTINS = frozenset({"len", "int", "float", "str", "list", "tuple", "dict", "p
 
 
 class Evaluator(KerasSemantics):
-    def __init__(self, skipped: frozenset[int] | set[int] = frozenset()) -> None:
+    def __init__(self) -> None:
         self.compiles: list[RawCompile] = []
         self.apis: set[str] = set()
         self.keras3_evidence = False
@@ -90,8 +89,6 @@ class Evaluator(KerasSemantics):
         # (first line, last line, evidence) of module-level definitions a script never uses
         self.unused_evidence: list[tuple[int, int, VersionEvidence]] = []
         self.version_evidence = VersionEvidence()  # the lines the file's own APIs exist on
-        # ids of statements the facts do not need (module level and function bodies)
-        self._skipped = skipped
         self._depth = 0  # branch depth
         self._call_depth = 0
         self._expr_depth = 0
@@ -201,10 +198,8 @@ class Evaluator(KerasSemantics):
     # --- statements --------------------------------------------------------------------------
 
     def walk_block(self, statements: Sequence[ast.stmt], env: Env) -> None:
-        skipped = self._skipped
         for statement in statements:
-            if id(statement) not in skipped:
-                self.walk_statement(statement, env)
+            self.walk_statement(statement, env)
 
     def walk_statement(self, statement: ast.stmt, env: Env) -> None:
         # Simple statements here, the most frequent first; compound ones in _walk_compound.

@@ -44,9 +44,9 @@ class FileFacts:
         return len(text.encode("utf-8", "surrogatepass")[:offset].decode("utf-8", "replace"))
 
 
-def file_facts(source: str, tree: ast.Module | None = None, *, slice_statements: bool = False) -> FileFacts | None:
-    """None when the file has nothing to check. Every statement is walked; `slice_statements=True`
-    walks only those the slicer (reduce.py) keeps (tests show it changes no fact)."""
+def file_facts(source: str, tree: ast.Module | None = None) -> FileFacts | None:
+    """None when the file has nothing to check. Every statement is walked (choosing the statements
+    the facts need cost more than walking them all)."""
     if source.startswith("\ufeff"):
         source = source[1:]  # a BOM is not code (flake8 strips it too)
     if not text.might_be_keras(source) or not text.calls_model_compile(source):
@@ -56,21 +56,13 @@ def file_facts(source: str, tree: ast.Module | None = None, *, slice_statements:
         if isinstance(parsed, SyntaxError):
             return None
         tree = parsed
-    skipped: frozenset[int] | set[int] = frozenset()
-    if slice_statements:
-        from keraslint import reduce  # measured slower than walking everything: opt-in (tests)
-
-        found = reduce.irrelevant_statements(source, tree)
-        if found is None:
-            return None
-        skipped = found
-    evaluator = evaluate(source, tree, skipped)
+    evaluator = evaluate(source, tree)
     return FileFacts(build_sites(evaluator), _evidence(evaluator), source, tree)
 
 
-def evaluate(source: str, tree: ast.Module, skipped: frozenset[int] | set[int]) -> Evaluator:
-    """The evaluator's pass over the statements not skipped."""
-    evaluator = Evaluator(skipped)
+def evaluate(source: str, tree: ast.Module) -> Evaluator:
+    """The evaluator's pass over the module."""
+    evaluator = Evaluator()
     evaluator.source_text = source
     evaluator.history_lines = _lines_holding(source, "history[")  # where history["key"] reads can be
     evaluator.compile_lines = _lines_holding(source, "compile")
