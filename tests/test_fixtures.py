@@ -29,7 +29,10 @@ _ITEM = r"KER\d{3}(?:@\d+)?"
 _EXPECT = re.compile(rf"#\s*expect:\s*({_ITEM}(?:\s*,\s*{_ITEM})*)")
 _TARGET = re.compile(r"^#\s*keraslint-target:\s*(.+?)\s*$")
 
-RULE_FIXTURES = sorted(FIXTURES.glob("KER*.py"))
+ALL_FIXTURES = sorted(FIXTURES.glob("KER*.py"))
+# KER001/KER002 are not rules: KER002's fixture runs through the flake8 plugin (test below).
+RULE_FIXTURES = [path for path in ALL_FIXTURES if path.name[:6] in RULES_BY_CODE]
+CONFIG_FIXTURE = FIXTURES / "KER002_configuration_error.py"
 
 # Fixture files added while columns were introduced, by other work: their expectations carry no
 # column yet. Each is a strict xfail of test_every_expectation_has_a_column; remove the name once
@@ -69,7 +72,7 @@ def expected_findings(source: str) -> set[tuple[int, str]]:
 def fixture_target(source: str) -> str:
     first = source.splitlines()[0] if source else ""
     match = _TARGET.match(first)
-    return match.group(1) if match else "any"
+    return match.group(1).split("#", 1)[0].strip() if match else "any"
 
 
 def run_fixture(path: pathlib.Path):
@@ -114,12 +117,15 @@ def test_fixture_findings_match_expectations(path: pathlib.Path) -> None:
         pytest.param(path, id=path.name, marks=pytest.mark.xfail(strict=True, reason="no @COL annotations yet"))
         if path.name in WITHOUT_COLUMNS
         else pytest.param(path, id=path.name)
-        for path in RULE_FIXTURES
+        for path in ALL_FIXTURES
     ],
 )
 def test_every_expectation_has_a_column(path: pathlib.Path) -> None:
-    source, diagnostics = run_fixture(path)
+    source = path.read_text(encoding="utf-8")
     without = [expectation for expectation in expectations(source) if expectation.column is None]
+    if not without:
+        return
+    _, diagnostics = run_fixture(path)  # only to suggest the columns to write
     at = {(d.line, d.code): d.column + 1 for d in diagnostics}
     suggestions = [
         f"line {item.line}: # expect: {item.code}@{at[(item.line, item.code)]}" if (item.line, item.code) in at
@@ -170,3 +176,25 @@ def test_clean_programs_have_no_findings(path: pathlib.Path, target: str) -> Non
 
 def test_clean_programs_exist() -> None:
     assert len(CLEAN) >= 4
+
+
+def test_configuration_error_fixture_through_the_flake8_plugin() -> None:
+    """KER002: the fixture's target, given as flake8's --keras-version, names no Keras release: the
+    plugin reports exactly the expected KER002 and nothing else of keraslint's."""
+    import argparse
+    import ast
+
+    from keraslint import flake8_plugin
+
+    source = CONFIG_FIXTURE.read_text(encoding="utf-8")
+    assert fixture_target(source) == "9.9"
+    flake8_plugin.KerasLintPlugin.parse_options(argparse.Namespace(keras_version=fixture_target(source), isolated=True))
+    try:
+        plugin = flake8_plugin.KerasLintPlugin(ast.parse(source), source.splitlines(True), str(CONFIG_FIXTURE))
+        reported = [(line, column + 1, message.split()[0]) for line, column, message, _ in plugin.run()]
+        messages = [message for _, _, message, _ in plugin.run()]
+    finally:
+        flake8_plugin.KerasLintPlugin.parse_options(argparse.Namespace(keras_version=None, isolated=False))
+    expected = [(item.line, item.column, item.code) for item in expectations(source)]
+    assert reported == expected == [(1, 1, "KER002")]
+    assert "keras-version" in messages[0] and "9.9" in messages[0] and "no KER checks run" in messages[0]
