@@ -4,7 +4,6 @@ labels given to fit(), and the rules that depend on it (KER201-KER204, KER101/KE
 
 from __future__ import annotations
 
-import ast
 import textwrap
 
 import pytest
@@ -448,7 +447,3 @@ def test_tf_aliases_reach_the_rules() -> None:
     (site,) = sites(source)
     assert site.loss is not None and site.loss.spelling == "BinaryCrossentropy()"
     assert [metric.name for argument in site.metrics_arguments for metric in argument.metrics] == ["Accuracy"]
-
-
-def test_the_shared_header_is_valid_python() -> None:
-    ast.parse(HEADER)  # the header the programs above share

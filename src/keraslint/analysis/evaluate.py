@@ -17,6 +17,7 @@ from keraslint.analysis import labels as label_facts
 from keraslint.analysis import models
 from keraslint.analysis.evidence import VersionEvidence
 from keraslint.analysis.names import canonical
+from keraslint.analysis.statements import child_blocks, spans_a_line
 from keraslint.analysis.values import (
     UNKNOWN,
     CallV,
@@ -39,6 +40,7 @@ from keraslint.analysis.keras_semantics import (
     KerasSemantics,
     Kwargs,
     RawCompile,
+    fit_target,
     keras_compile_call,
 )
 
@@ -144,11 +146,7 @@ class Evaluator(KerasSemantics):
     def _compiles_in(self, function: Function) -> bool:
         """Whether the function's text may hold a compile() call (its sites are recorded only by
         the walk with unknown parameters)."""
-        lines = self.compile_lines
-        if lines is None:
-            return True
-        last = function.end_lineno or function.lineno
-        return any(function.lineno <= line <= last for line in lines)
+        return self.compile_lines is None or spans_a_line(function, self.compile_lines)
 
     def _walk_unknown_parameters(
         self, function: Function, outer: Env, attributes: dict[str, Value]
@@ -584,7 +582,7 @@ class Evaluator(KerasSemantics):
                 self.version_evidence.model_method(method, (), sequential=True)
             args, kwargs, has_star = self._eval_arguments(node, env)
             if method == "fit" and isinstance(receiver, CallV) and label_facts.is_regressor(receiver.callee):
-                target = _fit_target(node)
+                target = fit_target(node)
                 if isinstance(target, ast.Name):  # branches do not undo it: it is a fact about the data
                     # the scope is kept with the entry so that its id is never reused
                     self.regression_targets[(id(env), target.id)] = (env, receiver.callee.rsplit(".", 1)[-1])
@@ -812,7 +810,7 @@ def _compound_names(statement: ast.stmt, names: set[str]) -> None:
         for item in statement.items:
             if item.optional_vars is not None:
                 _target_names(item.optional_vars, names)
-    for child in _child_blocks(statement):
+    for child in child_blocks(statement):
         _block_names(child, names)
 
 
@@ -843,13 +841,6 @@ def _target_names(node: ast.expr, names: set[str]) -> None:
             names.add(key)
 
 
-def _fit_target(node: ast.Call) -> ast.expr | None:
-    """The y of `estimator.fit(X, y)` / `fit(X, y=y)`."""
-    if len(node.args) > 1:
-        return node.args[1]
-    return next((keyword.value for keyword in node.keywords if keyword.arg == "y"), None)
-
-
 def _holds_zeros(variables: dict[str, Value], parent: Env | None) -> bool:
     scopes = [variables]
     while parent is not None:
@@ -861,19 +852,6 @@ def _holds_zeros(variables: dict[str, Value], parent: Env | None) -> bool:
 def _self_name(function: Function) -> str | None:
     params = function.args.args
     return params[0].arg if params else None
-
-
-def _child_blocks(statement: ast.stmt) -> list[Sequence[ast.stmt]]:
-    blocks: list[Sequence[ast.stmt]] = []
-    for field in ("body", "orelse", "finalbody"):
-        block = getattr(statement, field, None)
-        if isinstance(block, list):
-            blocks.append(block)
-    for handler in getattr(statement, "handlers", ()) or ():
-        blocks.append(handler.body)
-    for case in getattr(statement, "cases", ()) or ():
-        blocks.append(case.body)
-    return blocks
 
 
 def _merge(outcomes: list[dict[str, Value]]) -> dict[str, Value]:

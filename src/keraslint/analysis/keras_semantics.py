@@ -233,8 +233,7 @@ class KerasSemantics:
     def _regressor_targets(self, node: ast.Call, env: Env) -> list[LabelValue]:
         """Continuous targets for `model.fit(X, y)` when a regressor was fitted on the same name y in
         this scope and nothing else says what y is."""
-        target = node.args[1] if len(node.args) > 1 else next(
-            (keyword.value for keyword in node.keywords if keyword.arg == "y"), None)
+        target = fit_target(node)
         if not isinstance(target, ast.Name) or (id(env), target.id) not in self.regression_targets:
             return []
         if label_facts.label_fact(env.lookup(target.id)) is not None:
@@ -338,6 +337,13 @@ def keras_compile_call(node: ast.Call, env: Env, evaluator: "Evaluator") -> bool
     value = evaluator.eval(loss, env)
     name = value.callee if isinstance(value, CallV) else value.name if isinstance(value, Ref) else ""
     return name.startswith("keras.losses.")
+
+
+def fit_target(node: ast.Call) -> ast.expr | None:
+    """The y of `model.fit(X, y)` / `estimator.fit(X, y=y)`."""
+    if len(node.args) > 1:
+        return node.args[1]
+    return next((keyword.value for keyword in node.keywords if keyword.arg == "y"), None)
 
 
 def _labels_of(args: Args, keywords: dict[str, Value]) -> list[LabelValue]:

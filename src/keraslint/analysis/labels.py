@@ -22,6 +22,7 @@ from typing import Callable, Sequence, TypeGuard
 
 from keraslint import catalogue
 from keraslint.analysis.records import LabelFact, LabelKind
+from keraslint.analysis.statements import assigned_targets, child_blocks, names_in
 from keraslint.analysis.values import UNKNOWN, CallV, Const, DictV, LabelsV, MethodV, ModelV, Ref, Seq, TensorV, Value
 
 ONE_HOT = LabelKind.ONE_HOT
@@ -567,7 +568,7 @@ def filled_in_loop(loop: Loop, previous: Lookup, lookup: Lookup) -> dict[str, La
     fills: dict[str, list[tuple[ast.Assign, list[ast.expr], list[ast.stmt]]]] = {}
     spoiled: set[str] = set()
 
-    def visit(statements: list[ast.stmt], chain: list[ast.stmt]) -> None:
+    def visit(statements: Sequence[ast.stmt], chain: list[ast.stmt]) -> None:
         for statement in statements:
             if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(
                 statement.targets[0], ast.Subscript
@@ -578,8 +579,9 @@ def filled_in_loop(loop: Loop, previous: Lookup, lookup: Lookup) -> dict[str, La
                     continue
             spoiled.update(_stored(statement))
             inner = chain + [statement] if isinstance(statement, _LOOPS) else chain
-            for block in _blocks(statement):
-                visit(block, inner)
+            if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                for block in child_blocks(statement):
+                    visit(block, inner)
 
     visit(loop.body, [loop])
     result: dict[str, LabelsV] = {}
@@ -601,37 +603,9 @@ def filled_in_loop(loop: Loop, previous: Lookup, lookup: Lookup) -> dict[str, La
     return result
 
 
-def _blocks(statement: ast.stmt) -> list[list[ast.stmt]]:
-    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return []
-    blocks = [
-        getattr(statement, field)
-        for field in ("body", "orelse", "finalbody")
-        if isinstance(getattr(statement, field, None), list)
-    ]
-    blocks += [handler.body for handler in getattr(statement, "handlers", ()) or ()]
-    blocks += [case.body for case in getattr(statement, "cases", ()) or ()]
-    return blocks
-
-
 def _stored(statement: ast.stmt) -> set[str]:
     """Names a statement (not its nested blocks) may rebind or change."""
-    names: set[str] = set()
-    targets: list[ast.expr] = []
-    if isinstance(statement, ast.Assign):
-        targets = list(statement.targets)
-    elif isinstance(statement, (ast.AugAssign, ast.AnnAssign)):
-        targets = [statement.target]
-    elif isinstance(statement, (ast.For, ast.AsyncFor)):
-        targets = [statement.target]
-    elif isinstance(statement, ast.Delete):
-        targets = list(statement.targets)
-    elif isinstance(statement, (ast.With, ast.AsyncWith)):
-        targets = [item.optional_vars for item in statement.items if item.optional_vars is not None]
-    for target in targets:
-        for node in ast.walk(target):
-            if isinstance(node, ast.Name):
-                names.add(node.id)
+    names = names_in(assigned_targets(statement))
     if isinstance(statement, ast.Expr):
         for node in ast.walk(statement.value):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):

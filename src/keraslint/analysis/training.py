@@ -21,6 +21,7 @@ from keraslint.analysis.records import (
     Output,
     TrainingCall,
 )
+from keraslint.analysis.statements import assigned_targets, child_blocks, names_in, spans_a_line
 from keraslint.analysis.values import CallV, Const, DictV, FuncV, Ref, Seq, Value
 from keraslint.versions import ALL_VERSION_LINES, VersionLine
 
@@ -216,7 +217,7 @@ def history_reads(module: ast.Module, read_lines: frozenset[int]) -> dict[int, t
     while scopes:
         current: dict[str, int] = {}  # name -> id of the fit() call it holds
         body = scopes.pop()
-        if not readers and body is not module.body and not _holds_a_read(body, read_lines):
+        if not readers and body is not module.body and not spans_a_line(body, read_lines):
             _nested_scopes(body, scopes)  # nothing read here; its nested functions may read
             continue
         for statement in _in_order(body, scopes):
@@ -255,7 +256,7 @@ def _history_readers(module: ast.Module, read_lines: frozenset[int]) -> dict[str
     for statement in module.body:
         if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
-        if not any(statement.lineno <= line <= (statement.end_lineno or statement.lineno) for line in read_lines):
+        if not spans_a_line(statement, read_lines):
             continue
         arguments = statement.args
         parameters = [param.arg for param in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]
@@ -293,18 +294,13 @@ def _passed_reads(statement: ast.stmt, readers: dict[str, _Reader]) -> list[tupl
     return [(name, read) for parameter, name in passed for read in reader.reads.get(parameter, ())]
 
 
-def _holds_a_read(body: Sequence[ast.stmt], read_lines: frozenset[int]) -> bool:
-    first, last = body[0].lineno, body[-1].end_lineno or body[-1].lineno
-    return any(first <= line <= last for line in read_lines)
-
-
 def _nested_scopes(body: Sequence[ast.stmt], scopes: list[Sequence[ast.stmt]]) -> None:
     """The bodies of the functions and classes defined at any depth of `body`'s own statements."""
     for statement in body:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             scopes.append(statement.body)
         else:
-            for child in _child_blocks(statement):
+            for child in child_blocks(statement):
                 _nested_scopes(child, scopes)
 
 
@@ -316,7 +312,7 @@ def _in_order(statements: Sequence[ast.stmt], scopes: list[Sequence[ast.stmt]]) 
             scopes.append(statement.body)
             continue
         yield statement
-        for child in _child_blocks(statement):
+        for child in child_blocks(statement):
             yield from _in_order(child, scopes)
 
 
@@ -387,24 +383,10 @@ def _spans(statement: ast.stmt, lines: frozenset[int]) -> bool:
 
 
 def _bound_directly(statement: ast.stmt) -> set[str]:
-    """The names a statement binds by its targets (assignments, loops, with, imports)."""
-    targets: list[ast.expr] = []
-    if isinstance(statement, ast.Assign):
-        targets = list(statement.targets)
-    elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
-        targets = [statement.target]
-    elif isinstance(statement, (ast.For, ast.AsyncFor)):
-        targets = [statement.target]
-    elif isinstance(statement, (ast.With, ast.AsyncWith)):
-        targets = [item.optional_vars for item in statement.items if item.optional_vars is not None]
-    elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+    """The names a statement binds by its targets (assignments, loops, with, del, imports)."""
+    if isinstance(statement, (ast.Import, ast.ImportFrom)):
         return {(alias.asname or alias.name).split(".")[0] for alias in statement.names}
-    elif isinstance(statement, ast.Delete):
-        targets = list(statement.targets)
-    names: set[str] = set()
-    for target in targets:
-        names.update(node.id for node in ast.walk(target) if isinstance(node, ast.Name))
-    return names
+    return names_in(assigned_targets(statement))
 
 
 def _fit_assignment(statement: ast.stmt) -> tuple[str, ast.Call] | None:
@@ -418,19 +400,6 @@ def _fit_assignment(statement: ast.stmt) -> tuple[str, ast.Call] | None:
     if not isinstance(func, ast.Attribute) or func.attr not in catalogue.FIT_METHODS:
         return None
     return targets[0].id, value
-
-
-def _child_blocks(statement: ast.stmt) -> list[Sequence[ast.stmt]]:
-    blocks: list[Sequence[ast.stmt]] = []
-    for field in ("body", "orelse", "finalbody"):
-        inner = getattr(statement, field, None)
-        if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
-            blocks.append(inner)
-    for handler in getattr(statement, "handlers", ()) or ():
-        blocks.append(handler.body)
-    for case in getattr(statement, "cases", ()) or ():
-        blocks.append(case.body)
-    return blocks
 
 
 # --- the keys a compiled model logs ---------------------------------------------------------------

@@ -1,0 +1,44 @@
+"""What a statement holds, syntactically: its nested blocks and the targets it assigns to. Shared by
+the evaluator, the label facts and the history reads."""
+
+from __future__ import annotations
+
+import ast
+from typing import Sequence
+
+
+def child_blocks(statement: ast.stmt) -> list[Sequence[ast.stmt]]:
+    """The statement blocks nested directly in a statement (bodies, else, finally, handlers, match
+    cases); a function's or class's body too, so callers that treat those as scopes check first."""
+    blocks: list[Sequence[ast.stmt]] = []
+    for field in ("body", "orelse", "finalbody"):
+        block = getattr(statement, field, None)
+        if isinstance(block, list) and block:
+            blocks.append(block)
+    blocks.extend(handler.body for handler in getattr(statement, "handlers", ()) or ())
+    blocks.extend(case.body for case in getattr(statement, "cases", ()) or ())
+    return blocks
+
+
+def assigned_targets(statement: ast.stmt) -> list[ast.expr]:
+    """The target expressions a statement assigns or deletes (=, augmented and annotated assignment,
+    a for loop's target, `with ... as`, del)."""
+    if isinstance(statement, (ast.Assign, ast.Delete)):
+        return list(statement.targets)
+    if isinstance(statement, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)):
+        return [statement.target]
+    if isinstance(statement, (ast.With, ast.AsyncWith)):
+        return [item.optional_vars for item in statement.items if item.optional_vars is not None]
+    return []
+
+
+def names_in(targets: Sequence[ast.expr]) -> set[str]:
+    """Every plain name inside the targets (`a`, `a, b`, the `y` of `y[i] = ...`)."""
+    return {node.id for target in targets for node in ast.walk(target) if isinstance(node, ast.Name)}
+
+
+def spans_a_line(node: ast.stmt | Sequence[ast.stmt], lines: frozenset[int]) -> bool:
+    """Whether a statement (or a block, first to last statement) covers one of `lines`."""
+    first, last = (node[0], node[-1]) if isinstance(node, Sequence) else (node, node)
+    start, end = first.lineno, last.end_lineno or last.lineno
+    return any(start <= line <= end for line in lines)
