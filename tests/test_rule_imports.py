@@ -28,6 +28,7 @@ ALLOWED_KERASLINT = frozenset(
         "keraslint.versions",
         "keraslint.diagnostics",
         "keraslint.fixes",
+        "keraslint.immutable",
     }
 )
 ALLOWED_STDLIB = frozenset({"__future__", "typing", "dataclasses"})

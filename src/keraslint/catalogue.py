@@ -5,9 +5,9 @@ Rules read these tables; no rule spells a Keras identifier of its own.
 
 from __future__ import annotations
 
-import dataclasses
 
 from keraslint.analysis.records import Activation, LabelKind, LossKind
+from keraslint.immutable import record
 from keraslint.versions import ALL_VERSION_LINES, VersionLine
 
 L1, L2, L3, L4, L5 = VersionLine.L1, VersionLine.L2, VersionLine.L3, VersionLine.L4, VersionLine.L5
@@ -31,7 +31,7 @@ CATEGORICAL_KINDS = frozenset({CCE, SCCE, CFCE})  # need a class axis of width >
 BINARY_KINDS = frozenset({BCE, BFCE})
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class LossSpelling:
     kind: LossKind
     valid_on: frozenset[VersionLine]
@@ -139,7 +139,7 @@ ACCURACY_FUNCTIONS = frozenset(
 )
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class BadMetricSpelling:
     invalid_on: frozenset[VersionLine]
     suggestion: str

@@ -23,6 +23,7 @@ from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, NoReturn, Sequenc
 
 from keraslint import __version__, noqa, output
 from keraslint.diagnostics import Diagnostic
+from keraslint.immutable import record
 from keraslint.output import FileError, Result
 from keraslint.settings import KERAS_VERSION_HELP, Settings
 
@@ -137,7 +138,7 @@ class Outcome:
     new_data: bytes | None = None  # set when fixes changed the file
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class Options:
     settings: Settings
     fix: bool = False

@@ -36,6 +36,7 @@ import re
 import sys
 from typing import TYPE_CHECKING, Any
 
+from keraslint.immutable import record
 from keraslint.settings import Settings, check_selector
 from keraslint.targeting import ConfigError, _stat_key
 
@@ -175,7 +176,7 @@ def _globs(value: Any, key: str, where: str) -> tuple[str, ...]:
 # --- flake8's configuration -----------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class Flake8Config:
     """What flake8's configuration file says about keraslint."""
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Callable
 
+from keraslint.immutable import record
+
 if TYPE_CHECKING:  # pragma: no cover
     import ast
 
@@ -18,7 +20,7 @@ CONFIG_ERROR_CODE = "KER002"
 CONFIG_ERROR_NAME = "configuration-error"
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class Fix:
     """A replacement of one node. `safe` follows rules.md's fix safety column. `node` is the `ast`
     node; `replace` gets the LibCST node at its position (the fixer finds it) and returns the new
@@ -34,7 +36,7 @@ class Fix:
     argument: bool = False
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class Diagnostic:
     line: int  # 1-based
     column: int  # 0-based

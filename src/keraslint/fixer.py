@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Mapping, NamedTuple, Seque
 
 from keraslint import noqa
 from keraslint.diagnostics import Diagnostic, Fix
+from keraslint.immutable import record
 from keraslint.source import KERAS_ROOTS, parse, split_lines, statement_groups
 from keraslint.settings import DEFAULT_SETTINGS, Settings
 
@@ -47,14 +48,14 @@ LOG = logging.getLogger("keraslint")
 MAX_ROUNDS = 10
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class Edit:
     start: int  # offset in the analysed text
     end: int
     text: str
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class Insertion:
     line: int  # 1-based line of the analysed text
     after: bool  # True: on a new line after that line; False: on a new line before it

@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from keraslint import noqa, targeting
 from keraslint.diagnostics import INTERNAL_ERROR_CODE, Diagnostic
+from keraslint.immutable import record
 from keraslint.versions import VersionLine, describe
 from keraslint.notebooks import neutralise
 from keraslint.source import split_lines
@@ -91,7 +92,7 @@ INHERENT_WORDS = COMPILING_WORDS | KERAS_ROOTS | GRAPH_MODE_WORDS | HISTORY_WORD
 # --- cells ---------------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Statement:
     """One top-level statement of a cell, with what the backward slice needs to know about it."""
 
@@ -112,7 +113,7 @@ class Statement:
         return any(name not in imported for name in self.method_roots & live)
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Cell:
     """One executed cell, parsed once at its place in the joined module."""
 
@@ -451,7 +452,7 @@ def _analyse(source: str, statements: Iterable[Statement], target: targeting.Tar
 FindingKey = tuple[str | int, ...]
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class Finding:
     """A diagnostic placed in a cell."""
 

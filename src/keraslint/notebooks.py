@@ -23,6 +23,7 @@ import dataclasses
 import json
 import re
 
+from keraslint.immutable import record
 from keraslint.source import parse as parse_python, split_lines
 
 # Cell magics whose body is Python: only the magic line is neutralised.
@@ -38,7 +39,7 @@ class NotebookError(ValueError):
     """The text is not a usable notebook; the message says why."""
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class CellError:
     cell: int  # 1-based, counting all cells
     line: int  # 1-based, in the cell

@@ -14,13 +14,13 @@ convention). For a notebook, line and column are inside the cell:
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from keraslint import __version__
 from keraslint.diagnostics import Diagnostic
+from keraslint.immutable import record
 
 if TYPE_CHECKING:  # pragma: no cover
     from keraslint.rules.base import Rule
@@ -38,7 +38,7 @@ ERROR_SEVERITIES = frozenset({"wrong-number", "broken", "crash"})
 FORMATS = ("text", "json", "sarif", "github")
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class Result:
     """One finding, located in the file (or cell) as a user sees it."""
 
@@ -55,7 +55,7 @@ class Result:
         return self.diagnostic.code
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class FileError:
     """A file that could not be read or parsed (exit code 2)."""
 

@@ -11,11 +11,12 @@ decides, and on a tie ignore wins. per-file-ignores then remove codes for matchi
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 import os
 import posixpath
 import re
+
+from keraslint.immutable import record
 
 
 KERAS_VERSION_HELP = (
@@ -33,7 +34,7 @@ SELECTOR_RE = re.compile(r"^KER[0-9]{0,3}$")
 DEFAULT_SELECT: tuple[str, ...] = ("KER",)
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class Settings:
     keras_version: str | None = None  # raw setting; validated by validate()
     select: tuple[str, ...] | None = None  # None: every rule ("KER")

@@ -16,13 +16,13 @@ Keras on its next lint. `packaging` is imported only when a version has to be co
 from __future__ import annotations
 
 import ast
-import dataclasses
 import functools
 import os
 import re
 import sys
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeGuard
 
+from keraslint.immutable import record
 from keraslint.versions import ALL_VERSION_LINES, API_KERAS, API_TF, API_TF_KERAS, VersionLine
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -379,7 +379,7 @@ _TF_KERAS_NAMES = frozenset({"tf-keras", "tf-keras-nightly"})
 _MAX_FILE_BYTES = 5_000_000  # a lock file or a vendored blob is not a pin list
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class Pins:
     keras: SpecifierSet | None  # SpecifierSet("") means "present, unpinned"
     tensorflow: SpecifierSet | None  # any TensorFlow distribution (tensorflow-cpu, tf-nightly, ...)
@@ -989,7 +989,7 @@ def lines_for(apis: frozenset[str], pins: Pins) -> frozenset[VersionLine] | None
 # --- resolution -------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class Target:
     """What the adapters know about a file's Keras before reading its code: the explicit setting,
     the nearest project's pins, the installed distributions. The engine asks `lines_for` with the

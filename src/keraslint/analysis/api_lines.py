@@ -49,15 +49,15 @@ VersionLine membership here is about the installed release (targeting), not abou
 rules apply to graph-mode files for metric resolution.
 """
 
-import dataclasses
 from typing import Dict, FrozenSet, Iterable, Tuple
 
+from keraslint.immutable import record
 from keraslint.versions import VersionLine
 
 L1, L2, L3, L4, L5 = VersionLine.L1, VersionLine.L2, VersionLine.L3, VersionLine.L4, VersionLine.L5
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class ApiFact:
     lines: FrozenSet[VersionLine]
     source: str

@@ -10,10 +10,11 @@ from keraslint import source as text
 from keraslint.analysis.evaluate import Evaluator
 from keraslint.analysis.records import CompileSite, Evidence, LocalEvidence
 from keraslint.analysis.sites import build_sites
+from keraslint.immutable import record
 from keraslint.versions import ALL_VERSION_LINES, API_KERAS, API_TF, API_TF_KERAS, VersionLine
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class FileFacts:
     """Everything rules and adapters need about one file."""
 

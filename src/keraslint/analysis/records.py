@@ -10,6 +10,7 @@ import ast
 import dataclasses
 import enum
 
+from keraslint.immutable import record
 from keraslint.versions import VersionLine
 
 
@@ -88,7 +89,7 @@ class FixSafety(Text):
     UNSAFE = "unsafe"
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class Output:
     """What a model or tensor produces: width of the last axis and the activation applied last."""
 
@@ -111,7 +112,7 @@ class Output:
         return f"{width}{activation} output"
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class LossFact:
     kind: LossKind | None  # None when the loss is not one Keras knows by that spelling
     from_logits: bool | None  # None: not established
@@ -124,7 +125,7 @@ class LossFact:
     positional_arguments: bool = False  # the loss object was built with positional arguments
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class MetricFact:
     form: MetricForm
     name: str  # the string, or the class / function name
@@ -146,7 +147,7 @@ class MetricFact:
         return default
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class MetricsArgument:
     keyword: str  # "metrics" or "weighted_metrics"
     lines: frozenset[VersionLine]  # lines on which this argument is the metrics parameter
@@ -157,7 +158,7 @@ class MetricsArgument:
     single_object: MetricFact | None = None  # metrics=keras.metrics.AUC() (one object, not a list)
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class LabelFact:
     kind: LabelKind
     classes: int | None  # number of classes when established
@@ -169,7 +170,7 @@ class LabelFact:
     exclusive: bool = True
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class LayerActivation:
     """An activation string given to a Keras layer, checked against the target lines."""
 
@@ -177,7 +178,7 @@ class LayerActivation:
     node: ast.AST = dataclasses.field(compare=False, repr=False)
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class OptimizerFact:
     """An optimizer object that reaches compile(): `Adam(lr=0.01)` directly, through a variable or
     returned by a helper of the module."""
@@ -204,7 +205,7 @@ class OptimizerFact:
         return default
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class CallbackFact:
     """A Keras callback passed to fit(callbacks=[...])."""
 
@@ -221,7 +222,7 @@ class CallbackFact:
     path: str | None = None  # the checkpoint path when it is one string constant
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class HistoryRead:
     """`history.history["key"]` read from the result of a fit() call."""
 
@@ -232,7 +233,7 @@ class HistoryRead:
     receiver: str = "history"  # the name read, as written (`run` in `run.history["acc"]`)
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class TrainingCall:
     """A fit() of the compiled model, after this compile() and before the next one."""
 
@@ -243,7 +244,7 @@ class TrainingCall:
     node: ast.Call = dataclasses.field(compare=False, repr=False)
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class LoggedMetric:
     """One metrics entry of compile() and the history key it logs, per line (the keys Keras may
     choose between on that line). A line absent from `keys` is not established; an empty set means
@@ -262,7 +263,7 @@ class LoggedMetric:
         return None
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class LoggedKeys:
     """The keys a compiled model logs (in the fit() history and the callbacks' logs), without the
     `val_` copies, on the lines where every metric entry is established."""
@@ -286,7 +287,7 @@ class LoggedKeys:
         return frozenset(keys)
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class CompileSite:
     """One compile() call seen from one model output (a multi-output model gives one per output)."""
 
@@ -312,7 +313,7 @@ class CompileSite:
     file_trains: bool = False
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class Evidence:
     """What a file's own code says about the Keras lines it can run on."""
 
@@ -329,7 +330,7 @@ class Evidence:
     local: tuple[LocalEvidence, ...] = ()
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class LocalEvidence:
     """What the APIs of an unused function say about the compile() sites inside it (lines first-last)."""
 
@@ -343,7 +344,7 @@ class LocalEvidence:
         return self.first <= line <= self.last
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class ModuleFacts:
     sites: tuple[CompileSite, ...]
     evidence: Evidence

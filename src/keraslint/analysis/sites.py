@@ -46,6 +46,9 @@ def build_sites(evaluator: Evaluator) -> tuple[CompileSite, ...]:
         by_call.setdefault(id(record.call), []).append(record)
     sites: list[CompileSite] = []
     trains = any(record.uses & catalogue.TRAINING_METHODS for record in (*evaluator.compiles, *evaluator.call_compiles))
+    fit_lines = frozenset(
+        fit[1].lineno for record in (*evaluator.compiles, *evaluator.call_compiles) for fit in record.training
+    )
     for raw in evaluator.compiles:
         labels: list[LabelValue] = []
         fits = list(raw.training)
@@ -60,7 +63,7 @@ def build_sites(evaluator: Evaluator) -> tuple[CompileSite, ...]:
             raw = callers[0]
         else:
             labels.extend(raw.labels)
-        sites.extend(_with_training(_expand(raw, labels), raw, fits, evaluator, frozenset(uses), trains))
+        sites.extend(_with_training(_expand(raw, labels), raw, fits, evaluator, frozenset(uses), trains, fit_lines))
     if sites:
         # Layer activation strings are facts of the file, checked once: they ride on the first site.
         activations = tuple(LayerActivation(text, node) for text, node in evaluator.layer_activations)
@@ -69,12 +72,13 @@ def build_sites(evaluator: Evaluator) -> tuple[CompileSite, ...]:
 
 
 def _with_training(sites: list[CompileSite], raw: RawCompile, fits: list[FitCall], evaluator: Evaluator,
-                   uses: frozenset[str] = frozenset(), trains: bool = False) -> list[CompileSite]:
+                   uses: frozenset[str] = frozenset(), trains: bool = False,
+                   fit_lines: frozenset[int] = frozenset()) -> list[CompileSite]:
     """The optimizer on every site of a compile(); its fit() calls and logged keys on the first."""
     given = _argument(raw.keywords, raw.positional, "optimizer", 0)
     optimizer = optimizer_fact(given[0]) if given is not None else None
     training = training_calls(fits, getattr(evaluator, "module", None),
-                              getattr(evaluator, "history_lines", frozenset()))
+                              getattr(evaluator, "history_lines", frozenset()), fit_lines)
     logged = logged_keys(raw, API_TF in evaluator.apis) if training else None
     return [
         dataclasses.replace(site, optimizer=optimizer, training=training if index == 0 else (),

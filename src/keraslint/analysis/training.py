@@ -45,9 +45,11 @@ _KERAS2_LINES = frozenset({L2, L3, L4})
 
 
 def training_calls(raws: Iterable[FitRecord], module: ast.Module | None,
-                   read_lines: frozenset[int] = frozenset()) -> tuple[TrainingCall, ...]:
+                   read_lines: frozenset[int] = frozenset(),
+                   fit_lines: frozenset[int] = frozenset()) -> tuple[TrainingCall, ...]:
     """TrainingCall records of the evaluator's raw fit() calls, once per call node (the history reads
-    of the module are found once, on the first fit() of the file)."""
+    of the module are found once, on the first fit() of the file). `fit_lines`: the lines of every
+    fit() call of the file the evaluator recorded (the same for each compile() of the file)."""
     calls: list[TrainingCall] = []
     seen: set[int] = set()
     reads: dict[int, tuple[HistoryRead, ...]] | None = None
@@ -56,7 +58,7 @@ def training_calls(raws: Iterable[FitRecord], module: ast.Module | None,
             continue
         seen.add(id(node))
         if reads is None:
-            reads = history_reads(module, read_lines) if module is not None and read_lines else {}
+            reads = history_reads(module, read_lines, fit_lines) if module is not None and read_lines else {}
         callbacks_position, last_plain = _FIT_POSITIONS.get(method, (None, -1))
         calls.append(
             TrainingCall(
@@ -203,24 +205,30 @@ def _format_fields(text: str) -> tuple[str, ...] | None:
 
 
 @functools.lru_cache(maxsize=1)
-def history_reads(module: ast.Module, read_lines: frozenset[int]) -> dict[int, tuple[HistoryRead, ...]]:
+def history_reads(
+    module: ast.Module, read_lines: frozenset[int], fit_lines: frozenset[int]
+) -> dict[int, tuple[HistoryRead, ...]]:
     """For each `name = model.fit(...)`: the `name.history["key"]` reads that follow it in the same
     scope, in source order, up to the next binding of the name. Keyed by id() of the fit() call node.
     One pass over each scope (the module, every function body) from its first fit() assignment on;
     computed once per module. `read_lines`: the source lines holding `history[` (a text test); the
-    other statements are only checked for what they bind."""
+    other statements are only checked for what they bind. `fit_lines`: the lines of the fit() calls
+    whose reads are asked for; a scope without one binds no name to a fit() result."""
     found: dict[int, list[HistoryRead]] = {}
-    if not read_lines:
+    if not read_lines or not fit_lines:
         return {}  # no line holds `history[`: nothing is read
     readers = _history_readers(module, read_lines)
     scopes: list[Sequence[ast.stmt]] = [module.body]
     while scopes:
         current: dict[str, int] = {}  # name -> id of the fit() call it holds
         body = scopes.pop()
-        if not readers and body is not module.body and not spans_a_line(body, read_lines):
+        if not spans_a_line(body, fit_lines) or (
+            not readers and body is not module.body and not spans_a_line(body, read_lines)
+        ):
             _nested_scopes(body, scopes)  # nothing read here; its nested functions may read
             continue
-        for statement in _in_order(body, scopes):
+        first_fit = min(line for line in fit_lines if body[0].lineno <= line)
+        for statement in _in_order(_from_line(body, first_fit, scopes), scopes):
             fit = _fit_assignment(statement)
             if not current and fit is None:
                 continue  # nothing to read yet: expressions before the first fit() are not walked
@@ -240,6 +248,17 @@ def history_reads(module: ast.Module, read_lines: frozenset[int]) -> dict[int, t
                 current[name] = id(call)
                 found.setdefault(id(call), [])
     return {key: tuple(reads) for key, reads in found.items()}
+
+
+def _from_line(body: Sequence[ast.stmt], line: int, scopes: list[Sequence[ast.stmt]]) -> Sequence[ast.stmt]:
+    """The statements of `body` from the one ending on or after `line`; the nested scopes of those
+    before it still go to `scopes`."""
+    for index, statement in enumerate(body):
+        if (statement.end_lineno or statement.lineno) >= line:
+            _nested_scopes(body[:index], scopes)
+            return body[index:]
+    _nested_scopes(body, scopes)
+    return ()
 
 
 class _Reader(NamedTuple):

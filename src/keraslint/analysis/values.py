@@ -8,6 +8,7 @@ from typing import Any, Union
 import ast
 
 from keraslint.analysis.records import LabelFact, Output
+from keraslint.immutable import record
 
 
 class _Unknown:
@@ -28,13 +29,13 @@ class _Unknown:
 UNKNOWN = _Unknown()
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class Const:
     value: Any
     node: ast.AST | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class Seq:
     items: tuple["Value", ...]
     node: ast.AST | None = dataclasses.field(default=None, compare=False, repr=False)
@@ -42,7 +43,7 @@ class Seq:
     item_nodes: tuple[ast.AST | None, ...] = dataclasses.field(default=(), compare=False, repr=False)
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class DictV:
     items: tuple[tuple[Any, "Value"], ...]  # keys are plain Python constants
     node: ast.AST | None = dataclasses.field(default=None, compare=False, repr=False)
@@ -55,14 +56,14 @@ class DictV:
         return UNKNOWN
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class Ref:
     """A module, class or function, by canonical dotted name (see names.canonical)."""
 
     name: str
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class CallV:
     """The result of calling a named callable: a layer, a loss or metric object, ..."""
 
@@ -146,7 +147,7 @@ class FuncV:
     defaults: dict[str, "Value"]
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class LabelsV:
     """An array whose label kind the module's code establishes without a single call saying it:
     one-hot filled in by index assignment, a regression data set's targets, targets scaled by float

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import ast
-import dataclasses
 from typing import ClassVar, Iterable
 
 from keraslint.analysis.records import CompileSite, FixSafety, Severity
 from keraslint.diagnostics import Fix
+from keraslint.immutable import record
 from keraslint.versions import VersionLine, describe
 
 # A syntax node, for the annotations of rule modules (which import no `ast`: no rule walks a tree).
 Node = ast.AST
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class RuleContext:
     """What a rule may know beyond the site: the Keras lines the file may run on."""
 
@@ -45,7 +45,7 @@ class RuleContext:
         return keras_3 | (frozenset({VersionLine.L2}) if self.lines - keras_3 else frozenset())
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class Finding:
     node: ast.AST  # where the finding starts (the line a person annotates with noqa)
     message: str  # without the severity: the engine appends it

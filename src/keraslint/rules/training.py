@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Iterable
 
 from keraslint import catalogue
 from keraslint.analysis.records import CallbackFact, CompileSite, FixSafety, Severity, TrainingCall
 from keraslint.diagnostics import Fix
 from keraslint.fixes import string_fix
+from keraslint.immutable import record
 from keraslint.versions import ALL_VERSION_LINES, VersionLine
 from keraslint.rules.base import Finding, Node, Rule, RuleContext, on
 
@@ -29,7 +29,7 @@ _KERAS3 = {
 }
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class _Read:
     key: str
     node: Node

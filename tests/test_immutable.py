@@ -1,0 +1,84 @@
+"""`@record` (keraslint.immutable): frozen for the type checker, dataclass equality and hash at run time."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import pathlib
+import textwrap
+
+import pytest
+
+from keraslint.analysis.records import HistoryRead, Output
+from keraslint.analysis.values import CallV, Const, Ref
+from keraslint.immutable import record
+
+
+def test_equality_and_hash_ignore_fields_declared_compare_false() -> None:
+    first, second = ast.Constant(3), ast.Constant(3)
+    assert Const(3, first) == Const(3, second)
+    assert hash(Const(3, first)) == hash(Const(3, second))
+    assert Const(3) != Const(4)
+    assert {Ref("keras.layers.Dense"), Ref("keras.layers.Dense")} == {Ref("keras.layers.Dense")}
+
+
+def test_replace_builds_a_new_record_and_leaves_the_old_one() -> None:
+    node = ast.Constant("acc")
+    read = HistoryRead("acc", node, receiver="history")
+    moved = dataclasses.replace(read, in_helper=True)
+    assert moved.in_helper and not read.in_helper
+    assert moved.key == read.key == "acc"
+    output = Output(10, None)
+    assert dataclasses.replace(output, width=3).width == 3 and output.width == 10
+
+
+def test_eq_false_records_compare_by_identity() -> None:
+    @record(eq=False)
+    class Handle:
+        name: str
+
+    one = Handle("a")
+    assert one == one and one != Handle("a")
+    assert len({one, Handle("a")}) == 2
+
+
+def test_a_record_without_a_docstring_gets_its_name() -> None:
+    @record
+    class Plain:
+        value: int
+
+    assert Plain.__doc__ == "Plain"
+    assert Plain(1) == Plain(1)
+    assert repr(Plain(1)).endswith("Plain(value=1)")
+
+
+def test_call_values_compare_by_value_not_by_node() -> None:
+    call_a, call_b = ast.parse("f()").body[0].value, ast.parse("f()").body[0].value  # type: ignore[attr-defined]
+    assert CallV("keras.layers.Dense", (Const(10),), (), call_a) == CallV("keras.layers.Dense", (Const(10),), (), call_b)
+
+
+def test_the_type_checker_rejects_assigning_a_field(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mypy import api  # a test dependency (.ci/run installs it)
+
+    monkeypatch.setenv("MYPYPATH", str(pathlib.Path(__file__).resolve().parent.parent / "src"))
+    program = tmp_path / "mutates.py"
+    program.write_text(
+        textwrap.dedent(
+            """
+            from keraslint.analysis.values import Const
+            from keraslint.immutable import record
+
+            @record
+            class Point:
+                x: int
+
+            Point(1).x = 2
+            Const(1).value = 2
+            """
+        )
+    )
+    stdout, _stderr, status = api.run(
+        ["--no-incremental", "--follow-imports=silent", "--python-version=3.10", str(program)]
+    )
+    assert status == 1
+    assert stdout.count("is read-only") == 2, stdout
