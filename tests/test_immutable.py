@@ -82,3 +82,9 @@ def test_the_type_checker_rejects_assigning_a_field(tmp_path: pathlib.Path, monk
     )
     assert status == 1
     assert stdout.count("is read-only") == 2, stdout
+
+
+def test_repr_shows_the_fields_a_dataclass_repr_shows() -> None:
+    assert repr(Const(3, ast.Constant(3))) == "Const(value=3)"  # node is repr=False
+    assert repr(Ref("keras.Sequential")) == "Ref(name='keras.Sequential')"
+    assert Const(1) != Ref("x") and Const(1) != (1,)

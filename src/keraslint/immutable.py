@@ -6,12 +6,15 @@ assignment to a field. The run-time guard of `frozen=True` is left out on purpos
 what made keraslint slow to start in an editor (measured on CPython 3.11, docs/notes.md "Session
 4"): two more generated methods per class (about 0.25 ms each class at import, ~40 classes) and an
 `object.__setattr__` call per field on every instance (1.0 µs against 0.2 µs for a value built
-hundreds of thousands of times per corpus).
+hundreds of thousands of times per corpus). For the same reason only `__init__` is generated per
+class: equality, hash and repr are three shared functions below.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import operator
+import reprlib
 from typing import TYPE_CHECKING, Any, Callable, TypeVar, overload
 
 T = TypeVar("T")
@@ -41,6 +44,42 @@ def record(cls: type[T] | None = None, /, *, eq: bool = True) -> Any:
     def make(klass: type[T]) -> type[T]:
         if not klass.__doc__:
             klass.__doc__ = klass.__name__  # spares dataclass an inspect.signature() call at import
-        return dataclasses.dataclass(klass, eq=eq, unsafe_hash=eq)
+        made: Any = dataclasses.dataclass(klass, eq=False, repr=False)  # only __init__ is generated
+        fields = dataclasses.fields(made)
+        compared = tuple(field.name for field in fields if field.compare)
+        shown = tuple(field.name for field in fields if field.repr)
+        made._record_key = operator.attrgetter(*compared) if compared else _no_key
+        made._record_shown = shown
+        if "__repr__" not in klass.__dict__:
+            made.__repr__ = _repr
+        if eq and "__eq__" not in klass.__dict__ and "__hash__" not in klass.__dict__:
+            made.__eq__ = _eq
+            made.__hash__ = _hash
+        return klass
 
     return make if cls is None else make(cls)
+
+
+# The methods dataclass(frozen=True) would compile for each class, written once: the same results
+# (equal when of the same class with equal compared fields; hash of those fields; the dataclass repr).
+
+
+def _no_key(_record: object) -> tuple[()]:
+    return ()
+
+
+def _eq(self: Any, other: Any) -> Any:
+    if other.__class__ is not self.__class__:
+        return NotImplemented
+    key = self._record_key
+    return key(self) == key(other)
+
+
+def _hash(self: Any) -> int:
+    return hash(self._record_key(self))
+
+
+@reprlib.recursive_repr()
+def _repr(self: Any) -> str:
+    shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._record_shown)
+    return f"{self.__class__.__qualname__}({shown})"
