@@ -67,3 +67,19 @@ def statement_groups(statements: list[ast.stmt]) -> list[tuple[int, int, list[as
         else:
             groups.append((start, end, [statement]))
     return groups
+
+
+def lines_holding(source: str, needle: str) -> frozenset[int]:
+    """The numbers of the lines (as `ast` counts them) holding `needle`."""
+    if needle not in source:
+        return frozenset()
+    if "\r" in source:  # \r and \r\n line ends: split as ast does
+        return frozenset(number for number, line in enumerate(split_lines(source), 1) if needle in line)
+    found: set[int] = set()
+    position, line, counted = source.find(needle), 1, 0
+    while position != -1:
+        line += source.count("\n", counted, position)
+        counted = position
+        found.add(line)
+        position = source.find(needle, position + 1)
+    return frozenset(found)

@@ -443,13 +443,24 @@ class Evaluator(KerasSemantics):
     # --- expressions -------------------------------------------------------------------------
 
     def eval(self, node: ast.expr | None, env: Env) -> Value:
-        if node is None:
+        if node is None or self._expr_depth > _MAX_EXPRESSION_DEPTH:
             return UNKNOWN
-        if self._expr_depth > _MAX_EXPRESSION_DEPTH:
-            return UNKNOWN
+        # The hot path: leaves answered here, the most frequent compound forms dispatched by exact
+        # type (anything else, subclasses included, goes through _eval's isinstance tests).
+        kind = type(node)
+        if kind is ast.Name:
+            return env.lookup(node.id)  # type: ignore[attr-defined]
+        if kind is ast.Constant:
+            value = node.value  # type: ignore[attr-defined]
+            return Const(value, node) if isinstance(value, _CONSTANT_TYPES) else UNKNOWN
         # No try/finally (hot path): an exception abandons the whole evaluator (the engine's KER001).
         self._expr_depth += 1
-        value = self._eval(node, env)
+        if kind is ast.Call:
+            value = self._eval_call(node, env)  # type: ignore[arg-type]
+        elif kind is ast.Attribute:
+            value = self._eval_attribute(node, env)  # type: ignore[arg-type]
+        else:
+            value = self._eval(node, env)
         self._expr_depth -= 1
         return value
 
@@ -910,6 +921,10 @@ def _is_number(value: object) -> bool:
 
 
 def _dotted(node: ast.AST) -> str | None:
+    if node.__class__ is ast.Attribute:
+        value = node.value
+        if value.__class__ is ast.Name:
+            return f"{value.id}.{node.attr}"  # `name.attr`: most of the calls
     parts = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)

@@ -49,6 +49,8 @@ class VersionEvidence:
             self._narrow(key, fact)
 
     def call(self, canonical: str, keywords: Iterable[str]) -> None:
+        if canonical not in _CALLED_NAMES:
+            return  # no entry for a call of this name (most calls: numpy, pandas, ...)
         self._narrow(f"{canonical}()", api_lines.API_FACTS.get(f"{canonical}()"))
         for keyword in keywords:
             key = f"{canonical}({keyword}=)"
@@ -61,6 +63,10 @@ class VersionEvidence:
             for keyword in keywords:
                 key = f"{owner}.{method}({keyword}=)"
                 self._narrow(key, api_lines.API_FACTS.get(key))
+
+
+# The names that have a call entry in the table: `name()` or `name(keyword=)`.
+_CALLED_NAMES = frozenset(key.split("(", 1)[0] for key in api_lines.API_FACTS if key.endswith(")"))
 
 
 @functools.lru_cache(maxsize=8192)

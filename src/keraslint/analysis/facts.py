@@ -65,26 +65,10 @@ def evaluate(source: str, tree: ast.Module) -> Evaluator:
     """The evaluator's pass over the module."""
     evaluator = Evaluator()
     evaluator.source_text = source
-    evaluator.history_lines = _lines_holding(source, "history[")  # where history["key"] reads can be
-    evaluator.compile_lines = _lines_holding(source, "compile")
+    evaluator.history_lines = text.lines_holding(source, "history[")  # where history["key"] reads can be
+    evaluator.compile_lines = text.lines_holding(source, "compile")
     evaluator.run(tree)
     return evaluator
-
-
-def _lines_holding(source: str, needle: str) -> frozenset[int]:
-    """The numbers of the lines (as `ast` counts them) holding `needle`."""
-    if needle not in source:
-        return frozenset()
-    if "\r" in source:  # \r and \r\n line ends: split as ast does
-        return frozenset(number for number, line in enumerate(text.split_lines(source), 1) if needle in line)
-    found: set[int] = set()
-    position, line, counted = source.find(needle), 1, 0
-    while position != -1:
-        line += source.count("\n", counted, position)
-        counted = position
-        found.add(line)
-        position = source.find(needle, position + 1)
-    return frozenset(found)
 
 
 def _evidence(evaluator: Evaluator) -> Evidence:

@@ -78,7 +78,8 @@ def _with_training(sites: list[CompileSite], raw: RawCompile, fits: list[FitCall
     given = _argument(raw.keywords, raw.positional, "optimizer", 0)
     optimizer = optimizer_fact(given[0]) if given is not None else None
     training = training_calls(fits, getattr(evaluator, "module", None),
-                              getattr(evaluator, "history_lines", frozenset()), fit_lines)
+                              getattr(evaluator, "history_lines", frozenset()), fit_lines,
+                              getattr(evaluator, "source_text", ""))
     logged = logged_keys(raw, API_TF in evaluator.apis) if training else None
     return [
         dataclasses.replace(site, optimizer=optimizer, training=training if index == 0 else (),

@@ -41,4 +41,7 @@ def spans_a_line(node: ast.stmt | Sequence[ast.stmt], lines: frozenset[int]) -> 
     """Whether a statement (or a block, first to last statement) covers one of `lines`."""
     first, last = (node[0], node[-1]) if isinstance(node, Sequence) else (node, node)
     start, end = first.lineno, last.end_lineno or last.lineno
-    return any(start <= line <= end for line in lines)
+    for line in lines:  # a loop, not any(): called for most statements of a file
+        if start <= line <= end:
+            return True
+    return False

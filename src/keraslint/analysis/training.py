@@ -13,6 +13,7 @@ import string
 from typing import TYPE_CHECKING, Iterable, NamedTuple, Sequence
 
 from keraslint import catalogue
+from keraslint import source as text
 from keraslint.analysis.records import (
     CallbackFact,
     HistoryRead,
@@ -46,7 +47,7 @@ _KERAS2_LINES = frozenset({L2, L3, L4})
 
 def training_calls(raws: Iterable[FitRecord], module: ast.Module | None,
                    read_lines: frozenset[int] = frozenset(),
-                   fit_lines: frozenset[int] = frozenset()) -> tuple[TrainingCall, ...]:
+                   fit_lines: frozenset[int] = frozenset(), source: str = "") -> tuple[TrainingCall, ...]:
     """TrainingCall records of the evaluator's raw fit() calls, once per call node (the history reads
     of the module are found once, on the first fit() of the file). `fit_lines`: the lines of every
     fit() call of the file the evaluator recorded (the same for each compile() of the file)."""
@@ -58,7 +59,7 @@ def training_calls(raws: Iterable[FitRecord], module: ast.Module | None,
             continue
         seen.add(id(node))
         if reads is None:
-            reads = history_reads(module, read_lines, fit_lines) if module is not None and read_lines else {}
+            reads = history_reads(module, read_lines, fit_lines, source) if module is not None and read_lines else {}
         callbacks_position, last_plain = _FIT_POSITIONS.get(method, (None, -1))
         calls.append(
             TrainingCall(
@@ -206,37 +207,44 @@ def _format_fields(text: str) -> tuple[str, ...] | None:
 
 @functools.lru_cache(maxsize=1)
 def history_reads(
-    module: ast.Module, read_lines: frozenset[int], fit_lines: frozenset[int]
+    module: ast.Module, read_lines: frozenset[int], fit_lines: frozenset[int], source: str = ""
 ) -> dict[int, tuple[HistoryRead, ...]]:
     """For each `name = model.fit(...)`: the `name.history["key"]` reads that follow it in the same
     scope, in source order, up to the next binding of the name. Keyed by id() of the fit() call node.
-    One pass over each scope (the module, every function body) from its first fit() assignment on;
-    computed once per module. `read_lines`: the source lines holding `history[` (a text test); the
+    Computed once per module. `read_lines`: the source lines holding `history[` (a text test); the
     other statements are only checked for what they bind. `fit_lines`: the lines of the fit() calls
-    whose reads are asked for; a scope without one binds no name to a fit() result."""
+    whose reads are asked for. Only the scopes holding one of those are walked, each from its first
+    fit() to the last line that reads a history or may call a helper that does (`source`: the text
+    of the module, to find those lines; without it every statement is checked for such calls)."""
     found: dict[int, list[HistoryRead]] = {}
     if not read_lines or not fit_lines:
         return {}  # no line holds `history[`: nothing is read
     readers = _history_readers(module, read_lines)
-    scopes: list[Sequence[ast.stmt]] = [module.body]
-    while scopes:
+    call_lines: frozenset[int] | None = frozenset()  # lines that may call a reader (None: any line)
+    if readers:
+        call_lines = frozenset().union(*(text.lines_holding(source, name) for name in readers)) if source else None
+    last_read = max(read_lines | call_lines) if call_lines is not None else None
+    scopes: list[Sequence[ast.stmt]] = []
+    _scopes_holding(module.body, fit_lines, scopes)
+    for body in scopes:
+        if not readers and body is not module.body and not spans_a_line(body, read_lines):
+            continue  # nothing is read in this function
         current: dict[str, int] = {}  # name -> id of the fit() call it holds
-        body = scopes.pop()
-        if not spans_a_line(body, fit_lines) or (
-            not readers and body is not module.body and not spans_a_line(body, read_lines)
-        ):
-            _nested_scopes(body, scopes)  # nothing read here; its nested functions may read
-            continue
-        first_fit = min(line for line in fit_lines if body[0].lineno <= line)
-        for statement in _in_order(_from_line(body, first_fit, scopes), scopes):
+        first_fit = min(line for line in fit_lines if line >= body[0].lineno)
+        for statement in _in_order(_from_line(body, first_fit)):
+            if last_read is not None and statement.lineno > last_read:
+                break  # no read follows
+            calls_reader = call_lines is None or (bool(call_lines) and _spans(statement, call_lines))
+            if statement.__class__ is ast.Expr and not calls_reader and not _spans(statement, read_lines):
+                continue  # an expression statement that neither reads nor calls a reader binds nothing here
             fit = _fit_assignment(statement)
             if not current and fit is None:
-                continue  # nothing to read yet: expressions before the first fit() are not walked
+                continue  # nothing to read yet
             if _spans(statement, read_lines):
                 subscripts, stores = _reads_and_stores(statement)
             else:
                 subscripts, stores = [], _bound_directly(statement)
-            if readers:
+            if calls_reader:
                 subscripts += _passed_reads(statement, readers)
             for name, read in subscripts:
                 if name in current:
@@ -250,14 +258,30 @@ def history_reads(
     return {key: tuple(reads) for key, reads in found.items()}
 
 
-def _from_line(body: Sequence[ast.stmt], line: int, scopes: list[Sequence[ast.stmt]]) -> Sequence[ast.stmt]:
-    """The statements of `body` from the one ending on or after `line`; the nested scopes of those
-    before it still go to `scopes`."""
+def _scopes_holding(body: Sequence[ast.stmt], lines: frozenset[int], scopes: list[Sequence[ast.stmt]]) -> None:
+    """`body` (a scope) and the function and class bodies nested in it that cover one of `lines`."""
+    if not spans_a_line(body, lines):
+        return
+    scopes.append(body)
+    _nested_holding(body, lines, scopes)
+
+
+def _nested_holding(body: Sequence[ast.stmt], lines: frozenset[int], scopes: list[Sequence[ast.stmt]]) -> None:
+    for statement in body:
+        if not spans_a_line(statement, lines):
+            continue
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            _scopes_holding(statement.body, lines, scopes)
+        else:
+            for child in child_blocks(statement):
+                _nested_holding(child, lines, scopes)
+
+
+def _from_line(body: Sequence[ast.stmt], line: int) -> Sequence[ast.stmt]:
+    """The statements of `body` from the one ending on or after `line`."""
     for index, statement in enumerate(body):
         if (statement.end_lineno or statement.lineno) >= line:
-            _nested_scopes(body[:index], scopes)
             return body[index:]
-    _nested_scopes(body, scopes)
     return ()
 
 
@@ -313,26 +337,15 @@ def _passed_reads(statement: ast.stmt, readers: dict[str, _Reader]) -> list[tupl
     return [(name, read) for parameter, name in passed for read in reader.reads.get(parameter, ())]
 
 
-def _nested_scopes(body: Sequence[ast.stmt], scopes: list[Sequence[ast.stmt]]) -> None:
-    """The bodies of the functions and classes defined at any depth of `body`'s own statements."""
-    for statement in body:
-        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            scopes.append(statement.body)
-        else:
-            for child in child_blocks(statement):
-                _nested_scopes(child, scopes)
-
-
-def _in_order(statements: Sequence[ast.stmt], scopes: list[Sequence[ast.stmt]]) -> Iterable[ast.stmt]:
-    """The statements of a scope in source order, compound ones before their bodies; the bodies of
-    nested functions and classes go to `scopes` (their own scopes)."""
+def _in_order(statements: Sequence[ast.stmt]) -> Iterable[ast.stmt]:
+    """The statements of a scope in source order, compound ones before their bodies; nested
+    functions and classes are scopes of their own (left out)."""
     for statement in statements:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            scopes.append(statement.body)
             continue
         yield statement
         for child in child_blocks(statement):
-            yield from _in_order(child, scopes)
+            yield from _in_order(child)
 
 
 _BLOCK_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
