@@ -110,6 +110,7 @@ class Evaluator(KerasSemantics):
         self._calls_left = _MAX_FOLLOWED_CALLS
         self._walked_with_arguments: set[int] = set()  # ids of function bodies walked for a call
         self._active_functions: list[ast.AST] = []
+        self._loop_bound: dict[int, frozenset[str]] = {}  # id of a loop -> the names its body may bind
 
     # --- entry -------------------------------------------------------------------------------
 
@@ -337,7 +338,9 @@ class Evaluator(KerasSemantics):
         before = dict(env.vars)
         # What the body rebinds is unknown on entry to a later iteration: found syntactically, so
         # that nested loops are walked once each, not 2**depth times.
-        changed = _bound_names(body)
+        changed = self._loop_bound.get(id(statement))
+        if changed is None:  # the same loop is walked again in each call of its function
+            changed = self._loop_bound[id(statement)] = frozenset(_bound_names(body))
         for name in changed:
             env.vars[name] = UNKNOWN
         self._depth += 1
@@ -866,16 +869,25 @@ def _self_name(function: Function) -> str | None:
 
 
 def _merge(outcomes: list[dict[str, Value]]) -> dict[str, Value]:
-    merged: dict[str, Value] = {}
-    names = set().union(*outcomes)
-    for name in names:
-        values = [outcome.get(name, UNKNOWN) for outcome in outcomes]
-        first = values[0]
-        if all(value is first or (type(value) is type(first) and _same(value, first)) for value in values):
-            merged[name] = first
-        else:
-            merged[name] = UNKNOWN
+    """Each name's value where every outcome agrees on it (a name an outcome lacks is UNKNOWN there);
+    UNKNOWN elsewhere. Most names are the same object in every outcome: that test comes first."""
+    merged = dict(outcomes[0])
+    for other in outcomes[1:]:
+        for name, value in other.items():
+            mine = merged.get(name, _ABSENT)
+            if mine is value:
+                continue
+            if mine is _ABSENT:
+                merged[name] = UNKNOWN  # not bound in the first outcome
+            elif not (type(value) is type(mine) and _same(value, mine)):
+                merged[name] = UNKNOWN
+        if len(other) != len(merged):
+            for name in merged.keys() - other.keys():
+                merged[name] = UNKNOWN
     return merged
+
+
+_ABSENT = object()
 
 
 def _same(left: Value, right: Value) -> bool:
