@@ -13,6 +13,7 @@ import ast
 from typing import Iterable, Sequence
 
 from keraslint import catalogue
+from keraslint import source as text
 from keraslint.analysis import labels as label_facts
 from keraslint.analysis import models
 from keraslint.analysis.evidence import VersionEvidence
@@ -757,19 +758,32 @@ class _DeadCode:
         self.module = module
         self.source = source
         self._script: bool | None = None
+        self._verdicts: dict[int, bool] = {}  # id of a definition -> never used (a class: once for its methods)
 
     def never_used(self, definition: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
+        verdict = self._verdicts.get(id(definition))
+        if verdict is None:
+            verdict = self._verdicts[id(definition)] = self._decide(definition)
+        return verdict
+
+    def _decide(self, definition: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
         source = self.source
         if not source or source.count(definition.name) != 1:
             return False
         if self._script is None:
-            self._script = _trains_at_module_level(self.module)
+            self._script = _trains_at_module_level(self.module, source)
         return self._script
 
 
-def _trains_at_module_level(module: ast.Module) -> bool:
+def _trains_at_module_level(module: ast.Module, source: str) -> bool:
+    # Only the statements on a line naming a training method can call one (a text test first).
+    lines = frozenset().union(*(text.lines_holding(source, method) for method in _TRAINING_METHODS))
+    if not lines:
+        return False
     for statement in module.body:
         if isinstance(statement, (*_FUNCTIONS, ast.ClassDef, ast.Import, ast.ImportFrom)):
+            continue
+        if not spans_a_line(statement, lines):
             continue
         for node in ast.walk(statement):
             if (

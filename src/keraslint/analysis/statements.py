@@ -34,12 +34,19 @@ def assigned_targets(statement: ast.stmt) -> list[ast.expr]:
 
 def names_in(targets: Sequence[ast.expr]) -> set[str]:
     """Every plain name inside the targets (`a`, `a, b`, the `y` of `y[i] = ...`)."""
-    return {node.id for target in targets for node in ast.walk(target) if isinstance(node, ast.Name)}
+    names: set[str] = set()
+    for target in targets:
+        if target.__class__ is ast.Name:
+            names.add(target.id)  # the common case, without a walk
+        else:
+            names.update(node.id for node in ast.walk(target) if isinstance(node, ast.Name))
+    return names
 
 
 def spans_a_line(node: ast.stmt | Sequence[ast.stmt], lines: frozenset[int]) -> bool:
     """Whether a statement (or a block, first to last statement) covers one of `lines`."""
-    first, last = (node[0], node[-1]) if isinstance(node, Sequence) else (node, node)
+    # (ast.stmt first: isinstance against typing.Sequence goes through the ABC machinery, slowly)
+    first, last = (node, node) if isinstance(node, ast.stmt) else (node[0], node[-1])
     start, end = first.lineno, last.end_lineno or last.lineno
     for line in lines:  # a loop, not any(): called for most statements of a file
         if start <= line <= end:
