@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import logging
 from typing import Any, Generator, Iterator
 
@@ -49,6 +50,14 @@ def _resolve() -> tuple[Any, str | None]:
                 LOG.warning("keraslint: cannot read the configuration", exc_info=True)
                 _resolved = (None, f"cannot read the configuration ({type(error).__name__}: {error})")
     return _resolved
+
+
+@functools.lru_cache(maxsize=64)
+def _enabled_rules(settings: Any, filename: str | None) -> list[Any]:
+    """The rules a file gets (the same for every file unless per-file-ignores name some)."""
+    from keraslint.rules import ALL_RULES
+
+    return [rule for rule in ALL_RULES if settings.enabled(rule.code, filename)]
 
 
 class KerasLintPlugin:
@@ -110,9 +119,8 @@ class KerasLintPlugin:
             return
         from keraslint import targeting
         from keraslint.engine import analyse
-        from keraslint.rules import ALL_RULES
 
-        rules = [rule for rule in ALL_RULES if settings.enabled(rule.code, filename)]
+        rules = _enabled_rules(settings, filename if settings.per_file_ignores else None)
         if not rules:
             return
         target = targeting.target_for(filename, settings.keras_version)

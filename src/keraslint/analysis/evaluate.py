@@ -565,6 +565,8 @@ class Evaluator(KerasSemantics):
             callee = env.lookup(key) if key is not None else UNKNOWN  # e.g. self.head bound in __init__
             if callee is UNKNOWN:
                 return self._eval_method_call(node, func, env)
+        elif func.__class__ is ast.Name:
+            callee = env.lookup(func.id)
         else:
             callee = self.eval(func, env)
         return self._call_value(callee, node, env)
@@ -627,6 +629,8 @@ class Evaluator(KerasSemantics):
         return UNKNOWN
 
     def _eval_arguments(self, node: ast.Call, env: Env) -> tuple[Args, Kwargs, bool]:
+        if not node.args and not node.keywords:
+            return (), (), False
         args: list[Value] = []
         kwargs: list[tuple[str, Value]] = []
         has_star = False

@@ -500,6 +500,8 @@ def _same_array(left: ast.expr | None, right: ast.expr | None) -> TypeGuard[ast.
         return False
     if not isinstance(left, (ast.Name, ast.Attribute, ast.Subscript)):
         return False
+    if left.__class__ is ast.Name and right.__class__ is ast.Name:  # the common case, without dumps
+        return left.id == right.id and left.ctx.__class__ is right.ctx.__class__
     if any(isinstance(node, ast.Call) for node in ast.walk(left)):
         return False  # `next(gen)` twice is two batches
     return ast.dump(left) == ast.dump(right)
