@@ -111,7 +111,9 @@ class Evaluator(KerasSemantics):
         self._calls_left = _MAX_FOLLOWED_CALLS
         self._walked_with_arguments: set[int] = set()  # ids of function bodies walked for a call
         self._active_functions: list[ast.AST] = []
-        self._loop_bound: dict[int, frozenset[str]] = {}  # id of a loop -> the names its body may bind
+        self._loop_bound: dict[int, frozenset[str]] = {}
+        # dotted name -> (its Ref, the evidence it was recorded in): a name met again is not recorded again
+        self._refs: dict[str, tuple[Ref, VersionEvidence]] = {}  # id of a loop -> the names its body may bind
 
     # --- entry -------------------------------------------------------------------------------
 
@@ -433,6 +435,10 @@ class Evaluator(KerasSemantics):
 
     def ref(self, dotted: str, imported: bool = False) -> Ref:
         """A Ref by canonical name; `imported` records the import style (API) the file uses."""
+        if not imported:
+            known = self._refs.get(dotted)
+            if known is not None and known[1] is self.version_evidence:
+                return known[0]  # what this name says was recorded already (the recording is idempotent)
         name, api = canonical(dotted)
         self.version_evidence.name(dotted, name, api)
         if api is not None:
@@ -442,7 +448,9 @@ class Evaluator(KerasSemantics):
                     self.keras3_evidence = True
             if name.startswith(_L5_EVIDENCE_PREFIXES):
                 self.keras3_evidence = True
-        return Ref(name)
+        made = Ref(name)
+        self._refs[dotted] = (made, self.version_evidence)
+        return made
 
     # --- expressions -------------------------------------------------------------------------
 

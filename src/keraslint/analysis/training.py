@@ -7,6 +7,7 @@ Built once per compile() from the evaluator's raw records; anything not establis
 from __future__ import annotations
 
 import ast
+import bisect
 import dataclasses
 import functools
 import string
@@ -267,14 +268,25 @@ def _scopes_holding(body: Sequence[ast.stmt], lines: frozenset[int], scopes: lis
 
 
 def _nested_holding(body: Sequence[ast.stmt], lines: frozenset[int], scopes: list[Sequence[ast.stmt]]) -> None:
-    for statement in body:
-        if not spans_a_line(statement, lines):
-            continue
+    for statement in _covering(body, lines):
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             _scopes_holding(statement.body, lines, scopes)
         else:
             for child in child_blocks(statement):
                 _nested_holding(child, lines, scopes)
+
+
+def _covering(body: Sequence[ast.stmt], lines: frozenset[int]) -> list[ast.stmt]:
+    """The statements of `body` that cover one of `lines` (a few fit() lines), in order: found by
+    bisection on the statements' first lines."""
+    starts = [statement.lineno for statement in body]
+    picked: list[ast.stmt] = []
+    for line in sorted(lines):
+        index = bisect.bisect_right(starts, line) - 1
+        if index >= 0 and (body[index].end_lineno or body[index].lineno) >= line:
+            if not picked or picked[-1] is not body[index]:
+                picked.append(body[index])
+    return picked
 
 
 def _from_line(body: Sequence[ast.stmt], line: int) -> Sequence[ast.stmt]:
