@@ -204,3 +204,32 @@ def test_reporting_does_not_import_libcst(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "mnist_cnn.py")],
                             capture_output=True, text=True, timeout=120)
     assert result.stdout.strip() == "['KER101', 'KER201'] False", result.stderr
+
+
+def test_pins_are_resolved_once_per_folder_and_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+    import ast
+
+    from keraslint import flake8_plugin, targeting
+
+    root = project(tmp_path, "keras==2.0.4\n")
+    other = root / "sub"
+    other.mkdir()
+    calls: list[str | None] = []
+    real = targeting.target_for
+    monkeypatch.setattr(
+        targeting, "target_for", lambda filename, setting: calls.append(filename) or real(filename, setting)
+    )
+
+    def lint_run(*paths: Path) -> list[set[str]]:
+        flake8_plugin.KerasLintPlugin.parse_options(argparse.Namespace(keras_version=None, isolated=True))
+        lines = MNIST.splitlines(keepends=True)
+        plugins = [flake8_plugin.KerasLintPlugin(ast.parse(MNIST), lines, str(path)) for path in paths]
+        return [{message.split()[0] for _, _, message, _ in plugin.run()} for plugin in plugins]
+
+    first = lint_run(root / "a.py", root / "b.py", other / "c.py")
+    assert first == [{"KER201"}] * 3  # keras 2.0.4 pinned: 'accuracy' read as binary_accuracy
+    assert calls == [str(root / "a.py"), str(other / "c.py")]  # once per folder in one run
+    (root / "requirements.txt").write_text("keras>=3\n")
+    second = lint_run(root / "a.py")
+    assert len(calls) == 3 and second == [{"KER101"}]  # the next run reads the changed pins: BCE on softmax

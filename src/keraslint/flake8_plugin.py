@@ -9,8 +9,9 @@ one KER002 finding at line 1 naming the setting and what it accepts, while flake
 Settings: flake8's `keras-version` option (its flag, or its configuration file: flake8 merges
 them), then `[tool.keraslint]` of the nearest pyproject.toml (its keras-version, select, ignore,
 extend-select and per-file-ignores apply here too, so flake8 and `keraslint check` agree), then
-the project's pins. Files read from disk are re-read when they change (editors keep flake8 in
-one process for hours).
+the project's pins. The configuration and the pins are read once per flake8 run (pins once per
+folder); the next run, as an editor's next lint in the same process, reads them again where they
+changed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import argparse
 import ast
 import functools
 import logging
+import os
 from typing import Any, Generator, Iterator
 
 from keraslint import __version__
@@ -30,6 +32,9 @@ LOG = logging.getLogger("flake8.keraslint")
 # (a run over files without Keras reads no configuration at all): Settings, or an error message.
 _options: tuple[str | None, bool] = (None, False)
 _resolved: tuple[Any, str | None] | None = None
+# The target of each directory in this run: pins are read once per folder and run (a new run, as an
+# editor's next lint, starts afresh in parse_options() and sees changed pin files).
+_targets: dict[str | None, Any] = {}
 
 
 def _resolve() -> tuple[Any, str | None]:
@@ -88,6 +93,7 @@ class KerasLintPlugin:
         global _options, _resolved
         _options = (getattr(options, "keras_version", None), bool(getattr(options, "isolated", False)))
         _resolved = None
+        _targets.clear()
 
     def run(self) -> Generator[tuple[int, int, str, type], None, None]:
         try:
@@ -123,7 +129,10 @@ class KerasLintPlugin:
         rules = _enabled_rules(settings, filename if settings.per_file_ignores else None)
         if not rules:
             return
-        target = targeting.target_for(filename, settings.keras_version)
+        folder = None if filename is None else os.path.dirname(os.path.abspath(filename))
+        target = _targets.get(folder)
+        if target is None:
+            target = _targets[folder] = targeting.target_for(filename, settings.keras_version)
         diagnostics = analyse(source, filename=filename, tree=self.tree, target=target, rules=rules, logger=LOG)
         for diagnostic in diagnostics:
             if not settings.enabled(diagnostic.code, filename) or noqa.file_suppresses(skipped, diagnostic.code):
