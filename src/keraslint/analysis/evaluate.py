@@ -351,9 +351,13 @@ class Evaluator(KerasSemantics):
             self.bind(target, UNKNOWN, env)
         self.walk_block(body, env)
         self._depth -= 1
-        for name in set(env.vars) | changed:
-            if before.get(name, None) is not env.vars.get(name):
-                env.vars[name] = UNKNOWN
+        # What the body changed is unknown after the loop (one pass over the scope, no set built).
+        current = env.vars
+        for name in [name for name, value in current.items() if before.get(name) is not value]:
+            current[name] = UNKNOWN
+        for name in changed:
+            if name not in current and name in before:
+                current[name] = UNKNOWN
         self._note_filled_labels(statement, before, env)
         self.walk_block(statement.orelse, env)
 
