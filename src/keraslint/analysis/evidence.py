@@ -48,11 +48,12 @@ class VersionEvidence:
         for key, fact in _name_facts(dotted, canonical, api):
             self._narrow(key, fact)
 
-    def call(self, canonical: str, keywords: Iterable[str]) -> None:
+    def call(self, canonical: str, keywords: Iterable[tuple[str, object]]) -> None:
+        """A call of `canonical` with these (keyword, value) arguments."""
         if canonical not in _CALLED_NAMES:
             return  # no entry for a call of this name (most calls: numpy, pandas, ...)
         self._narrow(f"{canonical}()", api_lines.API_FACTS.get(f"{canonical}()"))
-        for keyword in keywords:
+        for keyword, _value in keywords:
             key = f"{canonical}({keyword}=)"
             self._narrow(key, api_lines.API_FACTS.get(key))
 

@@ -119,7 +119,7 @@ class KerasSemantics:
             return Const(len(args[0].items), node)
         if name == "int" and len(args) == 1 and isinstance(args[0], Const) and isinstance(args[0].value, int):
             return args[0]
-        self.version_evidence.call(name, (key for key, _ in kwargs))
+        self.version_evidence.call(name, kwargs)
         if name == "numpy.zeros":
             self.zeros_made = True
         loaded = label_facts.call_value(name, args, kwargs, has_star)
