@@ -58,6 +58,9 @@ class VersionEvidence:
             self._narrow(key, api_lines.API_FACTS.get(key))
 
     def model_method(self, method: str, keywords: Iterable[str], sequential: bool) -> None:
+        if method not in _MODEL_METHODS:
+            return  # no entry for this method (most calls: add, summary, predict, ...)
+        keywords = tuple(keywords)  # read once per owner
         owners = ("keras.Model", "keras.Sequential") if sequential else ("keras.Model",)
         for owner in owners:
             self._narrow(f"{owner}.{method}", api_lines.API_FACTS.get(f"{owner}.{method}"))
@@ -66,6 +69,13 @@ class VersionEvidence:
                 self._narrow(key, api_lines.API_FACTS.get(key))
 
 
+# The model methods that have an entry in the table (`keras.Model.fit_generator`,
+# `keras.Sequential.fit(show_accuracy=)`).
+_MODEL_METHODS = frozenset(
+    key.split("(", 1)[0].rsplit(".", 1)[1]
+    for key in api_lines.API_FACTS
+    if key.startswith(("keras.Model.", "keras.Sequential."))
+)
 # The names that have a call entry in the table: `name()` or `name(keyword=)`.
 _CALLED_NAMES = frozenset(key.split("(", 1)[0] for key in api_lines.API_FACTS if key.endswith(")"))
 
