@@ -783,9 +783,10 @@ class _DeadCode:
         return verdict
 
     def _decide(self, definition: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
-        source = self.source
-        if not source or source.count(definition.name) != 1:
-            return False
+        source, name = self.source, definition.name
+        first = source.find(name) if source else -1
+        if first == -1 or source.find(name, first + len(name)) != -1:
+            return False  # not written exactly once (count() without scanning past a second time)
         if self._script is None:
             self._script = _trains_at_module_level(self.module, source)
         return self._script
