@@ -204,6 +204,30 @@ def _mirror_install(site: Path) -> None:
                 dst.symlink_to(src, target_is_directory=src.is_dir())
 
 
+def _built_for(root: Path, want: dict) -> bool:
+    """Whether `root` holds a virtual environment built for `want` (its marker file says so)."""
+    marker = root / "bench-versions.json"
+    if not (marker.exists() and venv_python(root).exists()):
+        return False
+    try:
+        have = json.loads(marker.read_text())
+    except (OSError, ValueError):
+        return False
+    return {k: have.get(k) for k in want} == want
+
+
+def _new_venv(root: Path, requirements: list[str]) -> subprocess.CompletedProcess:
+    """A fresh virtual environment in `root` and pip's attempt to install `requirements` in it."""
+    if root.exists():
+        shutil.rmtree(root)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-m", "venv", str(root)], check=True)
+    return subprocess.run(
+        [str(venv_python(root)), "-m", "pip", "install", "--disable-pip-version-check", "-q", *requirements],
+        capture_output=True, text=True, env=clean_env(), check=False,
+    )
+
+
 def ensure_baseline(force: bool = False) -> Path:
     """A venv with only flake8 (same versions as here); created once, cached."""
     pins = {d: version_of(d) for d in BASELINE_DISTS}
@@ -215,23 +239,10 @@ def ensure_baseline(force: bool = False) -> Path:
     marker = root / "bench-versions.json"
     want = {"python": platform.python_version(), "pins": pins}
     py = venv_python(root)
-    if not force and marker.exists() and py.exists():
-        try:
-            have = json.loads(marker.read_text())
-            if {k: have.get(k) for k in want} == want:
-                return py
-        except (OSError, ValueError):
-            pass
+    if not force and _built_for(root, want):
+        return py
     log(f"creating the flake8-only environment in {root} ...")
-    if root.exists():
-        shutil.rmtree(root)
-    CACHE.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "venv", str(root)], check=True)
-    reqs = [f"{d}=={v}" for d, v in pins.items()]
-    pip = subprocess.run(
-        [str(py), "-m", "pip", "install", "--disable-pip-version-check", "-q", *reqs],
-        capture_output=True, text=True, env=clean_env(), check=False,
-    )
+    pip = _new_venv(root, [f"{d}=={v}" for d, v in pins.items()])
     how = "pip"
     if pip.returncode != 0:
         log("pip could not install the pins (offline?); linking this interpreter's copies instead:\n"
@@ -260,22 +271,10 @@ def ensure_with_env(base_py: Path, force: bool = False) -> Path | None:
     marker = root / "bench-versions.json"
     want = {"python": platform.python_version(), "pins": pins, "checkout": str(REPO)}
     py = venv_python(root)
-    if not force and marker.exists() and py.exists():
-        try:
-            have = json.loads(marker.read_text())
-            if {k: have.get(k) for k in want} == want:
-                return py
-        except (OSError, ValueError):
-            pass
+    if not force and _built_for(root, want):
+        return py
     log(f"creating the flake8 + keraslint environment in {root} ...")
-    if root.exists():
-        shutil.rmtree(root)
-    subprocess.run([sys.executable, "-m", "venv", str(root)], check=True)
-    reqs = [f"{d}=={v}" for d, v in pins.items() if v is not None]
-    pip = subprocess.run(
-        [str(py), "-m", "pip", "install", "--disable-pip-version-check", "-q", *reqs, "-e", str(REPO)],
-        capture_output=True, text=True, env=clean_env(), check=False,
-    )
+    pip = _new_venv(root, [f"{d}=={v}" for d, v in pins.items() if v is not None] + ["-e", str(REPO)])
     if pip.returncode != 0:
         log("pip could not build the flake8 + keraslint environment (offline?); timing this interpreter "
             "instead:\n" + pip.stderr.strip()[-800:])
