@@ -7,9 +7,20 @@ import ast
 from typing import Sequence
 
 
+# The statements that hold blocks of statements (everything else is a simple statement).
+_COMPOUND = tuple(
+    getattr(ast, name)
+    for name in ("If", "For", "AsyncFor", "While", "With", "AsyncWith", "Try", "TryStar", "FunctionDef",
+                 "AsyncFunctionDef", "ClassDef", "Match")
+    if hasattr(ast, name)
+)
+
+
 def child_blocks(statement: ast.stmt) -> list[Sequence[ast.stmt]]:
     """The statement blocks nested directly in a statement (bodies, else, finally, handlers, match
     cases); a function's or class's body too, so callers that treat those as scopes check first."""
+    if not isinstance(statement, _COMPOUND):
+        return []  # most statements: no field to look at
     blocks: list[Sequence[ast.stmt]] = []
     for field in ("body", "orelse", "finalbody"):
         block = getattr(statement, field, None)

@@ -423,7 +423,13 @@ def _spans(statement: ast.stmt, lines: frozenset[int]) -> bool:
     end = statement.end_lineno or statement.lineno
     if isinstance(statement, (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, ast.Try)):
         end = statement.body[0].lineno  # the header only: the body's statements are visited on their own
-    return any(line in lines for line in range(statement.lineno, end + 1))
+    start = statement.lineno
+    if end == start:
+        return start in lines  # one line: most statements
+    for line in range(start, end + 1):
+        if line in lines:
+            return True
+    return False
 
 
 def _bound_directly(statement: ast.stmt) -> set[str]:
