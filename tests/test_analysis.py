@@ -437,6 +437,12 @@ def test_a_model_attribute_bound_by_two_methods_stays_unknown() -> None:
         ("pattern = regex.compile('a+')", False),
         ("pattern = re.compile('a+')\nmodel.compile()", True),
         ("compile_all = 1  # no call", False),
+        ("model.compile()\npattern = re.compile('a+')", True),
+        ("a = re.compile('x'); b = regex . compile('y')", False),
+        ("pre.compile(loss='mse'); p = re.compile('a')", True),  # `pre` is not `re`
+        ("x.re.compile(1); p = re.compile('a')", True),  # an attribute named re is not the module
+        ("_re.compile(1); p = re.compile('a')", True),
+        (" " * 80 + "p = re.compile('a')", False),
     ],
 )
 def test_the_gate_needs_a_compile_call_other_than_a_regular_expression(text: str, expected: bool) -> None:
