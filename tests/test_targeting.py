@@ -8,7 +8,7 @@ import pytest
 from packaging.specifiers import SpecifierSet
 
 from keraslint import targeting
-from keraslint.settings import KERAS_VERSION_HELP
+from keraslint.version_help import KERAS_VERSION_HELP
 from keraslint.versions import ALL_VERSION_LINES, VersionLine
 from keraslint.targeting import (
     API_KERAS,

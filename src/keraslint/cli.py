@@ -25,7 +25,8 @@ from keraslint import __version__, noqa, output
 from keraslint.diagnostics import Diagnostic
 from keraslint.immutable import record
 from keraslint.output import FileError, Result
-from keraslint.settings import KERAS_VERSION_HELP, Settings
+from keraslint.settings import Settings
+from keraslint.version_help import KERAS_VERSION_HELP
 
 if TYPE_CHECKING:  # pragma: no cover
     from keraslint import fixer

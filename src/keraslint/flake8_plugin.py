@@ -76,7 +76,7 @@ class KerasLintPlugin:
 
     @classmethod
     def add_options(cls, option_manager: Any) -> None:
-        from keraslint.settings import KERAS_VERSION_HELP
+        from keraslint.version_help import KERAS_VERSION_HELP
 
         option_manager.add_option(
             "--keras-version",
