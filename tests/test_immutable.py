@@ -42,6 +42,19 @@ def test_eq_false_records_compare_by_identity() -> None:
     assert len({one, Handle("a")}) == 2
 
 
+def test_records_without_compared_fields_are_all_equal_as_with_dataclass() -> None:
+    @record
+    class Opaque:
+        node: object = dataclasses.field(default=None, compare=False)
+
+    @dataclasses.dataclass(frozen=True)
+    class Reference:
+        node: object = dataclasses.field(default=None, compare=False)
+
+    assert (Opaque(1) == Opaque(2)) is (Reference(1) == Reference(2)) is True
+    assert hash(Opaque(1)) == hash(Opaque(2))
+
+
 def test_a_record_without_a_docstring_gets_its_name() -> None:
     @record
     class Plain:

@@ -48,7 +48,8 @@ def record(cls: type[T] | None = None, /, *, eq: bool = True) -> Any:
         fields = dataclasses.fields(made)
         compared = tuple(field.name for field in fields if field.compare)
         shown = tuple(field.name for field in fields if field.repr)
-        made._record_key = operator.attrgetter(*compared) if compared else _no_key
+        # (a plain function would bind as a method: staticmethod keeps it a function of the record)
+        made._record_key = operator.attrgetter(*compared) if compared else staticmethod(_no_key)
         made._record_shown = shown
         if "__repr__" not in klass.__dict__:
             made.__repr__ = _repr
