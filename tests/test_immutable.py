@@ -1,4 +1,5 @@
-"""`@record` (keraslint.immutable): frozen for the type checker, dataclass equality and hash at run time."""
+"""`@record` (keraslint.immutable): frozen for the type checker; the constructor, equality, hash,
+repr and `replace` of a frozen dataclass at run time."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 from keraslint.analysis.records import HistoryRead, Output
 from keraslint.analysis.values import CallV, Const, Ref
-from keraslint.immutable import record
+from keraslint.immutable import field, record, replace
 
 
 def test_equality_and_hash_ignore_fields_declared_compare_false() -> None:
@@ -25,11 +26,13 @@ def test_equality_and_hash_ignore_fields_declared_compare_false() -> None:
 def test_replace_builds_a_new_record_and_leaves_the_old_one() -> None:
     node = ast.Constant("acc")
     read = HistoryRead("acc", node, receiver="history")
-    moved = dataclasses.replace(read, in_helper=True)
+    moved = replace(read, in_helper=True)
     assert moved.in_helper and not read.in_helper
     assert moved.key == read.key == "acc"
     output = Output(10, None)
-    assert dataclasses.replace(output, width=3).width == 3 and output.width == 10
+    assert replace(output, width=3).width == 3 and output.width == 10
+    with pytest.raises(TypeError, match="no field colour"):
+        replace(output, colour=3)
 
 
 def test_eq_false_records_compare_by_identity() -> None:
@@ -45,7 +48,7 @@ def test_eq_false_records_compare_by_identity() -> None:
 def test_records_without_compared_fields_are_all_equal_as_with_dataclass() -> None:
     @record
     class Opaque:
-        node: object = dataclasses.field(default=None, compare=False)
+        node: object = field(default=None, compare=False)
 
     @dataclasses.dataclass(frozen=True)
     class Reference:
@@ -55,12 +58,11 @@ def test_records_without_compared_fields_are_all_equal_as_with_dataclass() -> No
     assert hash(Opaque(1)) == hash(Opaque(2))
 
 
-def test_a_record_without_a_docstring_gets_its_name() -> None:
+def test_a_record_without_a_docstring_is_a_record() -> None:
     @record
     class Plain:
         value: int
 
-    assert Plain.__doc__ == "Plain"
     assert Plain(1) == Plain(1)
     assert repr(Plain(1)).endswith("Plain(value=1)")
 
@@ -101,3 +103,58 @@ def test_repr_shows_the_fields_a_dataclass_repr_shows() -> None:
     assert repr(Const(3, ast.Constant(3))) == "Const(value=3)"  # node is repr=False
     assert repr(Ref("keras.Sequential")) == "Ref(name='keras.Sequential')"
     assert Const(1) != Ref("x") and Const(1) != (1,)
+
+
+def test_the_constructor_is_a_dataclass_constructor() -> None:
+    @record
+    class Spec:
+        name: str
+        width: int = 1
+        shifts: dict[int, int] = field(default_factory=dict)
+        note: object = field(default=None, compare=False, repr=False)
+
+    @dataclasses.dataclass(frozen=True)
+    class Reference:
+        name: str
+        width: int = 1
+        shifts: dict[int, int] = dataclasses.field(default_factory=dict)
+        note: object = dataclasses.field(default=None, compare=False, repr=False)
+
+    for made in (Spec("a"), Spec("a", 2, {1: 2}, note="n"), Spec(name="a", note="n")):
+        expected = Reference(made.name, made.width, made.shifts, made.note)
+        assert (made.name, made.width, made.shifts, made.note) == (
+            expected.name, expected.width, expected.shifts, expected.note)
+        assert repr(made).rsplit(".", 1)[-1][len("Spec"):] == repr(expected).rsplit(".", 1)[-1][len("Reference"):]
+    assert Spec("a").shifts is not Spec("a").shifts  # a new dict per instance
+    assert Spec.width == 1 and not hasattr(Spec, "name")  # defaults stay class attributes, as with dataclass
+    with pytest.raises(TypeError):
+        Spec()  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        Spec("a", colour=1)  # type: ignore[call-arg]
+
+
+def test_declarations_a_dataclass_rejects_are_rejected() -> None:
+    with pytest.raises(TypeError, match="follows a default"):
+        @record
+        class Misordered:
+            first: int = 0
+            second: int
+
+    with pytest.raises(ValueError, match="mutable default list"):
+        @record
+        class Shared:
+            items: list[int] = []  # noqa: RUF012
+
+
+def test_a_record_derived_from_a_record_takes_the_base_fields_first() -> None:
+    @record
+    class Base:
+        name: str
+
+    @record
+    class Derived(Base):
+        width: int = 0
+
+    assert Derived("a", 3).name == "a" and Derived("a", 3).width == 3
+    assert Derived("a") == Derived("a", 0) != Derived("a", 1)
+    assert repr(Derived("a")).endswith("Derived(name='a', width=0)")

@@ -30,13 +30,12 @@ re-read when they change (modification time and size), for long-lived hosts such
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import sys
 from typing import TYPE_CHECKING, Any
 
-from keraslint.immutable import record
+from keraslint.immutable import record, replace
 from keraslint.settings import Settings, check_selector
 from keraslint.targeting import ConfigError, _stat_key
 
@@ -375,7 +374,7 @@ def _add_flake8_per_file_ignores(settings: Settings, flake8: Flake8Config) -> Se
                 check_selector(code, f"per-file-ignores[{pattern!r}]")
             except ConfigError as error:
                 raise ConfigError(f"{flake8.where}: {error}") from None
-    return dataclasses.replace(settings, per_file_ignores=settings.per_file_ignores + flake8.per_file_ignores)
+    return replace(settings, per_file_ignores=settings.per_file_ignores + flake8.per_file_ignores)
 
 
 def _check_version(value: str, where: str) -> None:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, Callable
 
-from keraslint.immutable import record
+from keraslint.immutable import field, record
 
 if TYPE_CHECKING:  # pragma: no cover
     import ast
@@ -28,8 +27,8 @@ class Fix:
 
     description: str
     safe: bool
-    replace: Callable[["cst.CSTNode"], "cst.CSTNode | None"] = dataclasses.field(compare=False, repr=False)
-    node: "ast.AST | None" = dataclasses.field(default=None, compare=False, repr=False)
+    replace: Callable[["cst.CSTNode"], "cst.CSTNode | None"] = field(compare=False, repr=False)
+    node: "ast.AST | None" = field(default=None, compare=False, repr=False)
     # Extra import needed by the replacement, e.g. ("keras.metrics", "CategoricalAccuracy").
     needs_import: tuple[str, str] | None = None
     # The fix replaces the call argument whose value is `node` (e.g. to add a keyword).
@@ -45,7 +44,7 @@ class Diagnostic:
     end_line: int = 0
     end_column: int = 0
     name: str = ""  # kebab-case rule name
-    fix: Fix | None = dataclasses.field(default=None, compare=False)
+    fix: Fix | None = field(default=None, compare=False)
     severity: str = ""  # the rule's, or the finding's where the rule varies it by version line
 
     def sort_key(self) -> tuple[int, int, str]:

@@ -4,7 +4,6 @@ of diagnostics. It is the single place where an internal failure becomes KER001.
 from __future__ import annotations
 
 import ast
-import dataclasses
 import logging
 import time
 from typing import TYPE_CHECKING, Iterable, Sequence
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 from keraslint import source as text, targeting
 from keraslint.analysis.facts import FileFacts, file_facts, refine
 from keraslint.diagnostics import INTERNAL_ERROR_CODE, INTERNAL_ERROR_NAME, Diagnostic
+from keraslint.immutable import replace
 from keraslint.versions import ALL_VERSION_LINES, VersionLine
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -129,7 +129,7 @@ def _local_context(context: RuleContext, local: Sequence[LocalEvidence], line: i
                 lines -= {VersionLine.L3}
                 if not lines:
                     return None
-            context = dataclasses.replace(context, lines=lines, l3_minors=(low, high))
+            context = replace(context, lines=lines, l3_minors=(low, high))
     return context
 
 

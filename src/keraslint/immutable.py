@@ -1,18 +1,19 @@
 """`record`: the decorator of keraslint's immutable record classes (facts, values, diagnostics).
 
-A record is a dataclass with the equality and hash of `dataclass(frozen=True)`, immutable for the
-type checker: mypy (strict, run in CI) reads `@record` as a frozen dataclass and rejects any
-assignment to a field. The run-time guard of `frozen=True` is left out on purpose, because it is
-what made keraslint slow to start in an editor (measured on CPython 3.11, docs/notes.md "Session
-4"): two more generated methods per class (about 0.25 ms each class at import, ~40 classes) and an
-`object.__setattr__` call per field on every instance (1.0 µs against 0.2 µs for a value built
-hundreds of thousands of times per corpus). For the same reason only `__init__` is generated per
-class: equality, hash and repr are three shared functions below.
+A record has the constructor, equality, hash and repr of `dataclass(frozen=True)` and is immutable
+for the type checker: mypy (strict, run in CI) reads `@record` as a frozen dataclass and rejects any
+assignment to a field. `field()` and `replace()` are the records' `dataclasses.field` and
+`dataclasses.replace`.
+
+Why not `dataclasses` itself: start-up time in an editor (measured on CPython 3.11, docs/notes.md
+"Session 4" and "Session 5"). `dataclass()` costs ~0.2 ms per class at import (~40 classes are
+imported on every lint) and `frozen=True` adds an `object.__setattr__` call per field on every
+instance (1.0 µs against 0.2 µs, for values built hundreds of thousands of times per corpus). Here
+the only code generated per class is `__init__`; equality, hash and repr are shared functions.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import operator
 import reprlib
 from typing import TYPE_CHECKING, Any, Callable, TypeVar, overload
@@ -27,6 +28,32 @@ else:
         return lambda decorator: decorator
 
 
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+
+class Field:
+    """What `field()` declares about one record field."""
+
+    __slots__ = ("default", "default_factory", "compare", "repr")
+
+    def __init__(self, default: Any, default_factory: Any, compare: bool, repr: bool) -> None:
+        self.default, self.default_factory, self.compare, self.repr = default, default_factory, compare, repr
+
+
+def field(
+    *, default: Any = MISSING, default_factory: Callable[[], Any] | Any = MISSING, compare: bool = True,
+    repr: bool = True,
+) -> Any:
+    """A field's default (or a function making it), and whether equality, hash (`compare`) and
+    repr (`repr`) take it in."""
+    return Field(default, default_factory, compare, repr)
+
+
 @overload
 def record(cls: type[T], /) -> type[T]:
     ...
@@ -37,20 +64,20 @@ def record(*, eq: bool = True) -> Callable[[type[T]], type[T]]:
     ...
 
 
-@dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field,))
+@dataclass_transform(frozen_default=True, field_specifiers=(field,))
 def record(cls: type[T] | None = None, /, *, eq: bool = True) -> Any:
     """`@record` or `@record(eq=False)` (identity equality, as `dataclass(frozen=True, eq=False)`)."""
 
     def make(klass: type[T]) -> type[T]:
-        if not klass.__doc__:
-            klass.__doc__ = klass.__name__  # spares dataclass an inspect.signature() call at import
-        made: Any = dataclasses.dataclass(klass, eq=False, repr=False)  # only __init__ is generated
-        fields = dataclasses.fields(made)
-        compared = tuple(field.name for field in fields if field.compare)
-        shown = tuple(field.name for field in fields if field.repr)
+        made: Any = klass
+        fields = _declared_fields(klass)
+        made._record_fields = tuple(fields)
+        if "__init__" not in klass.__dict__:
+            made.__init__ = _init_for(klass, fields)
+        compared = tuple(name for name, spec in fields.items() if spec.compare)
         # (a plain function would bind as a method: staticmethod keeps it a function of the record)
         made._record_key = operator.attrgetter(*compared) if compared else staticmethod(_no_key)
-        made._record_shown = shown
+        made._record_shown = tuple(name for name, spec in fields.items() if spec.repr)
         if "__repr__" not in klass.__dict__:
             made.__repr__ = _repr
         if eq and "__eq__" not in klass.__dict__ and "__hash__" not in klass.__dict__:
@@ -59,6 +86,65 @@ def record(cls: type[T] | None = None, /, *, eq: bool = True) -> Any:
         return klass
 
     return make if cls is None else make(cls)
+
+
+def replace(obj: T, /, **changes: Any) -> T:
+    """A copy of the record `obj` with the given fields changed (`dataclasses.replace`)."""
+    names: tuple[str, ...] = getattr(obj, "_record_fields")
+    unknown = changes.keys() - set(names)
+    if unknown:
+        raise TypeError(f"{type(obj).__qualname__} has no field {', '.join(sorted(unknown))}")
+    values = {name: getattr(obj, name) for name in names}
+    values.update(changes)
+    return type(obj)(**values)
+
+
+def _declared_fields(klass: type) -> dict[str, Field]:
+    """The fields in constructor order: a record base's first, then the class's annotations."""
+    fields: dict[str, Field] = {}
+    for base in reversed(klass.__mro__[1:]):
+        fields.update(getattr(base, "_record_specs", {}))
+    for name, annotation in klass.__dict__.get("__annotations__", {}).items():
+        if str(annotation).startswith(("ClassVar", "typing.ClassVar")):
+            continue
+        declared = klass.__dict__.get(name, MISSING)
+        spec = declared if isinstance(declared, Field) else Field(declared, MISSING, True, True)
+        if isinstance(spec.default, (list, dict, set)):
+            raise ValueError(f"mutable default {type(spec.default).__name__} for field {name}")
+        if spec.default is MISSING:
+            if name in klass.__dict__:
+                delattr(klass, name)
+        else:
+            setattr(klass, name, spec.default)
+        fields[name] = spec
+    setattr(klass, "_record_specs", fields)
+    return fields
+
+
+def _init_for(klass: type, fields: dict[str, Field]) -> Callable[..., None]:
+    """`__init__(self, <fields>)` assigning each field, compiled once per class."""
+    defaults: list[Any] = []
+    factories: dict[str, Any] = {"MISSING": MISSING}
+    body = []
+    for name, spec in fields.items():
+        assign = name
+        if spec.default_factory is not MISSING:
+            factories[f"_{name}_factory"] = spec.default_factory
+            defaults.append(MISSING)
+            assign = f"_{name}_factory() if {name} is MISSING else {name}"
+        elif spec.default is not MISSING:
+            defaults.append(spec.default)
+        elif defaults:
+            raise TypeError(f"non-default field {name!r} follows a default field in {klass.__qualname__}")
+        body.append(f"\n    self.{name} = {assign}")
+    namespace: dict[str, Any] = {}
+    # field names come from the class's annotations only
+    exec(f"def __init__(self, {', '.join(fields)}):{''.join(body) or ' pass'}", factories, namespace)
+    init: Any = namespace["__init__"]
+    init.__defaults__ = tuple(defaults) or None
+    init.__qualname__ = f"{klass.__qualname__}.__init__"
+    init.__module__ = klass.__module__
+    return init  # type: ignore[no-any-return]
 
 
 # The methods dataclass(frozen=True) would compile for each class, written once: the same results

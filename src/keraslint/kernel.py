@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from keraslint import noqa, targeting
 from keraslint.diagnostics import INTERNAL_ERROR_CODE, Diagnostic
-from keraslint.immutable import record
+from keraslint.immutable import field, record, replace
 from keraslint.versions import VersionLine, describe
 from keraslint.notebooks import neutralise
 from keraslint.source import split_lines
@@ -124,7 +124,7 @@ class Cell:
     line_count: int
     statements: tuple[Statement, ...]
     error: str | None = None  # why the cell could not be parsed (then it is blank for the engine)
-    column_shifts: dict[int, int] = dataclasses.field(default_factory=dict)  # line -> characters removed
+    column_shifts: dict[int, int] = field(default_factory=dict)  # line -> characters removed
 
     @property
     def raw_lines(self) -> list[str]:
@@ -284,8 +284,8 @@ def _top_level_definitions(node: ast.stmt) -> set[str]:
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return {node.name}
     found: set[str] = set()
-    for field in ("body", "orelse", "finalbody", "handlers"):
-        for child in getattr(node, field, ()) or ():
+    for block in ("body", "orelse", "finalbody", "handlers"):
+        for child in getattr(node, block, ()) or ():
             if isinstance(child, ast.stmt):
                 found |= _top_level_definitions(child)
             elif isinstance(child, ast.ExceptHandler):
@@ -1019,7 +1019,7 @@ class KernelChecker:
         if isinstance(number, int) and getattr(info, "store_history", True) and self._pre_count is not None:
             self._count_delta = self._pre_count - number
             if number != cell.label:
-                cell = dataclasses.replace(cell, label=number)
+                cell = replace(cell, label=number)
         if getattr(result, "error_before_exec", None) is not None:
             return  # never started: a syntax error, or stopped by strict mode
         self.session.append(cell, check)
@@ -1093,9 +1093,9 @@ class KernelChecker:
 
         codes = tuple(part.strip().upper() for value in values for part in value.split(",") if part.strip())
         if command == "select" and codes in ((), ("ALL",)):
-            self.settings = dataclasses.replace(self.settings, select=None, extend_select=())
+            self.settings = replace(self.settings, select=None, extend_select=())
         elif command == "ignore" and codes in ((), ("NONE",)):
-            self.settings = dataclasses.replace(self.settings, ignore=())
+            self.settings = replace(self.settings, ignore=())
         else:
             try:
                 for code in codes:
@@ -1122,7 +1122,7 @@ class KernelChecker:
             self._show_text(f"keraslint: {error}")
             return
         keras_version = None if value.lower() in ("", "auto") else value
-        self.settings = dataclasses.replace(self.settings, keras_version=keras_version)
+        self.settings = replace(self.settings, keras_version=keras_version)
         self._refresh_target(announce=False)
         self._show_text(f"keraslint: checking against {self._target_text}")
 
@@ -1196,11 +1196,11 @@ class KernelChecker:
 def _with_codes(settings: Settings, command: str, codes: tuple[str, ...]) -> Settings:
     """The settings with `codes` as the value of `%keraslint select | ignore | extend-select`."""
     if command == "select":
-        return dataclasses.replace(settings, select=codes)
+        return replace(settings, select=codes)
     if command == "ignore":
-        return dataclasses.replace(settings, ignore=codes)
+        return replace(settings, ignore=codes)
     if command == "extend-select":
-        return dataclasses.replace(settings, extend_select=codes)
+        return replace(settings, extend_select=codes)
     raise KeyError(command)
 
 

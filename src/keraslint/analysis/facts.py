@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import ast
-import dataclasses
 import functools
 
 from keraslint import source as text
 from keraslint.analysis.evaluate import Evaluator
 from keraslint.analysis.records import CompileSite, Evidence, LocalEvidence
 from keraslint.analysis.sites import build_sites
-from keraslint.immutable import record
+from keraslint.immutable import field, record
 from keraslint.versions import ALL_VERSION_LINES, API_KERAS, API_TF, API_TF_KERAS, VersionLine
 
 
@@ -20,8 +19,8 @@ class FileFacts:
 
     sites: tuple[CompileSite, ...]
     evidence: Evidence
-    source: str = dataclasses.field(repr=False)
-    tree: ast.Module = dataclasses.field(repr=False)
+    source: str = field(repr=False)
+    tree: ast.Module = field(repr=False)
 
     def position(self, node: ast.AST) -> tuple[int, int, int, int]:
         """(line, column, end line, end column) of a node; columns count characters (`ast` counts

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import ast
 
 from keraslint import catalogue
 from keraslint.analysis.records import Activation, Origin
 from keraslint.analysis.records import Output
 from keraslint.analysis.values import UNKNOWN, CallV, Const, ModelV, Ref, TensorV, Value, _Unknown
+from keraslint.immutable import replace
 
 LAYER_PREFIX = "keras.layers."
 
@@ -56,7 +55,7 @@ def with_activation(
     value_node: ast.AST | None, name: str | None = None,
 ) -> Output:
     if isinstance(incoming, Output):
-        return dataclasses.replace(
+        return replace(
             incoming, activation=activation, origin=origin, activation_node=node, activation_value=value_node,
             name=name, applied_on=incoming.activation,
         )
@@ -97,7 +96,7 @@ def apply_layer(layer: Value, incoming: Output | _Unknown) -> Output | _Unknown:
         given = _param(layer, 0, "activation")
         activation, origin = activation_of(given) if given is not None else (None, None)
         if activation == catalogue.LINEAR and isinstance(incoming, Output):
-            return dataclasses.replace(incoming, name=layer_name)  # the identity keeps what came in
+            return replace(incoming, name=layer_name)  # the identity keeps what came in
         return with_activation(incoming, activation, origin, layer.node, layer.arg_node(0, "activation"), layer_name)
     if name == "Softmax":
         axis = _param(layer, 0, "axis")
@@ -116,7 +115,7 @@ def apply_layer(layer: Value, incoming: Output | _Unknown) -> Output | _Unknown:
         return with_activation(incoming, activation, Origin.KERAS, layer.node, None, layer_name)
     if name in catalogue.TRANSPARENT_LAYERS:
         if isinstance(incoming, Output):
-            return dataclasses.replace(incoming, name=layer_name)
+            return replace(incoming, name=layer_name)
         return incoming
     return UNKNOWN
 

@@ -7,10 +7,9 @@ report positions and fix targets (compare=False): rules never walk them.
 from __future__ import annotations
 
 import ast
-import dataclasses
 import enum
 
-from keraslint.immutable import record
+from keraslint.immutable import field, record
 from keraslint.versions import VersionLine
 
 
@@ -97,10 +96,10 @@ class Output:
     activation: Activation | None  # None: unknown; LINEAR when no activation
     layer: str | None = None  # class name of the layer that set the width
     origin: Origin | None = None
-    activation_node: ast.AST | None = dataclasses.field(default=None, compare=False, repr=False)
-    activation_value: ast.AST | None = dataclasses.field(default=None, compare=False, repr=False)
+    activation_node: ast.AST | None = field(default=None, compare=False, repr=False)
+    activation_value: ast.AST | None = field(default=None, compare=False, repr=False)
     name: str | None = None  # `name=` of the last layer applied: how dict losses and metrics address it
-    width_node: ast.AST | None = dataclasses.field(default=None, compare=False, repr=False)
+    width_node: ast.AST | None = field(default=None, compare=False, repr=False)
     # The activation the tensor already had when the last activation was applied to it, with only
     # value-preserving layers between (a softmax applied to a softmax output: SOFTMAX). None when
     # the last activation came with the layer that set the width, or is not established.
@@ -120,8 +119,8 @@ class LossFact:
     form: MetricForm  # the same four forms as metrics: string, instance, class, function
     identifier: str | None  # the string, when given as a string
     valid_on: frozenset[VersionLine]  # lines where this spelling exists
-    report_node: ast.AST = dataclasses.field(compare=False, repr=False)
-    value_node: ast.AST | None = dataclasses.field(compare=False, repr=False)  # the loss expression itself
+    report_node: ast.AST = field(compare=False, repr=False)
+    value_node: ast.AST | None = field(compare=False, repr=False)  # the loss expression itself
     positional_arguments: bool = False  # the loss object was built with positional arguments
 
 
@@ -129,8 +128,8 @@ class LossFact:
 class MetricFact:
     form: MetricForm
     name: str  # the string, or the class / function name
-    report_node: ast.AST = dataclasses.field(compare=False, repr=False)
-    value_node: ast.AST | None = dataclasses.field(compare=False, repr=False)
+    report_node: ast.AST = field(compare=False, repr=False)
+    value_node: ast.AST | None = field(compare=False, repr=False)
     threshold: float | None = None  # BinaryAccuracy threshold when given
     threshold_known: bool = True  # False when a threshold is passed but not established
     # Keyword arguments of a metric object whose values are established constants (a sequence of
@@ -153,7 +152,7 @@ class MetricsArgument:
     lines: frozenset[VersionLine]  # lines on which this argument is the metrics parameter
     metrics: tuple[MetricFact, ...]  # established elements only
     bare_string: MetricFact | None  # metrics="accuracy" (not a list)
-    node: ast.AST = dataclasses.field(compare=False, repr=False)
+    node: ast.AST = field(compare=False, repr=False)
     position: int | None = None  # positional index, when passed by position
     single_object: MetricFact | None = None  # metrics=keras.metrics.AUC() (one object, not a list)
 
@@ -175,7 +174,7 @@ class LayerActivation:
     """An activation string given to a Keras layer, checked against the target lines."""
 
     text: str
-    node: ast.AST = dataclasses.field(compare=False, repr=False)
+    node: ast.AST = field(compare=False, repr=False)
 
 
 @record
@@ -189,8 +188,8 @@ class OptimizerFact:
     constants: tuple[tuple[str, object], ...]  # keywords whose values are established constants
     positional: int  # number of positional arguments
     open_arguments: bool  # unresolved *args / **kwargs
-    node: ast.Call = dataclasses.field(compare=False, repr=False)
-    keyword_nodes: tuple[tuple[str, ast.keyword], ...] = dataclasses.field(default=(), compare=False, repr=False)
+    node: ast.Call = field(compare=False, repr=False)
+    keyword_nodes: tuple[tuple[str, ast.keyword], ...] = field(default=(), compare=False, repr=False)
 
     def keyword_node(self, name: str) -> ast.keyword | None:
         for key, node in self.keyword_nodes:
@@ -216,9 +215,9 @@ class CallbackFact:
     save_best_only: bool | None  # ModelCheckpoint: established value (False when not given)
     path_fields: tuple[str, ...] | None  # `{field}`s of a literal ModelCheckpoint filepath; None: not established
     adds_keys: frozenset[str]  # keys the callback itself writes into the logs (ReduceLROnPlateau: lr)
-    node: ast.AST = dataclasses.field(compare=False, repr=False)
-    monitor_node: ast.AST | None = dataclasses.field(default=None, compare=False, repr=False)
-    path_node: ast.AST | None = dataclasses.field(default=None, compare=False, repr=False)
+    node: ast.AST = field(compare=False, repr=False)
+    monitor_node: ast.AST | None = field(default=None, compare=False, repr=False)
+    path_node: ast.AST | None = field(default=None, compare=False, repr=False)
     path: str | None = None  # the checkpoint path when it is one string constant
 
 
@@ -227,7 +226,7 @@ class HistoryRead:
     """`history.history["key"]` read from the result of a fit() call."""
 
     key: str
-    node: ast.AST = dataclasses.field(compare=False, repr=False)
+    node: ast.AST = field(compare=False, repr=False)
     # read inside a helper the fit() result is passed to: the helper may serve other fit() calls too
     in_helper: bool = False
     receiver: str = "history"  # the name read, as written (`run` in `run.history["acc"]`)
@@ -241,7 +240,7 @@ class TrainingCall:
     validation: bool | None  # validation_data / validation_split given; None when not established
     callbacks: tuple[CallbackFact, ...] | None  # None when the list is not established or not all Keras's
     history_reads: tuple[HistoryRead, ...]
-    node: ast.Call = dataclasses.field(compare=False, repr=False)
+    node: ast.Call = field(compare=False, repr=False)
 
 
 @record
@@ -291,13 +290,13 @@ class LoggedKeys:
 class CompileSite:
     """One compile() call seen from one model output (a multi-output model gives one per output)."""
 
-    call: ast.Call = dataclasses.field(repr=False)
+    call: ast.Call = field(repr=False)
     output: Output | None
     loss: LossFact | None
     metrics_arguments: tuple[MetricsArgument, ...]
     labels: tuple[LabelFact, ...]
-    positional: tuple[ast.expr, ...] = dataclasses.field(repr=False)  # the positional argument nodes
-    keyword_nodes: tuple[tuple[str, ast.keyword], ...] = dataclasses.field(repr=False)
+    positional: tuple[ast.expr, ...] = field(repr=False)  # the positional argument nodes
+    keyword_nodes: tuple[tuple[str, ast.keyword], ...] = field(repr=False)
     double_star: bool  # an unresolved **kwargs: other keywords may be present
     # Activation strings of layers first seen before this compile() (each checked once per file).
     layer_activations: tuple[LayerActivation, ...] = ()

@@ -8,7 +8,6 @@ gives one record per output. Nothing here changes the evaluator's values.
 from __future__ import annotations
 
 import ast
-import dataclasses
 from typing import Iterator, Mapping, Sequence, TypeGuard
 
 from keraslint import catalogue
@@ -28,6 +27,7 @@ from keraslint.analysis.records import (
 from keraslint.analysis.optimizers import optimizer_fact
 from keraslint.analysis.training import logged_keys, training_calls
 from keraslint.analysis.values import CallV, Const, DictV, Ref, Seq, Value
+from keraslint.immutable import replace
 from keraslint.versions import ALL_VERSION_LINES, API_TF, VersionLine
 
 _LOSSES = "keras.losses."
@@ -67,7 +67,7 @@ def build_sites(evaluator: Evaluator) -> tuple[CompileSite, ...]:
     if sites:
         # Layer activation strings are facts of the file, checked once: they ride on the first site.
         activations = tuple(LayerActivation(text, node) for text, node in evaluator.layer_activations)
-        sites[0] = dataclasses.replace(sites[0], layer_activations=activations)
+        sites[0] = replace(sites[0], layer_activations=activations)
     return tuple(sites)
 
 
@@ -82,8 +82,8 @@ def _with_training(sites: list[CompileSite], raw: RawCompile, fits: list[FitCall
                               getattr(evaluator, "source_text", ""))
     logged = logged_keys(raw, API_TF in evaluator.apis) if training else None
     return [
-        dataclasses.replace(site, optimizer=optimizer, training=training if index == 0 else (),
-                            logged=logged if index == 0 else None, usage=uses, file_trains=trains)
+        replace(site, optimizer=optimizer, training=training if index == 0 else (),
+                logged=logged if index == 0 else None, usage=uses, file_trains=trains)
         for index, site in enumerate(sites)
     ]
 
@@ -185,7 +185,7 @@ def _site(raw: RawCompile, output: Output | None, positional: tuple[tuple[Value,
     metrics = tuple(_metrics_arguments(keywords, positional, per_output))
     if keras3_entries:
         # Keras 2 applies the flat list to every output, Keras 3 one entry to each.
-        metrics = tuple(dataclasses.replace(argument, lines=argument.lines - {VersionLine.L5}) for argument in metrics)
+        metrics = tuple(replace(argument, lines=argument.lines - {VersionLine.L5}) for argument in metrics)
         metrics += keras3_entries
     return CompileSite(
         call=raw.call,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import bisect
-import dataclasses
 import functools
 import string
 from typing import TYPE_CHECKING, Iterable, NamedTuple, Sequence
@@ -25,6 +24,7 @@ from keraslint.analysis.records import (
 )
 from keraslint.analysis.statements import assigned_targets, child_blocks, names_in, spans_a_line
 from keraslint.analysis.values import CallV, Const, DictV, FuncV, Ref, Seq, Value
+from keraslint.immutable import replace
 from keraslint.versions import ALL_VERSION_LINES, VersionLine
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -323,7 +323,7 @@ def _history_readers(module: ast.Module, read_lines: frozenset[int]) -> dict[str
             elif isinstance(node, ast.Subscript):
                 read = _history_read(node)
                 if read is not None and read[0] in parameters:
-                    reads.setdefault(read[0], []).append(dataclasses.replace(read[1], in_helper=True))
+                    reads.setdefault(read[0], []).append(replace(read[1], in_helper=True))
         reads = {name: found for name, found in reads.items() if name not in rebound}
         if reads:
             positional = len(arguments.posonlyargs) + len(arguments.args)

@@ -8,7 +8,7 @@ from typing import Any, Union
 import ast
 
 from keraslint.analysis.records import LabelFact, Output
-from keraslint.immutable import record
+from keraslint.immutable import field, record
 
 
 class _Unknown:
@@ -32,22 +32,22 @@ UNKNOWN = _Unknown()
 @record
 class Const:
     value: Any
-    node: ast.AST | None = dataclasses.field(default=None, compare=False, repr=False)
+    node: ast.AST | None = field(default=None, compare=False, repr=False)
 
 
 @record
 class Seq:
     items: tuple["Value", ...]
-    node: ast.AST | None = dataclasses.field(default=None, compare=False, repr=False)
+    node: ast.AST | None = field(default=None, compare=False, repr=False)
     # Nodes of the elements, parallel to items, when the sequence is a literal.
-    item_nodes: tuple[ast.AST | None, ...] = dataclasses.field(default=(), compare=False, repr=False)
+    item_nodes: tuple[ast.AST | None, ...] = field(default=(), compare=False, repr=False)
 
 
 @record
 class DictV:
     items: tuple[tuple[Any, "Value"], ...]  # keys are plain Python constants
-    node: ast.AST | None = dataclasses.field(default=None, compare=False, repr=False)
-    value_nodes: tuple[ast.AST | None, ...] = dataclasses.field(default=(), compare=False, repr=False)
+    node: ast.AST | None = field(default=None, compare=False, repr=False)
+    value_nodes: tuple[ast.AST | None, ...] = field(default=(), compare=False, repr=False)
 
     def get(self, key: Any) -> "Value":
         for item_key, value in self.items:
@@ -70,7 +70,7 @@ class CallV:
     callee: str
     args: tuple["Value", ...]
     kwargs: tuple[tuple[str, "Value"], ...]
-    node: ast.Call = dataclasses.field(compare=False, repr=False)
+    node: ast.Call = field(compare=False, repr=False)
     has_star: bool = False
 
     def kwarg(self, name: str) -> "Value | None":
