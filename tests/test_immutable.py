@@ -87,8 +87,13 @@ def test_the_type_checker_rejects_assigning_a_field(tmp_path: pathlib.Path, monk
             class Point:
                 x: int
 
+            @record(frozen=False)
+            class Tally:
+                count: int
+
             Point(1).x = 2
             Const(1).value = 2
+            Tally(1).count = 2
             """
         )
     )
@@ -96,7 +101,7 @@ def test_the_type_checker_rejects_assigning_a_field(tmp_path: pathlib.Path, monk
         ["--no-incremental", "--follow-imports=silent", "--python-version=3.10", str(program)]
     )
     assert status == 1
-    assert stdout.count("is read-only") == 2, stdout
+    assert stdout.count("is read-only") == 2 and "count" not in stdout, stdout
 
 
 def test_repr_shows_the_fields_a_dataclass_repr_shows() -> None:
@@ -158,3 +163,15 @@ def test_a_record_derived_from_a_record_takes_the_base_fields_first() -> None:
     assert Derived("a", 3).name == "a" and Derived("a", 3).width == 3
     assert Derived("a") == Derived("a", 0) != Derived("a", 1)
     assert repr(Derived("a")).endswith("Derived(name='a', width=0)")
+
+
+def test_an_accumulator_record_is_mutable_and_compared_by_value_like_a_dataclass() -> None:
+    @record(frozen=False)
+    class Tally:
+        items: list[int] = field(default_factory=list)
+
+    tally = Tally()
+    tally.items.append(1)
+    assert tally == Tally([1]) != Tally()
+    with pytest.raises(TypeError):
+        hash(tally)  # as dataclass(eq=True) without frozen=True

@@ -60,13 +60,15 @@ def record(cls: type[T], /) -> type[T]:
 
 
 @overload
-def record(*, eq: bool = True) -> Callable[[type[T]], type[T]]:
+def record(*, eq: bool = True, frozen: bool = True) -> Callable[[type[T]], type[T]]:
     ...
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
-def record(cls: type[T] | None = None, /, *, eq: bool = True) -> Any:
-    """`@record` or `@record(eq=False)` (identity equality, as `dataclass(frozen=True, eq=False)`)."""
+def record(cls: type[T] | None = None, /, *, eq: bool = True, frozen: bool = True) -> Any:
+    """`@record`, `@record(eq=False)` (identity equality, as `dataclass(frozen=True, eq=False)`) or
+    `@record(frozen=False)`: an accumulator the evaluator fills in, unhashable when compared by value
+    (as `dataclass(eq=True)`). Frozen or not is checked by the type checker only."""
 
     def make(klass: type[T]) -> type[T]:
         made: Any = klass
@@ -82,7 +84,7 @@ def record(cls: type[T] | None = None, /, *, eq: bool = True) -> Any:
             made.__repr__ = _repr
         if eq and "__eq__" not in klass.__dict__ and "__hash__" not in klass.__dict__:
             made.__eq__ = _eq
-            made.__hash__ = _hash
+            made.__hash__ = _hash if frozen else None
         return klass
 
     return make if cls is None else make(cls)

@@ -5,7 +5,6 @@ records. evaluate.py holds the Python semantics (bindings, calls, branches, loop
 from __future__ import annotations
 
 import ast
-import dataclasses
 from typing import TYPE_CHECKING, Union, cast
 
 from keraslint import catalogue
@@ -27,6 +26,7 @@ from keraslint.analysis.values import (
     Value,
     _Unknown,
 )
+from keraslint.immutable import field, record
 
 if TYPE_CHECKING:  # pragma: no cover
     from keraslint.analysis.evaluate import Env, Evaluator
@@ -40,7 +40,7 @@ Kwargs = tuple[tuple[str, Value], ...]
 FitCall = tuple[str, ast.Call, Args, dict[str, Value], bool]
 
 
-@dataclasses.dataclass
+@record(frozen=False)
 class RawCompile:
     """A compile() call as written, with argument values evaluated where it stands."""
 
@@ -52,11 +52,11 @@ class RawCompile:
     keyword_nodes: dict[str, ast.keyword]
     double_star: bool  # an unresolved **kwargs: other keywords may be present
     # Label values passed to fit()/evaluate()/train_on_batch() on this model after this compile.
-    labels: list[LabelValue] = dataclasses.field(default_factory=list)
+    labels: list[LabelValue] = field(default_factory=list)
     # fit() calls on this model after this compile.
-    training: list[FitCall] = dataclasses.field(default_factory=list)
+    training: list[FitCall] = field(default_factory=list)
     # Methods called on the model after this compile ("__call__": applied to tensors as a layer).
-    uses: set[str] = dataclasses.field(default_factory=set)
+    uses: set[str] = field(default_factory=set)
 
 
 class KerasSemantics:
@@ -140,8 +140,8 @@ class KerasSemantics:
             return
         start = len(self.call_compiles)
         self._call_function(build, (), (), False, self._root_env)
-        for record in self.call_compiles[start:]:
-            record.labels.append(label_facts.REGRESSOR_TARGETS)
+        for raw in self.call_compiles[start:]:
+            raw.labels.append(label_facts.REGRESSOR_TARGETS)
 
     def _note_activation_string(self, layer: CallV) -> None:
         layer_name = layer.callee[len(models.LAYER_PREFIX) :]
@@ -264,21 +264,21 @@ class KerasSemantics:
             else:
                 keywords[keyword.arg] = (value, keyword.value)
                 keyword_nodes[keyword.arg] = keyword
-        record = RawCompile(node, model, models.model_output(model), positional, keywords, keyword_nodes, double_star)
-        model.compiles.append(record)
+        raw = RawCompile(node, model, models.model_output(model), positional, keywords, keyword_nodes, double_star)
+        model.compiles.append(raw)
         if not self._record:
-            self.call_compiles.append(record)
+            self.call_compiles.append(raw)
             return
         blind = id(model) in self._blind_models
         if id(node) in self._seen_compile_calls:
             earlier = self._blind_records.pop(id(node), None) if not blind else None
             if earlier is not None:
-                self.compiles[self.compiles.index(earlier)] = record  # the model seen at last
+                self.compiles[self.compiles.index(earlier)] = raw  # the model seen at last
             return
         self._seen_compile_calls.add(id(node))
-        self.compiles.append(record)
+        self.compiles.append(raw)
         if blind:
-            self._blind_records[id(node)] = record
+            self._blind_records[id(node)] = raw
 
     def _instantiate(self, cls: ClassV, args: Args, kwargs: Kwargs, has_star: bool) -> Value:
         """A keras.Model subclass: __init__ binds self.<layer>; call() returns the output tensor."""
@@ -364,7 +364,7 @@ def _labels_of(args: Args, keywords: dict[str, Value]) -> list[LabelValue]:
     return labels
 
 
-@dataclasses.dataclass(eq=False)
+@record(eq=False)
 class DatasetLabels:
     """Labels carried inside the x argument (a tf.data dataset or a directory iterator)."""
 

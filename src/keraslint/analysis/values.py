@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, Union
 
 import ast
@@ -94,12 +93,12 @@ class CallV:
         return None
 
 
-@dataclasses.dataclass(eq=False)
+@record(eq=False)
 class TensorV:
     output: Output | _Unknown
 
 
-@dataclasses.dataclass(eq=False)
+@record(eq=False, frozen=False)
 class ModelV:
     layers: list["Value"] | None  # Sequential layers; None for functional models
     functional_output: Output | _Unknown = UNKNOWN
@@ -109,14 +108,14 @@ class ModelV:
     # A model with several outputs: their facts, and the dict keys when outputs were given as a dict.
     outputs: tuple["Output | _Unknown", ...] | None = None
     output_keys: tuple[Any, ...] | None = None
-    compiles: list[Any] = dataclasses.field(default_factory=list)  # RawCompile records, in order
+    compiles: list[Any] = field(default_factory=list)  # RawCompile records, in order
     # A model class of the module that defines (or inherits) its own compile(): its arguments are
     # the class's, not Keras's. One that overrides train_step / compute_loss may never run the loss.
     own_compile: bool = False
     custom_training: bool = False
 
 
-@dataclasses.dataclass(eq=False)
+@record(eq=False)
 class ClassV:
     """A keras.Model subclass defined in the module."""
 
@@ -124,7 +123,7 @@ class ClassV:
     methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]
 
 
-@dataclasses.dataclass(eq=False)
+@record(eq=False)
 class MethodV:
     """The result of a method call on a value that is not a Keras name: `encoder.fit_transform(y)`,
     `y.argmax(axis=-1)`, `np.eye(n)[y]` (method "__getitem__")."""
@@ -141,7 +140,7 @@ class MethodV:
         return None
 
 
-@dataclasses.dataclass(eq=False)
+@record(eq=False)
 class FuncV:
     node: ast.FunctionDef | ast.AsyncFunctionDef
     defaults: dict[str, "Value"]
