@@ -665,3 +665,34 @@ def test_resolve_stdin_uses_cwd(tmp_path, monkeypatch, name):
     write(tmp_path / "requirements.txt", "keras==2.3.1\n")
     monkeypatch.chdir(tmp_path)
     assert resolve_lines(name, None, KERAS)[0] == {L2}
+
+
+def test_a_project_file_naming_no_package_of_keras_is_not_parsed(tmp_path, monkeypatch):
+    """Words such as `keraslint`, `keras-tuner` or `tensorflow_datasets` are other packages: the
+    file is not parsed (a TOML parser costs ~2 ms to import on an editor lint)."""
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "pyproject.toml",
+          '[project]\nname = "x"\ndependencies = ["keraslint", "keras-tuner>=1", "tensorflow_datasets==4.9"]\n')
+    parsed = []
+    real = targeting._pyproject
+    monkeypatch.setattr(targeting, "_project_files", lambda directory: [
+        (str(tmp_path / "pyproject.toml"), lambda text: parsed.append(text) or real(text))])
+    assert find_project_pins(str(tmp_path)) is None
+    assert parsed == []
+
+
+@pytest.mark.parametrize(
+    "dependency, expected",
+    [
+        ('"Tensorflow_CPU>=2.4,<2.5"', ("tensorflow", ">=2.4,<2.5")),
+        ('"tf.keras==2.15.1"', ("tf_keras", "==2.15.1")),
+        ('"keras[jax]==3.1 ; python_version >= \'3.9\'"', ("keras", "==3.1")),
+        ('"TF-Nightly==2.16.0.dev20231101"', ("tensorflow", "==2.16.0.dev20231101")),
+    ],
+)
+def test_a_package_name_in_any_spelling_is_still_read(tmp_path, dependency, expected):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "pyproject.toml", f'[project]\nname = "keraslint-user"\ndependencies = [{dependency}]\n')
+    pins = find_project_pins(str(tmp_path))
+    kind, spec = expected
+    assert getattr(pins, kind) == SpecifierSet(spec)

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import re
 
-NOQA = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
+# Patterns, compiled on first use (re caches them): most files have no noqa comment at all.
+NOQA = r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?"
 
 
 def suppressed(code: str, line_text: str) -> bool:
     """Whether the physical line `line_text` carries a noqa comment covering `code`."""
     if "noqa" not in line_text.lower():
         return False
-    match = NOQA.search(line_text)
+    match = re.search(NOQA, line_text, re.IGNORECASE)
     if match is None:
         return False
     codes = match.group("codes")
@@ -29,10 +30,9 @@ def suppressed(code: str, line_text: str) -> bool:
 #   # keraslint: noqa                 -> no keraslint finding in this file
 #   # keraslint: noqa: KER201,KER1    -> none of these codes in this file
 #   # flake8: noqa                    -> the whole file, as flake8 itself does (the CLI honours it too)
-FILE_NOQA = re.compile(
+FILE_NOQA = (
     r"^[ \t]*#[ \t]*(?P<tool>keraslint|flake8)[:=][ \t]*noqa"
-    r"(?::[ \t]?(?P<codes>[A-Z]+[0-9]+(?:[, \t]+[A-Z]+[0-9]+)*))?",
-    re.IGNORECASE | re.MULTILINE,
+    r"(?::[ \t]?(?P<codes>[A-Z]+[0-9]+(?:[, \t]+[A-Z]+[0-9]+)*))?"
 )
 
 
@@ -42,7 +42,7 @@ def file_suppression(source: str) -> bool | frozenset[str] | None:
     if "noqa" not in source and "NOQA" not in source.upper():
         return None
     codes: set[str] = set()
-    for match in FILE_NOQA.finditer(source):
+    for match in re.finditer(FILE_NOQA, source, re.IGNORECASE | re.MULTILINE):
         listed = match.group("codes")
         if match.group("tool").lower() == "flake8" or not listed:
             return True  # flake8 ignores the whole file even when codes follow

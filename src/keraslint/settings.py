@@ -19,7 +19,7 @@ import re
 from keraslint.immutable import record
 
 
-SELECTOR_RE = re.compile(r"^KER[0-9]{0,3}$")
+SELECTOR_PATTERN = r"^KER[0-9]{0,3}$"
 DEFAULT_SELECT: tuple[str, ...] = ("KER",)
 
 
@@ -77,7 +77,7 @@ class Settings:
 
 
 def check_selector(value: str, key: str) -> None:
-    if not isinstance(value, str) or not SELECTOR_RE.match(value):
+    if not isinstance(value, str) or not re.match(SELECTOR_PATTERN, value):
         from keraslint.targeting import ConfigError
 
         raise ConfigError(

@@ -221,8 +221,10 @@ def _admitted(
 
 # --- the explicit setting ---------------------------------------------------------------------
 
-_LINE_LIST_RE = re.compile(r"^l[1-5](\s*,\s*l[1-5])*$")
-_PKG_RE = re.compile(r"^(?P<pkg>tf[-_.]keras|tensorflow|keras|tf)(?P<rest>.*)$")
+# Regular expressions are given as patterns, compiled on first use (re caches them), not at
+# import: an editor lint imports this module every time.
+_LINE_LIST_PATTERN = r"^l[1-5](\s*,\s*l[1-5])*$"
+_PKG_PATTERN = r"^(?P<pkg>tf[-_.]keras|tensorflow|keras|tf)(?P<rest>.*)$"
 _OPS = ("===", "==", "~=", "!=", "<=", ">=", "<", ">")
 
 
@@ -263,7 +265,7 @@ def parse_keras_version(value: str) -> frozenset[VersionLine] | None:
     if text in ("any", "all", "unknown"):
         return ALL_VERSION_LINES
     compact = re.sub(r"\s+", "", text)
-    if _LINE_LIST_RE.match(compact):
+    if re.match(_LINE_LIST_PATTERN, compact):
         return frozenset(VersionLine(int(part[1])) for part in compact.split(","))
 
     pkg, rest = _setting_package(text)
@@ -286,7 +288,7 @@ def parse_keras_version(value: str) -> frozenset[VersionLine] | None:
 def _setting_package(text: str) -> tuple[str, str]:
     """(package: keras, tensorflow or tf-keras; the version or range after it, spaces removed)."""
     pkg, rest = "keras", text
-    m = _PKG_RE.match(text)
+    m = re.match(_PKG_PATTERN, text)
     if m:
         pkg, rest = m.group("pkg"), m.group("rest").strip()
         if pkg in ("tf-keras", "tf_keras", "tf.keras"):
@@ -418,7 +420,7 @@ def _spec_or_none(text: str) -> SpecifierSet | None:
         return None
 
 
-_CLAUSE_RE = re.compile(r"(\^|~=|~|===|==|!=|<=|>=|<|>|=)?\s*(\*|[0-9][0-9A-Za-z.*+!_-]*)")
+_CLAUSE_PATTERN = r"(\^|~=|~|===|==|!=|<=|>=|<|>|=)?\s*(\*|[0-9][0-9A-Za-z.*+!_-]*)"
 
 
 def _loose_spec(text: str, *, bare_is_prefix: bool = False) -> SpecifierSet | None:
@@ -432,7 +434,7 @@ def _loose_spec(text: str, *, bare_is_prefix: bool = False) -> SpecifierSet | No
     if not text or text == "*" or "|" in text:
         return _specifier_set("")
     clauses = []
-    for op, ver in _CLAUSE_RE.findall(text.replace(",", " ")):
+    for op, ver in re.findall(_CLAUSE_PATTERN, text.replace(",", " ")):
         if ver == "*":
             continue
         parts = ver.rstrip(".*").split(".")
@@ -461,7 +463,7 @@ def _loose_spec(text: str, *, bare_is_prefix: bool = False) -> SpecifierSet | No
     return _spec_or_none(",".join(clauses))
 
 
-_REQUIREMENT_RE = re.compile(
+_REQUIREMENT_PATTERN = (
     r"^(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\])?\s*(?P<rest>.*)$"
 )
 
@@ -475,7 +477,7 @@ def _pep508(line: str) -> tuple[str, SpecifierSet | None] | None:
     line = re.split(r"\s+(?:#|-{1,2}[A-Za-z])", line, maxsplit=1)[0].strip()
     # name [extras] (specifier) ; marker -- read without packaging.requirements (slow to import);
     # the specifier is parsed only for the packages that matter here.
-    m = _REQUIREMENT_RE.match(line)
+    m = re.match(_REQUIREMENT_PATTERN, line)
     if m is None:
         return None
     name, rest = m.group("name"), m.group("rest").split(";", 1)[0].strip()
@@ -622,7 +624,7 @@ def _setup_py_strings(node: ast.expr | None, assigned: dict[str, ast.expr], dept
         yield from _setup_py_strings(node.right, assigned, depth + 1)
 
 
-_CONDA_SPEC_RE = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?P<rest>.*)$")
+_CONDA_SPEC_PATTERN = r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?P<rest>.*)$"
 
 
 def _conda_item(item: str) -> tuple[str, SpecifierSet | None] | None:
@@ -631,7 +633,7 @@ def _conda_item(item: str) -> tuple[str, SpecifierSet | None] | None:
     item = item.strip().strip("'\"")
     if "::" in item:
         item = item.split("::", 1)[1]
-    m = _CONDA_SPEC_RE.match(item)
+    m = re.match(_CONDA_SPEC_PATTERN, item)
     if not m:
         return None
     name, rest = m.group("name"), m.group("rest").strip()
@@ -748,6 +750,25 @@ def _pins_in_dir(directory: str) -> Pins | None:
     return pins
 
 
+_PACKAGE_WORDS = r"keras|tensorflow|nightly"  # tf-nightly is the one without either word
+_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
+
+
+def _names_a_package(text: str) -> bool:
+    """Whether a name one of the readers could return as a pinned package appears in the text:
+    a whole run of name characters (letters, digits, `.`, `_`, `-`) that is a package's name."""
+    lowered = text.lower()
+    for found in re.finditer(_PACKAGE_WORDS, lowered):
+        start, end = found.start(), found.end()
+        while start > 0 and lowered[start - 1] in _NAME_CHARACTERS:
+            start -= 1
+        while end < len(lowered) and lowered[end] in _NAME_CHARACTERS:
+            end += 1
+        if _kind(lowered[start:end]) is not None:
+            return True
+    return False
+
+
 def _read_pins(files: list[tuple[str, _Reader]]) -> Pins | None:
     found: dict[str, SpecifierSet] = {}
     sources: list[str] = []
@@ -755,9 +776,8 @@ def _read_pins(files: list[tuple[str, _Reader]]) -> Pins | None:
         text = _read_text(path)
         if text is None:
             continue
-        lowered = text.lower()
-        if "keras" not in lowered and "tensorflow" not in lowered and "nightly" not in lowered:
-            continue  # names none of the packages (tf-nightly is the one without either word)
+        if not _names_a_package(text):
+            continue  # spares parsing (a TOML parser costs ~2 ms to import)
         try:
             entries = list(reader(text))
         except Exception:  # noqa: BLE001 - a malformed project file must never break linting
