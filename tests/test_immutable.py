@@ -175,3 +175,17 @@ def test_an_accumulator_record_is_mutable_and_compared_by_value_like_a_dataclass
     assert tally == Tally([1]) != Tally()
     with pytest.raises(TypeError):
         hash(tally)  # as dataclass(eq=True) without frozen=True
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 5, 13])
+def test_every_field_lands_in_its_own_attribute_whatever_the_count_and_order(count: int) -> None:
+    names = [f"{chr(ord('z') - index)}_{index}" for index in range(count)]  # not in sorted order
+    klass = type("Wide", (), {"__annotations__": {name: "int" for name in names}})
+    wide = record(klass)
+    by_position = wide(*range(count))
+    by_keyword = wide(**{name: index for index, name in enumerate(names)})
+    for index, name in enumerate(names):
+        assert getattr(by_position, name) == getattr(by_keyword, name) == index
+    assert by_position == by_keyword
+    with pytest.raises(TypeError):
+        wide(*range(count + 1))

@@ -14,8 +14,10 @@ the only code generated per class is `__init__`; equality, hash and repr are sha
 
 from __future__ import annotations
 
+import functools
 import operator
 import reprlib
+import types
 from typing import TYPE_CHECKING, Any, Callable, TypeVar, overload
 
 T = TypeVar("T")
@@ -124,29 +126,45 @@ def _declared_fields(klass: type) -> dict[str, Field]:
 
 
 def _init_for(klass: type, fields: dict[str, Field]) -> Callable[..., None]:
-    """`__init__(self, <fields>)` assigning each field, compiled once per class."""
+    """`__init__(self, <fields>)` assigning each field, as `dataclass` writes it."""
     defaults: list[Any] = []
-    factories: dict[str, Any] = {"MISSING": MISSING}
-    body = []
+    factories: list[tuple[str, Callable[[], Any]]] = []
     for name, spec in fields.items():
-        assign = name
         if spec.default_factory is not MISSING:
-            factories[f"_{name}_factory"] = spec.default_factory
+            factories.append((name, spec.default_factory))
             defaults.append(MISSING)
-            assign = f"_{name}_factory() if {name} is MISSING else {name}"
         elif spec.default is not MISSING:
             defaults.append(spec.default)
         elif defaults:
             raise TypeError(f"non-default field {name!r} follows a default field in {klass.__qualname__}")
-        body.append(f"\n    self.{name} = {assign}")
-    namespace: dict[str, Any] = {}
-    # field names come from the class's annotations only
-    exec(f"def __init__(self, {', '.join(fields)}):{''.join(body) or ' pass'}", factories, namespace)
-    init: Any = namespace["__init__"]
-    init.__defaults__ = tuple(defaults) or None
+    names = tuple(fields)
+    # The code assigning N fields, renamed: compiling one function per class cost ~65 µs at import.
+    code = _assigning_code(len(names)).replace(co_varnames=("self", *names), co_names=names)
+    init: Any = types.FunctionType(code, {}, "__init__", tuple(defaults) or None)
+    if factories:
+        assign = init
+
+        def init(self: Any, *args: Any, **kwargs: Any) -> None:
+            assign(self, *args, **kwargs)
+            for name, make in factories:
+                if getattr(self, name) is MISSING:
+                    setattr(self, name, make())
+
     init.__qualname__ = f"{klass.__qualname__}.__init__"
     init.__module__ = klass.__module__
     return init  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _assigning_code(count: int) -> types.CodeType:
+    """The code of `def __init__(self, f0, ..., fN): self.f0 = f0; ...`: `co_varnames` holds
+    `self` and the parameters, `co_names` the attribute names, both in field order."""
+    parameters = [f"f{index}" for index in range(count)]
+    body = "".join(f"\n    self.{name} = {name}" for name in parameters) or " pass"
+    namespace: dict[str, Any] = {}
+    exec(f"def __init__(self, {', '.join(parameters)}):{body}", {}, namespace)
+    code: types.CodeType = namespace["__init__"].__code__
+    return code
 
 
 # The methods dataclass(frozen=True) would compile for each class, written once: the same results
