@@ -31,11 +31,14 @@ class FileFacts:
         return line, self._characters(line, column), end_line, self._characters(end_line, end_column)
 
     @functools.cached_property
-    def _lines(self) -> list[str]:
-        return text.split_lines(self.source)
+    def _lines(self) -> list[str] | None:
+        """The lines, when a column may differ from its byte offset (None: the file is ASCII)."""
+        return None if self.source.isascii() else text.split_lines(self.source)
 
     def _characters(self, line: int, offset: int) -> int:
         lines = self._lines
+        if lines is None:
+            return offset
         if not 0 < line <= len(lines):
             return offset
         text = lines[line - 1]
