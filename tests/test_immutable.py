@@ -145,6 +145,9 @@ def test_declarations_a_dataclass_rejects_are_rejected() -> None:
             first: int = 0
             second: int
 
+    with pytest.raises(ValueError, match="both default and default_factory"):
+        field(default=0, default_factory=int)
+
     with pytest.raises(ValueError, match="mutable default list"):
         @record
         class Shared:

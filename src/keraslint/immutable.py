@@ -53,6 +53,8 @@ def field(
 ) -> Any:
     """A field's default (or a function making it), and whether equality, hash (`compare`) and
     repr (`repr`) take it in."""
+    if default is not MISSING and default_factory is not MISSING:
+        raise ValueError("cannot specify both default and default_factory")
     return Field(default, default_factory, compare, repr)
 
 
