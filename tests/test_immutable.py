@@ -167,6 +167,12 @@ def test_a_record_derived_from_a_record_takes_the_base_fields_first() -> None:
     assert Derived("a") == Derived("a", 0) != Derived("a", 1)
     assert repr(Derived("a")).endswith("Derived(name='a', width=0)")
 
+    @record
+    class Renamed(Base):  # no annotations of its own: the base's fields only
+        pass
+
+    assert Renamed("b").name == "b" and Renamed("b") != Base("b")
+
 
 def test_an_accumulator_record_is_mutable_and_compared_by_value_like_a_dataclass() -> None:
     @record(frozen=False)

@@ -110,7 +110,11 @@ def _declared_fields(klass: type) -> dict[str, Field]:
     fields: dict[str, Field] = {}
     for base in reversed(klass.__mro__[1:]):
         fields.update(getattr(base, "_record_specs", {}))
-    for name, annotation in klass.__dict__.get("__annotations__", {}).items():
+    # The class's own annotations (Python 3.14 evaluates them on first access to the attribute).
+    annotations = klass.__dict__.get("__annotations__")
+    if annotations is None:
+        annotations = getattr(klass, "__annotations__", None) or {}
+    for name, annotation in annotations.items():
         if str(annotation).startswith(("ClassVar", "typing.ClassVar")):
             continue
         declared = klass.__dict__.get(name, MISSING)
