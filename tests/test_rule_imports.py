@@ -31,7 +31,7 @@ ALLOWED_KERASLINT = frozenset(
         "keraslint.immutable",
     }
 )
-ALLOWED_STDLIB = frozenset({"__future__", "typing", "dataclasses"})
+ALLOWED_STDLIB = frozenset({"__future__", "typing"})
 # Per-module extras, each with the reason it is harmless.
 EXTRA_ALLOWED = {
     "keraslint.rules.base": frozenset({"ast"}),  # the annotation of Finding.node only

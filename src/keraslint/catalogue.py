@@ -5,7 +5,6 @@ Rules read these tables; no rule spells a Keras identifier of its own.
 
 from __future__ import annotations
 
-
 from keraslint.analysis.records import Activation, LabelKind, LossKind
 from keraslint.immutable import record
 from keraslint.versions import ALL_VERSION_LINES, VersionLine

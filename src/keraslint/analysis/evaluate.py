@@ -85,6 +85,7 @@ class Evaluator(KerasSemantics):
         self.custom_objects = False  # a custom-object registry is used: unknown spellings may resolve
         self.history_lines: frozenset[int] = frozenset()  # lines that may hold history["key"] reads
         self.source_text = ""  # the file's text, for word tests that need no walk
+        self.module: ast.Module | None = None  # the module walked (facts read after the walk: history reads)
         self.zeros_made = False  # np.zeros(...) called somewhere: loops may fill labels into it
         self.compile_lines: frozenset[int] | None = None  # lines holding "compile" (None: not known)
         # (id of the scope, name) -> the estimator: names a regressor's fit(X, y) was given as y
@@ -111,16 +112,16 @@ class Evaluator(KerasSemantics):
         self._calls_left = _MAX_FOLLOWED_CALLS
         self._walked_with_arguments: set[int] = set()  # ids of function bodies walked for a call
         self._active_functions: list[ast.AST] = []
-        self._loop_bound: dict[int, frozenset[str]] = {}
+        self._loop_bound: dict[int, frozenset[str]] = {}  # id of a loop -> the names its body may bind
         # dotted name -> (its Ref, the evidence it was recorded in): a name met again is not recorded again
-        self._refs: dict[str, tuple[Ref, VersionEvidence]] = {}  # id of a loop -> the names its body may bind
+        self._refs: dict[str, tuple[Ref, VersionEvidence]] = {}
 
     # --- entry -------------------------------------------------------------------------------
 
     def run(self, module: ast.Module) -> None:
         env = Env()
         self._root_env = env
-        self.module = module  # for facts read after the walk (history reads of fit() results)
+        self.module = module
         self.walk_block(module.body, env)
         # Function and method bodies are checked on their own, with parameters unknown.
         walked: set[int] = set()

@@ -77,9 +77,7 @@ def _with_training(sites: list[CompileSite], raw: RawCompile, fits: list[FitCall
     """The optimizer on every site of a compile(); its fit() calls and logged keys on the first."""
     given = _argument(raw.keywords, raw.positional, "optimizer", 0)
     optimizer = optimizer_fact(given[0]) if given is not None else None
-    training = training_calls(fits, getattr(evaluator, "module", None),
-                              getattr(evaluator, "history_lines", frozenset()), fit_lines,
-                              getattr(evaluator, "source_text", ""))
+    training = training_calls(fits, evaluator.module, evaluator.history_lines, fit_lines, evaluator.source_text)
     logged = logged_keys(raw, API_TF in evaluator.apis) if training else None
     return [
         replace(site, optimizer=optimizer, training=training if index == 0 else (),
