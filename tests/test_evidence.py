@@ -198,3 +198,51 @@ def test_a_compile_inside_an_unused_function_keeps_that_function_s_evidence() ->
     facts = file_facts(source)
     assert facts is not None and L5 in facts.evidence.possible
     assert [(local.first, local.last, L5 in local.possible) for local in facts.evidence.local] == [(4, 7, False)]
+
+
+def _on_l3(minors: tuple[int, int] | None) -> targeting.Target:
+    return targeting.Target(setting=frozenset({L3}), setting_l3_minors=minors)
+
+
+def test_a_target_on_one_tf_minor_keeps_facts_of_later_minors_out() -> None:
+    # lr= is dropped from TF 2.11 on (keras-semantics 6.12): a project on TF 2.5 trains at its lr.
+    source = textwrap.dedent(
+        """\
+        from tensorflow import keras
+        model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+        model.compile(optimizer=keras.optimizers.Adam(lr=0.01), loss="categorical_crossentropy")
+        """
+    )
+    assert engine.analyse(source, target=_on_l3((5, 5))) == []
+    assert [d.code for d in engine.analyse(source, target=_on_l3((12, 12)))] == ["KER306"]
+    assert [d.code for d in engine.analyse(source, target=_on_l3(None))] == ["KER306"]
+
+
+def test_threshold_metrics_on_logits_by_tf_minor() -> None:
+    # keras-semantics 6.4: tf.keras 2.2-2.9 fail at fit() on logits, 2.10+ report wrong numbers.
+    source = textwrap.dedent(
+        """\
+        from tensorflow import keras
+        model = keras.Sequential([keras.layers.Dense(16, activation="relu"), keras.layers.Dense(1)])
+        model.compile(optimizer="adam", loss=keras.losses.BinaryCrossentropy(from_logits=True),
+                      metrics=[keras.metrics.AUC()])
+        model.fit(x, y)
+        """
+    )
+    (early,) = engine.analyse(source, target=_on_l3((5, 5)))
+    assert early.code == "KER205" and early.message.endswith("fit() fails on TF 2.2-2.9 (crash)")
+    assert "wrong on" not in early.message
+    (late,) = engine.analyse(source, target=_on_l3((12, 12)))
+    assert late.code == "KER205" and late.message.endswith("wrong on TF 2.10-2.15 (wrong-number)")
+    (both,) = engine.analyse(source, target=_on_l3(None))
+    assert both.message.endswith("wrong on TF 2.10-2.15; fit() fails on TF 2.2-2.9 (wrong-number)")
+
+
+def test_pins_on_tf_minors_where_the_files_apis_do_not_exist_leave_l3() -> None:
+    # predict_classes exists up to TF 2.5: a project on TF 2.12 cannot run this file on L3.
+    source = "import tensorflow as tf\nmodel = tf.keras.models.load_model('m.h5')\nmodel.predict_classes(x)\n" + \
+        COMPILE.replace("keras.", "tf.keras.")
+    facts = file_facts(source)
+    assert facts is not None and facts.evidence.l3_minors == (2, 5)
+    assert engine.target_lines(facts, _on_l3((12, 12)))[0] == frozenset()
+    assert engine.target_lines(facts, _on_l3((4, 12)))[0] == frozenset({L3})

@@ -18,9 +18,12 @@ from keraslint.targeting import (
     Pins,
     find_project_pins,
     installed_pins,
+    l3_minors_for,
     lines_for,
     parse_keras_version,
+    parse_l3_minors,
     resolve_lines,
+    target_for,
 )
 
 L1, L2, L3, L4, L5 = VersionLine.L1, VersionLine.L2, VersionLine.L3, VersionLine.L4, VersionLine.L5
@@ -191,6 +194,65 @@ def test_help_text_lists_the_spellings():
 def test_lines_for(p, apis, expected):
     result = lines_for(apis, p)
     assert result == (None if expected is None else frozenset(expected))
+
+
+# --- TensorFlow minors within L3 -------------------------------------------------------------
+# KER306 and KER205 hold from TF 2.11 / 2.10 on, KER101 from 2.6 on: a pin to one TF minor must not
+# read as "any of TF 2.2-2.15". Standalone Keras 2.6+ is released in step with TensorFlow (keras 2.6
+# with TF 2.6, ...); keras 2.4 re-exports the tf.keras of TF 2.2-2.5.
+
+
+@pytest.mark.parametrize(
+    "setting, expected",
+    [
+        ("tensorflow==2.5", (5, 5)),
+        ("tf 2.10.1", (10, 10)),
+        ("tf.keras==2.9", (9, 9)),
+        ("keras==2.8", (8, 8)),
+        ("keras==2.4.3", (2, 5)),
+        ("tf-keras==2.15", (15, 15)),
+        ("tensorflow>=2.4,<2.11", (4, 10)),
+        ("keras>=2.6,<2.9", (6, 8)),
+        ("tensorflow>=2.0", (2, 15)),  # every minor of L3
+        ("tensorflow==2.1", None),  # L2
+        ("tensorflow==2.16", None),  # Keras 3
+        ("3", None),
+        ("L3", None),
+        ("auto", None),
+        ("any", None),
+    ],
+)
+def test_setting_names_tf_minors_within_l3(setting, expected):
+    parse_keras_version(setting)  # accepted
+    assert parse_l3_minors(setting) == expected
+
+
+@pytest.mark.parametrize(
+    "p, apis, expected",
+    [
+        (pins(tf="~=2.6.0"), TF, (6, 6)),
+        (pins(tf="==2.10.0"), TF, (10, 10)),
+        (pins(tf="==2.8.*"), KERAS, (8, 8)),  # keras comes with the pinned TensorFlow
+        (pins(keras="==2.4.3", tf=">=2.2"), KERAS, (2, 5)),
+        (pins(keras="==2.12.0"), KERAS, (12, 12)),
+        (pins(tf=">=2.3,<2.12"), TF, (3, 11)),
+        (pins(tf=""), TF, (2, 15)),  # unpinned: every minor
+        (pins(keras="==3.1"), KERAS, None),  # no L3 release admitted
+        (pins(keras="==3.1", tf="==2.5"), KERAS | TF, (5, 5)),
+    ],
+)
+def test_pins_name_tf_minors_within_l3(p, apis, expected):
+    assert l3_minors_for(apis, p) == expected
+
+
+def test_target_minors_come_from_the_source_that_decides(tmp_path):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "requirements.txt", "tensorflow==2.5.0\n")
+    f = str(tmp_path / "train.py")
+    assert target_for(f, None).decide(TF) == (frozenset({L3}), (5, 5), f"pins in {tmp_path / 'requirements.txt'}")
+    # The setting wins, with its own minors (none narrowed by "L3").
+    assert target_for(f, "tensorflow==2.12").decide(TF)[:2] == (frozenset({L3}), (12, 12))
+    assert target_for(f, "L3").decide(TF)[:2] == (frozenset({L3}), (2, 15))
 
 
 # --- project files ----------------------------------------------------------------------------

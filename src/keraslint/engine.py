@@ -12,7 +12,7 @@ from keraslint import source as text, targeting
 from keraslint.analysis.facts import FileFacts, file_facts, refine
 from keraslint.diagnostics import INTERNAL_ERROR_CODE, INTERNAL_ERROR_NAME, Diagnostic
 from keraslint.immutable import replace
-from keraslint.versions import ALL_VERSION_LINES, VersionLine
+from keraslint.versions import ALL_VERSION_LINES, L3_MINORS, VersionLine
 
 if TYPE_CHECKING:  # pragma: no cover
     from keraslint.analysis.records import Activation, CompileSite, LocalEvidence
@@ -25,9 +25,24 @@ extract_facts = file_facts  # the older name, used by the fixer and tests
 
 
 def target_lines(facts: FileFacts, target: targeting.Target) -> tuple[frozenset[VersionLine], str]:
-    """The adapters' target refined by the file's own evidence: the one place lines are decided."""
+    """The adapters' target refined by the file's own evidence (see target_decision)."""
+    lines, _minors, reason = target_decision(facts, target)
+    return lines, reason
+
+
+def target_decision(
+    facts: FileFacts, target: targeting.Target
+) -> tuple[frozenset[VersionLine], tuple[int, int], str]:
+    """(lines, TensorFlow 2.x minors within L3, reason): the adapters' target refined by the file's
+    own evidence, the one place lines are decided."""
     evidence = facts.evidence
-    lines, reason = target.lines_for(evidence.apis)
+    lines, target_minors, reason = target.decide(evidence.apis)
+    low, high = max(target_minors[0], evidence.l3_minors[0]), min(target_minors[1], evidence.l3_minors[1])
+    if low > high:  # the pins name TF minors where the file's own APIs do not exist: not L3
+        lines -= {VersionLine.L3}
+        low, high = target_minors
+    elif target_minors != L3_MINORS and VersionLine.L3 in lines:
+        reason += f" (TF {_minor_range(target_minors)} on L3)"
     refined = refine(lines, evidence)
     if not refined:
         reason = (f"none: {reason}, but the file uses APIs that do not exist there ("
@@ -36,7 +51,12 @@ def target_lines(facts: FileFacts, target: targeting.Target) -> tuple[frozenset[
         reason += ", narrowed by the file's own imports and APIs"
         if evidence.reasons:
             reason += f" ({', '.join(evidence.reasons)})"
-    return refined, reason
+    return refined, (low, high), reason
+
+
+def _minor_range(minors: tuple[int, int]) -> str:
+    low, high = minors
+    return f"2.{low}" if low == high else f"2.{low}-2.{high}"
 
 
 def analyse(
@@ -80,14 +100,15 @@ def run_rules(
 
     evidence = facts.evidence
     local = evidence.local
+    l3_minors = evidence.l3_minors
     if lines is None:
-        lines, _reason = target_lines(facts, target)
+        lines, l3_minors, _reason = target_decision(facts, target)
         if not lines:
             return []  # the file's APIs exist on no Keras line keraslint knows
     else:
         local = ()  # lines given by the caller replace the whole decision
     context = RuleContext(lines or ALL_VERSION_LINES, evidence.graph_mode, evidence.apis, evidence.custom_objects,
-                          evidence.l3_minors)
+                          l3_minors)
     selected = ALL_RULES if rules is None else rules
     shared = _conflicting_output_nodes(facts.sites)
     seen: set[tuple[int, int, str]] = set()

@@ -23,7 +23,7 @@ import sys
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeGuard
 
 from keraslint.immutable import record
-from keraslint.versions import ALL_VERSION_LINES, API_KERAS, API_TF, API_TF_KERAS, VersionLine
+from keraslint.versions import ALL_VERSION_LINES, API_KERAS, API_TF, API_TF_KERAS, L3_MINORS, VersionLine
 
 if TYPE_CHECKING:  # pragma: no cover
     from packaging.specifiers import SpecifierSet
@@ -63,8 +63,10 @@ __all__ = [
     "clear_caches",
     "find_project_pins",
     "installed_pins",
+    "l3_minors_for",
     "lines_for",
     "parse_keras_version",
+    "parse_l3_minors",
     "resolve_lines",
     "Target",
     "UNKNOWN_TARGET",
@@ -195,11 +197,10 @@ def _reps(package: str) -> tuple[Version, ...]:
     return _versions([(2, m) for m in range(14, 30)], ["2.99"])
 
 
-def _admitted(
-    spec: "SpecifierSet", reps: tuple["Version", ...], line_of: Callable[["Version"], VersionLine | None],
-    released: Callable[["Version"], bool] | None = None,
-) -> frozenset[VersionLine]:
-    """Every line whose representative versions (plus the versions named in the spec) it admits.
+def _admitted_versions(
+    spec: "SpecifierSet", reps: tuple["Version", ...], released: Callable[["Version"], bool] | None = None
+) -> list["Version"]:
+    """The representative versions (plus the versions named in the spec) the spec admits.
     `released`, when given, keeps only versions that exist (for a setting)."""
     if released is not None:
         reps = tuple(v for v in reps if released(v))
@@ -210,13 +211,39 @@ def _admitted(
         v = _version(clause.version)
         if v is not None and (released is None or released(v)):
             candidates.append(v)  # wildcards like "2.3.*" are covered by the representatives
-    found = set()
-    for v in candidates:
-        if spec.contains(v, prereleases=True):
-            line = line_of(v)
-            if line is not None:
-                found.add(line)
-    return frozenset(found)
+    return [v for v in candidates if spec.contains(v, prereleases=True)]
+
+
+def _admitted(
+    spec: "SpecifierSet", reps: tuple["Version", ...], line_of: Callable[["Version"], VersionLine | None],
+    released: Callable[["Version"], bool] | None = None,
+) -> frozenset[VersionLine]:
+    """Every line whose versions the spec admits (see _admitted_versions)."""
+    lines = (line_of(v) for v in _admitted_versions(spec, reps, released))
+    return frozenset(line for line in lines if line is not None)
+
+
+def _l3_span(v: "Version", standalone_keras: bool) -> tuple[int, int]:
+    """The TensorFlow 2.x minors a release on L3 runs with: its own minor (TensorFlow, tf-keras 2.14/2.15,
+    and standalone Keras from 2.6 on, released in step with TensorFlow); standalone Keras 2.4/2.5 only
+    re-export the tf.keras of TensorFlow 2.2-2.5."""
+    minor = (v.release + (0,))[1]
+    if standalone_keras and minor < 6:
+        return (2, 5)
+    return (minor, minor)
+
+
+def _admitted_l3_minors(
+    spec: "SpecifierSet", reps: tuple["Version", ...], line_of: Callable[["Version"], VersionLine | None],
+    released: Callable[["Version"], bool] | None = None,
+) -> tuple[int, int] | None:
+    """The TensorFlow 2.x minors within L3 (TF 2.2-2.15) the spec admits; None when it admits no L3 release."""
+    standalone_keras = line_of in (_keras_line, _setting_keras_line)
+    spans = [_l3_span(v, standalone_keras) for v in _admitted_versions(spec, reps, released)
+             if line_of(v) is VersionLine.L3]
+    if not spans:
+        return None
+    return (max(L3_MINORS[0], min(low for low, _ in spans)), min(L3_MINORS[1], max(high for _, high in spans)))
 
 
 # --- the explicit setting ---------------------------------------------------------------------
@@ -238,6 +265,15 @@ def _setting_keras_line(v: Version) -> VersionLine | None:
 def _setting_tf_keras_line(v: Version) -> VersionLine | None:
     line = _tf_keras_line(v)
     return line if line is not None else _tf_line(v)  # "else like the TF version X"
+
+
+# version -> line for a setting naming one version, and for a setting naming a range
+_SETTING_LINE_OF: dict[str, Callable[["Version"], VersionLine | None]] = {
+    "keras": _setting_keras_line, "tensorflow": _tf_line, "tf-keras": _setting_tf_keras_line,
+}
+_RANGE_LINE_OF: dict[str, Callable[["Version"], VersionLine | None]] = {
+    "keras": _keras_line, "tensorflow": _tf_line, "tf-keras": _setting_tf_keras_line,
+}
 
 
 def parse_keras_version(value: str) -> frozenset[VersionLine] | None:
@@ -285,6 +321,28 @@ def parse_keras_version(value: str) -> frozenset[VersionLine] | None:
     return lines
 
 
+def parse_l3_minors(value: str | None) -> tuple[int, int] | None:
+    """The TensorFlow 2.x minors within L3 a keras-version setting names ("tensorflow==2.5" -> (5, 5),
+    "keras>=2.6,<2.11" -> (6, 10)); None when it names none in particular (auto, line names, a
+    version off L3). Call after parse_keras_version accepted the value: nothing here raises."""
+    text = _strip_comment(value or "").strip().lower()
+    if text in ("", "auto", "any", "all", "unknown") or re.match(_LINE_LIST_PATTERN, re.sub(r"\s+", "", text)):
+        return None
+    pkg, rest = _setting_package(text)
+    line_of = _SETTING_LINE_OF[pkg]
+    single = _version(rest) if rest and not rest.startswith(_OPS) and "," not in rest else None
+    if single is not None:
+        return _l3_span(single, line_of is _setting_keras_line) if line_of(single) is VersionLine.L3 else None
+    from packaging.specifiers import InvalidSpecifier
+
+    try:
+        spec = _specifier_set(rest if rest.startswith(_OPS) or "," in rest else "==" + rest)
+    except InvalidSpecifier:
+        return None
+    reps = _reps("tf-keras") + _reps("tensorflow") if pkg == "tf-keras" else _reps(pkg)
+    return _admitted_l3_minors(spec, reps, _RANGE_LINE_OF[pkg], functools.partial(_setting_released, pkg))
+
+
 def _setting_package(text: str) -> tuple[str, str]:
     """(package: keras, tensorflow or tf-keras; the version or range after it, spaces removed)."""
     pkg, rest = "keras", text
@@ -323,12 +381,7 @@ def _setting_version_lines(pkg: str, v: "Version", shown: str) -> frozenset[Vers
     """The line of one released version of `pkg` (empty when it has none); ConfigError when unreleased."""
     if not _setting_released(pkg, v):
         raise _unreleased(pkg, v, shown)
-    line_of = {
-        "keras": _setting_keras_line,
-        "tensorflow": _tf_line,
-        "tf-keras": _setting_tf_keras_line,
-    }[pkg]
-    line = line_of(v)
+    line = _SETTING_LINE_OF[pkg](v)
     return frozenset({line}) if line is not None else frozenset()
 
 
@@ -340,12 +393,8 @@ def _setting_range_lines(pkg: str, rest: str, shown: str) -> frozenset[VersionLi
         spec = _specifier_set(rest)
     except InvalidSpecifier:
         return None
-    reps, line_of = {
-        "keras": (_reps("keras"), _keras_line),
-        "tensorflow": (_reps("tensorflow"), _tf_line),
-        "tf-keras": (_reps("tf-keras") + _reps("tensorflow"), _setting_tf_keras_line),
-    }[pkg]
-    lines = _admitted(spec, reps, line_of, functools.partial(_setting_released, pkg))
+    reps = _reps("tf-keras") + _reps("tensorflow") if pkg == "tf-keras" else _reps(pkg)
+    lines = _admitted(spec, reps, _RANGE_LINE_OF[pkg], functools.partial(_setting_released, pkg))
     if not lines:
         exact = [_version(c.version) for c in spec if c.operator in ("==", "===")]
         for v in exact:
@@ -949,34 +998,49 @@ def _pinned(spec: SpecifierSet | None) -> TypeGuard[SpecifierSet]:
     return spec is not None and len(spec) > 0
 
 
-@functools.lru_cache(maxsize=1024)
-def _lines_for_api(api: str, pins: Pins) -> frozenset[VersionLine]:
+def _deciding_pin(
+    api: str, pins: Pins
+) -> tuple["SpecifierSet", str, Callable[["Version"], VersionLine | None]] | None:
+    """Which pin decides the lines of an import style: (its spec, the package whose representative
+    versions it is read with, version -> line); None when the pins do not decide it."""
     keras, tf, tfk = pins.keras, pins.tensorflow, pins.tf_keras
     if api == API_KERAS:
         # An explicit keras pin decides; a bare "keras" defers to a pinned TensorFlow.
         if _pinned(keras) or (keras is not None and not _pinned(tf)):
-            return _admitted(keras, _reps("keras"), _keras_line)
+            return keras, "keras", _keras_line
         if tf is not None:
-            return _admitted(tf, _reps("tensorflow"), _keras_via_tf_line)
-        return frozenset()
+            return tf, "tensorflow", _keras_via_tf_line
+        return None
     if api == API_TF:
         if tf is not None:
-            lines = set(_admitted(tf, _reps("tensorflow"), _tf_line))
-        elif _pinned(tfk):
-            # tf-keras requires the TensorFlow of its own minor version.
-            lines = set(_admitted(tfk, _reps("tf-keras"), _tf_line))
-        else:
-            return frozenset()
-        if tfk is not None and VersionLine.L5 in lines:
-            lines.add(VersionLine.L4)  # TF_USE_LEGACY_KERAS=1 may route tf.keras to tf-keras
-        return frozenset(lines)
+            return tf, "tensorflow", _tf_line
+        if _pinned(tfk):
+            return tfk, "tf-keras", _tf_line  # tf-keras requires the TensorFlow of its own minor version
+        return None
     if api == API_TF_KERAS:
         if _pinned(tfk) or (tfk is not None and not _pinned(tf)):
-            return _admitted(tfk, _reps("tf-keras"), _tf_keras_line)
+            return tfk, "tf-keras", _tf_keras_line
         if tf is not None:
-            return _admitted(tf, _reps("tensorflow"), _tf_keras_via_tf_line)
+            return tf, "tensorflow", _tf_keras_via_tf_line
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _lines_for_api(api: str, pins: Pins) -> frozenset[VersionLine]:
+    deciding = _deciding_pin(api, pins)
+    if deciding is None:
         return frozenset()
-    return frozenset()
+    spec, package, line_of = deciding
+    lines = _admitted(spec, _reps(package), line_of)
+    if api == API_TF and pins.tf_keras is not None and VersionLine.L5 in lines:
+        lines |= {VersionLine.L4}  # TF_USE_LEGACY_KERAS=1 may route tf.keras to tf-keras
+    return lines
+
+
+@functools.lru_cache(maxsize=1024)
+def _l3_minors_for_api(api: str, pins: Pins) -> tuple[int, int] | None:
+    deciding = _deciding_pin(api, pins)
+    return None if deciding is None else _admitted_l3_minors(deciding[0], _reps(deciding[1]), deciding[2])
 
 
 def lines_for(apis: frozenset[str], pins: Pins) -> frozenset[VersionLine] | None:
@@ -1006,6 +1070,20 @@ def lines_for(apis: frozenset[str], pins: Pins) -> frozenset[VersionLine] | None
     return result or None
 
 
+def l3_minors_for(apis: frozenset[str], pins: Pins) -> tuple[int, int] | None:
+    """The TensorFlow 2.x minors within L3 the pins admit for a file that uses these APIs (over all
+    APIs when none is known), e.g. (5, 5) for tensorflow==2.5.*; None when they admit no L3 release.
+    Read together with lines_for, which decides whether the pins apply at all."""
+    spans = []
+    for api in apis or sorted(_ALL_APIS):
+        span = _l3_minors_for_api(api, pins)
+        if span is not None:
+            spans.append(span)
+    if not spans:
+        return None
+    return (min(low for low, _ in spans), max(high for _, high in spans))
+
+
 # --- resolution -------------------------------------------------------------------------------
 
 
@@ -1019,24 +1097,35 @@ class Target:
     project: Pins | None = None
     installed: Pins | None = None
     installed_first: bool = False  # a notebook kernel: what is installed is what runs
+    setting_l3_minors: tuple[int, int] | None = None  # the TF minors within L3 the setting names
 
     def lines_for(self, apis: frozenset[str]) -> tuple[frozenset[VersionLine], str]:
         """(lines, reason). First match wins: setting, project pins (narrowed to the installed
         versions when those allow a strict subset), installed distributions, else every line."""
+        lines, _minors, reason = self.decide(apis)
+        return lines, reason
+
+    def decide(self, apis: frozenset[str]) -> tuple[frozenset[VersionLine], tuple[int, int], str]:
+        """(lines, the TensorFlow 2.x minors within L3 the same source admits, reason): see lines_for."""
         if self.setting is not None:
-            return self.setting, "keras-version setting"
+            return self.setting, self.setting_l3_minors or L3_MINORS, "keras-version setting"
         installed_lines = lines_for(apis, self.installed) if self.installed is not None else None
         if self.installed_first and installed_lines is not None:
-            return installed_lines, "installed distributions"
+            return installed_lines, self._minors(apis, self.installed), "installed distributions"
         if self.project is not None:
             project_lines = lines_for(apis, self.project)
             if project_lines is not None:
                 if len(project_lines) > 1 and installed_lines is not None and installed_lines < project_lines:
-                    return installed_lines, f"installed distributions within pins in {self.project.source}"
-                return project_lines, f"pins in {self.project.source}"
+                    return (installed_lines, self._minors(apis, self.installed),
+                            f"installed distributions within pins in {self.project.source}")
+                return project_lines, self._minors(apis, self.project), f"pins in {self.project.source}"
         if installed_lines is not None:
-            return installed_lines, "installed distributions"
-        return ALL_VERSION_LINES, "unknown"
+            return installed_lines, self._minors(apis, self.installed), "installed distributions"
+        return ALL_VERSION_LINES, L3_MINORS, "unknown"
+
+    @staticmethod
+    def _minors(apis: frozenset[str], pins: Pins | None) -> tuple[int, int]:
+        return (l3_minors_for(apis, pins) if pins is not None else None) or L3_MINORS
 
 
 UNKNOWN_TARGET = Target()
@@ -1048,7 +1137,7 @@ def target_for(filename: str | None, setting: str | None) -> Target:
     if setting is not None:
         explicit = parse_keras_version(setting)
         if explicit is not None:
-            return Target(setting=explicit)
+            return Target(setting=explicit, setting_l3_minors=parse_l3_minors(setting))
     if filename is None or filename in ("stdin", "-"):
         try:
             directory = os.getcwd()

@@ -27,6 +27,9 @@ VERSION_LABELS = {
 
 ALL_VERSION_LINES: frozenset[VersionLine] = frozenset(VersionLine)
 
+# The TensorFlow 2.x minors of L3 (TF 2.2 - 2.15): within L3 some facts hold from a minor on.
+L3_MINORS = (2, 15)
+
 # How a file imports Keras (an "API"): each reaches only some lines.
 API_KERAS = "keras"  # `import keras` / `from keras...` (the standalone package)
 API_TF = "tensorflow"  # tf.keras / tensorflow.keras / tensorflow.python.keras

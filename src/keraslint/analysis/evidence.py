@@ -11,11 +11,10 @@ from typing import Iterable
 
 from keraslint.analysis import api_lines
 from keraslint.analysis.api_lines import ApiFact
-from keraslint.versions import ALL_VERSION_LINES, VersionLine
+from keraslint.versions import ALL_VERSION_LINES, L3_MINORS, VersionLine
 
 # Roots that are Keras under another name, longest first: PATH keys spell them `keras`.
 _KERAS_ROOTS = ("tensorflow.compat.v1.keras", "tensorflow.compat.v2.keras", "tensorflow.keras", "tf_keras", "keras")
-L3_MINORS = (2, 15)  # TF 2.2 - 2.15
 
 
 class VersionEvidence:

@@ -10,7 +10,7 @@ import ast
 import enum
 
 from keraslint.immutable import field, record
-from keraslint.versions import VersionLine
+from keraslint.versions import L3_MINORS, VersionLine
 
 
 class Text(str, enum.Enum):
@@ -324,7 +324,7 @@ class Evidence:
     reasons: tuple[str, ...] = ()  # the APIs that narrowed `possible`, for explanations
     custom_objects: bool = False  # a custom-object registry: unknown spellings may resolve
     # TF 2.x minors within L3 (TF 2.2-2.15) the file's APIs allow: (2, 15) when nothing narrows them.
-    l3_minors: tuple[int, int] = (2, 15)
+    l3_minors: tuple[int, int] = L3_MINORS
     # Evidence that holds only inside module-level definitions a script never uses.
     local: tuple[LocalEvidence, ...] = ()
 

@@ -8,7 +8,7 @@ from typing import ClassVar, Iterable
 from keraslint.analysis.records import CompileSite, FixSafety, Severity
 from keraslint.diagnostics import Fix
 from keraslint.immutable import record
-from keraslint.versions import VersionLine, describe
+from keraslint.versions import L3_MINORS, VersionLine, describe
 
 # A syntax node, for the annotations of rule modules (which import no `ast`: no rule walks a tree).
 Node = ast.AST
@@ -25,7 +25,7 @@ class RuleContext:
     graph_mode: bool = False
     apis: frozenset[str] = frozenset()  # import styles the file uses (lines.API_*)
     custom_objects: bool = False  # the file registers custom objects: unknown spellings may resolve
-    l3_minors: tuple[int, int] = (2, 15)  # the TF 2.x minors within L3 the file's own APIs allow
+    l3_minors: tuple[int, int] = L3_MINORS  # the TF 2.x minors within L3 the file (APIs, pins, setting) allows
 
     def l3_from(self, minor: int) -> bool:
         """Whether TF 2.<minor> or later (within L3) may run this file."""

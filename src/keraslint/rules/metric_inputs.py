@@ -41,16 +41,19 @@ def shown(metric: MetricFact) -> str:
 _LINE_WORDS = {L2: "Keras 2.3", L3: "TF 2.10-2.15", L4: "tf-keras", L5: "Keras 3"}
 
 
-def _wrong_lines(lines: frozenset[VersionLine], apis: frozenset[str]) -> frozenset[VersionLine]:
-    silent = {L3, L4, L5}
-    if API_KERAS in apis:
+def _wrong_lines(lines: frozenset[VersionLine], context: RuleContext) -> frozenset[VersionLine]:
+    silent = {L4, L5}
+    if context.l3_from(10):
+        silent.add(L3)
+    if API_KERAS in context.apis:
         silent.add(L2)  # standalone Keras 2.3 (tf.keras 2.0-2.1 is not established)
     return frozenset(lines & silent)
 
 
-def _early_tf(lines: frozenset[VersionLine], apis: frozenset[str]) -> bool:
+def _early_tf(lines: frozenset[VersionLine], context: RuleContext) -> bool:
     """Whether tf.keras 2.2-2.9 may run: L3 through tf.keras or keras (tf-keras on L3 is 2.14-2.15)."""
-    return L3 in lines and (not apis or bool(apis - {API_TF_KERAS}))
+    apis = context.apis
+    return L3 in lines and context.l3_minors[0] <= 9 and (not apis or bool(apis - {API_TF_KERAS}))
 
 
 class ThresholdMetricOnLogits(Rule):
@@ -121,16 +124,18 @@ model.compile(
                     continue
                 valid_on, remedy = found
                 lines = valid_on & argument.lines & context.lines
-                wrong = _wrong_lines(lines, context.apis)  # L3 is in it whenever TF 2.2-2.9 may run
-                if not wrong:
+                wrong = _wrong_lines(lines, context)
+                early = _early_tf(lines, context)
+                if not wrong and not early:
                     continue
-                consequence = "wrong on " + "/".join(_LINE_WORDS[line] for line in sorted(wrong))
-                if _early_tf(lines, context.apis):
-                    consequence += "; fit() fails on TF 2.2-2.9"
+                consequences = ["wrong on " + "/".join(_LINE_WORDS[line] for line in sorted(wrong))] if wrong else []
+                if early:
+                    consequences.append("fit() fails on TF 2.2-2.9")
                 yield Finding(
                     metric.report_node,
-                    f"{shown(metric)} reads logits as probabilities: {consequence}",
-                    _threshold_metric_fix(metric, remedy, lines, context.apis),
+                    f"{shown(metric)} reads logits as probabilities: {'; '.join(consequences)}",
+                    _threshold_metric_fix(metric, remedy, lines, context),
+                    None if wrong else Severity.CRASH,  # only TF 2.2-2.9 may run: the failure is all there is
                 )
 
 
@@ -175,15 +180,15 @@ def _threshold_metric(metric: MetricFact) -> tuple[frozenset[VersionLine], str |
 
 
 def _threshold_metric_fix(metric: MetricFact, remedy: str | None, lines: frozenset[VersionLine],
-                          apis: frozenset[str]) -> Fix | None:
+                          context: RuleContext) -> Fix | None:
     if remedy is None or metric.form != MetricForm.INSTANCE or metric.value_node is not metric.report_node:
         return None
     if remedy == "from_logits":
-        if L2 in lines and API_KERAS in apis:
+        if L2 in lines and API_KERAS in context.apis:
             return None  # Keras 2.3's AUC has no from_logits: the fix would fail where the code runs
-        safe = L2 not in lines and not _early_tf(lines, apis)  # AUC(from_logits=) arrived in TF 2.5
+        safe = L2 not in lines and not _early_tf(lines, context)  # AUC(from_logits=) arrived in TF 2.5
         return keyword_fix("pass from_logits=True", safe, metric.value_node, "from_logits", "True")
-    safe = not _early_tf(lines, apis)
+    safe = not _early_tf(lines, context)
     return keyword_fix(f"set {remedy}=0.0 (the logit of probability 0.5)", safe, metric.value_node, remedy, "0.0")
 
 
