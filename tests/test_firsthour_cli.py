@@ -256,6 +256,17 @@ def test_explain_a_notebook_and_a_bad_file(tmp_path):
     assert "broken.ipynb: error: invalid notebook" in completed.stderr
 
 
+def test_explain_a_folder_as_check_reads_it(tmp_path):
+    (tmp_path / "lessons").mkdir()
+    (tmp_path / "lessons" / "one.py").write_text(SOURCE)
+    (tmp_path / "lessons" / "notes.txt").write_text("not python")
+    completed = keraslint("explain", "--keras-version", "3", "lessons", "missing", cwd=tmp_path)
+    assert completed.returncode == 2  # the missing path
+    assert completed.stdout.startswith(f"{os.path.join('lessons', 'one.py')}\n  target: L5 (Keras 3)")
+    assert "notes.txt" not in completed.stdout
+    assert "missing: error: no such file or directory" in completed.stderr
+
+
 def test_show_settings(project):
     (project / "setup.cfg").write_text("[flake8]\nkeras-version = 2.15  # pinned\nextend-ignore = E501,KER106\n")
     completed = keraslint("check", "--show-settings", cwd=project)

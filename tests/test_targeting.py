@@ -394,6 +394,67 @@ def test_environment_yml_conda_and_pip(tmp_path):
     assert lines_for(KERAS, p) == {L2}
 
 
+def test_environment_yml_in_utf16_with_its_byte_order_mark(tmp_path):
+    # `conda env export > environment.yml` in Windows PowerShell writes UTF-16.
+    (tmp_path / ".git").mkdir()
+    text = "name: tf\ndependencies:\n  - tensorflow=2.8.0\n"
+    (tmp_path / "environment.yml").write_bytes(text.encode("utf-16"))
+    p = find_project_pins(str(tmp_path))
+    assert p is not None and p.tensorflow == SpecifierSet("==2.8.0")
+
+
+def test_dockerfile_pip_installs_and_continuations(tmp_path):
+    p = project(
+        tmp_path,
+        "Dockerfile",
+        "FROM ubuntu:14.04\n"
+        "RUN apt-get update && apt-get install -y python3-pip keras\n"
+        "RUN pip install --no-cache-dir -r requirements.txt numpy six \\\n"
+        "    tensorflow==1.3.0 'keras==2.0.8' && python -c 'import keras'\n",
+    )
+    assert p.keras == SpecifierSet("==2.0.8") and p.tensorflow == SpecifierSet("==1.3.0")
+    assert lines_for(KERAS, p) == {L1}
+
+
+@pytest.mark.parametrize(
+    "dockerfile, expected_tf, expected_keras",
+    [
+        ("FROM tensorflow/tensorflow:2.4.1-gpu-py3\n", "==2.4.1", None),
+        ("FROM tensorflow/tensorflow:1.15.0-py3 AS base\n", "==1.15.0", None),
+        ("FROM --platform=linux/amd64 tensorflow/tensorflow:2.12.0\n", "==2.12.0", None),
+        ("FROM tensorflow/tensorflow:latest-gpu\n", "", None),  # present, unpinned
+        ("FROM tensorflow/serving:2.4.1\n", None, None),  # not the TensorFlow image
+        ("FROM python:3.8\nRUN python -m pip install --upgrade keras==2.2.4\n", None, "==2.2.4"),
+        ("FROM continuumio/miniconda3\nRUN conda install -y -c conda-forge keras=2.3\n", None, "==2.3.*"),
+        ("FROM python:3.8\nRUN pip3 install -U tensorflow>=2.3,<2.5\n", ">=2.3,<2.5", None),
+    ],
+)
+def test_dockerfile_pins(tmp_path, dockerfile, expected_tf, expected_keras):
+    p = project(tmp_path, "Dockerfile", dockerfile)
+    if expected_tf is None and expected_keras is None:
+        assert p is None
+        return
+    assert p is not None
+    assert p.tensorflow == (None if expected_tf is None else SpecifierSet(expected_tf))
+    assert p.keras == (None if expected_keras is None else SpecifierSet(expected_keras))
+
+
+def test_dockerfile_in_a_docker_folder(tmp_path):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "Docker" / "Dockerfile.gpu", "FROM tensorflow/tensorflow:2.5.0-gpu\n")
+    p = find_project_pins(str(tmp_path / "chapter1"))
+    assert p is not None and p.tensorflow == SpecifierSet("==2.5.0")
+    assert p.source == str(tmp_path / "Docker" / "Dockerfile.gpu")
+
+
+def test_tensorflow_gpu_never_reaches_keras_3(tmp_path):
+    # tensorflow-gpu stopped at 2.11 (2.12.0 is an empty package that fails to install).
+    p = project(tmp_path, "requirements.txt", "tensorflow-gpu\n")
+    assert lines_for(TF, p) == {L2, L3}
+    assert l3_minors_for(TF, p) == (2, 11)
+    assert lines_for(TF, project(tmp_path, "requirements.txt", "tensorflow\n")) == {L2, L3, L5}
+
+
 @pytest.mark.parametrize(
     "item, expected",
     [

@@ -448,7 +448,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "(setting, pin file, installed package, the file's imports), then one line per compile() "
                     "with the facts established there (output, loss, metrics, labels).",
     )
-    explain.add_argument("paths", nargs="+", metavar="PATH", help="Python files or notebooks")
+    explain.add_argument("paths", nargs="+", metavar="PATH", help="Python files, notebooks or folders")
     _add_config_flags(explain)
 
     commands.add_parser("rules", help="print the rule table", description="Print the table of every rule (markdown).")
@@ -751,7 +751,11 @@ def run_explain(args: argparse.Namespace) -> int:
     except ConfigError as error:
         return _usage_error(str(error))
     status = 0
-    for index, path in enumerate(args.paths):
+    found = discover_all(args.paths, settings)  # folders as `check` reads them
+    for error in found.errors:
+        sys.stderr.write(f"{error.path}: error: {error.message}\n")
+        status = 2
+    for index, path in enumerate(found.files):
         if index:
             sys.stdout.write("\n")
         try:

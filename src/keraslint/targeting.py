@@ -427,6 +427,9 @@ _TF_NAMES = frozenset(
     }
 )
 _TF_KERAS_NAMES = frozenset({"tf-keras", "tf-keras-nightly"})
+# Distributions that stopped: tensorflow-gpu's last release is 2.11 (2.12.0 is an empty package that
+# fails to install, pypi.org/project/tensorflow-gpu), so it never brings Keras 3.
+_LAST_RELEASES = {"tensorflow-gpu": "<2.12"}
 _MAX_FILE_BYTES = 5_000_000  # a lock file or a vendored blob is not a pin list
 
 
@@ -450,14 +453,22 @@ def _kind(name: str) -> str | None:
 
 
 def _read_text(path: str) -> str | None:
-    """Every project-file read goes through here (one place to count reads in tests)."""
+    """Every project-file read goes through here (one place to count reads in tests). UTF-8, or
+    UTF-16/32 when the file starts with their byte-order mark (`conda env export` on Windows)."""
     try:
         if os.path.getsize(path) > _MAX_FILE_BYTES:
             return None
-        with open(path, encoding="utf-8-sig", errors="replace") as fh:
-            return fh.read()
+        with open(path, "rb") as fh:
+            data = fh.read()
     except (OSError, ValueError):
         return None
+    import codecs
+
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return data.decode("utf-32", errors="replace")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")
+    return data.decode("utf-8-sig", errors="replace")
 
 
 def _spec_or_none(text: str) -> SpecifierSet | None:
@@ -728,6 +739,68 @@ def _environment_yml(text: str) -> Iterator[tuple[str, SpecifierSet | None]]:
             yield found
 
 
+# Options of `pip install` / `conda install` whose value is the next word (when not joined by "=").
+_INSTALL_OPTIONS_WITH_VALUE = frozenset({
+    "-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-f", "--find-links", "-i", "--index-url",
+    "--extra-index-url", "-t", "--target", "--prefix", "--root", "--trusted-host", "--platform",
+    "--python-version", "--implementation", "--abi", "--src", "--upgrade-strategy", "--progress-bar",
+    "--cache-dir", "--log", "--timeout", "--retries", "--proxy", "--cert", "--client-cert", "-n", "--name",
+    "-p", "-C", "--channel",
+})
+# The official TensorFlow images: FROM tensorflow/tensorflow:2.4.1-gpu pins TensorFlow 2.4.1.
+_TF_IMAGE_PATTERN = r"^(?:docker\.io/)?tensorflow/tensorflow(?::(?P<tag>\S+))?$"
+
+
+def _dockerfile(text: str) -> Iterator[tuple[str, SpecifierSet | None]]:
+    """`FROM tensorflow/tensorflow:<version>` and the packages of `pip install` / `conda install`
+    commands in RUN instructions (a repository that pins Keras only in its Dockerfile)."""
+    text = re.sub(r"\\\r?\n", " ", text)  # continuation lines
+    for raw in text.splitlines():
+        words = raw.split()
+        if not words:
+            continue
+        instruction = words[0].upper()
+        if instruction == "FROM":
+            yield from _tensorflow_image(words[1:])
+        elif instruction == "RUN":
+            for command in re.split(r"&&|\|\||;|\|", raw[raw.upper().index("RUN") + 3:]):
+                yield from _installed_by(command.split())
+
+
+def _tensorflow_image(words: list[str]) -> Iterator[tuple[str, SpecifierSet | None]]:
+    image = next((word for word in words if not word.startswith("--")), "")
+    m = re.match(_TF_IMAGE_PATTERN, image)
+    if m is None:
+        return
+    version = re.match(r"\d+(?:\.\d+)*", m.group("tag") or "")
+    spec = _loose_spec(version.group(0), bare_is_prefix=True) if version else _specifier_set("")
+    if spec is not None:
+        yield "tensorflow", spec  # "latest", "nightly": present, unpinned
+
+
+def _installed_by(words: list[str]) -> Iterator[tuple[str, SpecifierSet | None]]:
+    """The requirements one shell command installs with pip or conda (nothing for other commands)."""
+    if "install" not in words:
+        return
+    at = words.index("install")
+    tool = [word.rsplit("/", 1)[-1] for word in words[:at] if not word.startswith("-")]
+    if not tool or not (tool[-1].startswith("pip") or tool[-1] in ("conda", "mamba", "micromamba")
+                        or tool[-2:] == ["-m", "pip"]):
+        return
+    read = _conda_item if tool[-1] in ("conda", "mamba", "micromamba") else _pep508
+    skip_next = False
+    for word in words[at + 1:]:
+        if skip_next:
+            skip_next = False
+            continue
+        if word.startswith("-"):
+            skip_next = word in _INSTALL_OPTIONS_WITH_VALUE
+            continue
+        found = read(word.strip("'\""))
+        if found:
+            yield found
+
+
 # A project file's reader: its text -> (package name, specifier or None) for each requirement.
 _Reader = Callable[[str], Iterable[tuple[str, "SpecifierSet | None"]]]
 
@@ -752,6 +825,11 @@ def _project_files(directory: str) -> list[tuple[str, _Reader]]:
     for name in names:
         if name.startswith("requirements") and name.endswith((".txt", ".in")):
             files.append((os.path.join(directory, name), _requirements_txt))
+        elif _is_dockerfile(name):
+            files.append((os.path.join(directory, name), _dockerfile))
+    for folder in _DOCKER_FOLDERS:
+        if folder in names:
+            files.extend((path, _dockerfile) for path in _dockerfiles_in(os.path.join(directory, folder)))
     if "requirements" in names:
         sub = os.path.join(directory, "requirements")
         try:
@@ -762,6 +840,21 @@ def _project_files(directory: str) -> list[tuple[str, _Reader]]:
             if name.endswith((".txt", ".in")):
                 files.append((os.path.join(sub, name), _requirements_txt))
     return [(p, r) for p, r in files if os.path.isfile(p)]
+
+
+_DOCKER_FOLDERS = ("docker", "Docker")
+
+
+def _is_dockerfile(name: str) -> bool:
+    lowered = name.lower()
+    return lowered == "dockerfile" or lowered.startswith("dockerfile.") or lowered.endswith(".dockerfile")
+
+
+def _dockerfiles_in(folder: str) -> list[str]:
+    try:
+        return [os.path.join(folder, name) for name in sorted(os.listdir(folder)) if _is_dockerfile(name)]
+    except OSError:
+        return []
 
 
 _StatKey = tuple[int, int, int] | None
@@ -777,14 +870,16 @@ def _stat_key(path: str) -> _StatKey:
 
 
 # directory -> (folder keys, project files, their keys, pins): valid while none of the keys changed.
-_DIR_CACHE: dict[str, tuple[tuple[_StatKey, _StatKey], tuple[str, ...], tuple[_StatKey, ...], "Pins | None"]] = {}
+# The folder itself and its subfolders that may hold project files: a file added there changes the key.
+_PIN_FOLDERS = ("", "requirements", *_DOCKER_FOLDERS)
+_DIR_CACHE: dict[str, tuple[tuple[_StatKey, ...], tuple[str, ...], tuple[_StatKey, ...], "Pins | None"]] = {}
 _CACHE_LIMIT = 4096
 
 
 def _pins_in_dir(directory: str) -> Pins | None:
     """The pins declared by the project files of one directory. Read once, and again only when
     the folder (a file added, removed or replaced) or one of its project files changed."""
-    folder_key = (_stat_key(directory), _stat_key(os.path.join(directory, "requirements")))
+    folder_key = tuple(_stat_key(os.path.join(directory, sub)) for sub in _PIN_FOLDERS)
     cached = _DIR_CACHE.get(directory)
     if cached is not None and cached[0] == folder_key:
         if tuple(_stat_key(path) for path in cached[1]) == cached[2]:
@@ -836,6 +931,9 @@ def _read_pins(files: list[tuple[str, _Reader]]) -> Pins | None:
             kind = _kind(name)
             if kind is None or spec is None:
                 continue
+            bound = _LAST_RELEASES.get(re.sub(r"[-_.]+", "-", name).lower())
+            if bound is not None:
+                spec = spec & _specifier_set(bound)
             used = True
             # pip installs all of them together, so several mentions must all hold.
             found[kind] = found[kind] & spec if kind in found else spec
@@ -868,8 +966,9 @@ def find_project_pins(start_dir: str) -> Pins | None:
     Walks up from start_dir; the first directory whose pyproject.toml ([project] dependencies
     and optional-dependencies, [tool.poetry] dependencies and groups), requirements*.txt
     (and requirements/*.txt), setup.cfg, setup.py (literals only, never executed),
-    environment.yml (conda and pip: entries) or Pipfile mentions one of those packages gives
-    the answer. Stops after a directory holding .git, or at the root. Results are cached per
+    environment.yml (conda and pip: entries), Pipfile or Dockerfile (also docker/Dockerfile*:
+    the tensorflow/tensorflow image tag, pip and conda installs) mentions one of those packages
+    gives the answer. Stops after a directory holding .git, or at the root. Results are cached per
     directory and re-read when a file changes (clear_caches() forgets them). Never raises.
     """
     try:
