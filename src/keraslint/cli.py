@@ -752,8 +752,8 @@ def run_explain(args: argparse.Namespace) -> int:
         return _usage_error(str(error))
     status = 0
     found = discover_all(args.paths, settings)  # folders as `check` reads them
-    for error in found.errors:
-        sys.stderr.write(f"{error.path}: error: {error.message}\n")
+    for unreadable in found.errors:
+        sys.stderr.write(f"{unreadable.path}: error: {unreadable.message}\n")
         status = 2
     for index, path in enumerate(found.files):
         if index:
