@@ -34,8 +34,10 @@ from keraslint.analysis.records import (
     Origin,
     Output,
     Severity,
+    UnmatchedMetrics,
 )
 from keraslint.diagnostics import Fix
+from keraslint.immutable import replace
 from keraslint.versions import ALL_VERSION_LINES, API_KERAS, API_TF, VersionLine
 from keraslint.rules import RULES_BY_CODE
 from keraslint.rules.base import Finding, RuleContext
@@ -1156,6 +1158,26 @@ def keyword(name: str) -> ast.keyword:
     call = expr(f"model.compile({name}=None)")
     assert isinstance(call, ast.Call)
     return call.keywords[0]
+
+
+class TestKER305FlatMetricsOnSeveralOutputs:
+    # keras-semantics §6.1: Keras 3 reads a flat list one entry per output and raises at the first
+    # fit() when the lengths differ; tf.keras and tf-keras apply every entry to every output.
+    def unmatched_site(self) -> CompileSite:
+        node = expr('["accuracy"]')
+        return replace(site(output(10, SOFTMAX), string_loss("categorical_crossentropy", CCE)),
+                       unmatched_metrics=(UnmatchedMetrics("metrics", 1, 2, node),))
+
+    def test_fires_when_keras_3_may_run(self) -> None:
+        compile_site = self.unmatched_site()
+        finding = single(check("KER305", compile_site, {L3, L5}))
+        assert finding.node is compile_site.unmatched_metrics[0].node
+        assert finding.message == ("metrics= lists 1 for 2 outputs: Keras 3 reads one entry per output and raises "
+                                   "ValueError at the first fit() (give one list per output)")
+        assert finding.severity is None and finding.fix is None  # the rule's: crash
+
+    def test_silent_where_every_entry_applies_to_every_output(self) -> None:
+        assert check("KER305", self.unmatched_site(), {L3, L4}) == []
 
 
 class TestKER305Losses:

@@ -158,6 +158,17 @@ class MetricsArgument:
 
 
 @record
+class UnmatchedMetrics:
+    """A flat metrics list whose length differs from the number of outputs of a multi-output model
+    (Keras 3 reads it one entry per output and raises at the first fit(), keras-semantics 6.1)."""
+
+    keyword: str  # "metrics" or "weighted_metrics"
+    entries: int
+    outputs: int
+    node: ast.AST = field(compare=False, repr=False)
+
+
+@record
 class LabelFact:
     kind: LabelKind
     classes: int | None  # number of classes when established
@@ -310,6 +321,8 @@ class CompileSite:
     # The file trains or evaluates some compiled model (this one or another): a compiled model the
     # file never trains while it trains others is a compile() whose loss never runs.
     file_trains: bool = False
+    # Flat metrics lists of a multi-output model that do not give one entry per output (first site only).
+    unmatched_metrics: tuple[UnmatchedMetrics, ...] = ()
 
 
 @record

@@ -16,6 +16,7 @@ from keraslint.analysis.keras_semantics import DatasetLabels, FitCall, LabelValu
 from keraslint.analysis.labels import label_fact
 from keraslint.analysis.records import (
     CompileSite,
+    UnmatchedMetrics,
     LabelFact,
     LayerActivation,
     LossFact,
@@ -140,7 +141,24 @@ def _expand(raw: RawCompile, label_values: list[LabelValue]) -> list[CompileSite
         keras3_entries = _keras3_flat_entries(raw, index, len(outputs))
         sites.append(_site(raw, fact if isinstance(fact, Output) else None, positional[:1], keywords, per_output,
                            keras3_entries, labels, index == 0))
+    if sites and raw.model.output_keys is None:
+        sites[0] = replace(sites[0], unmatched_metrics=_unmatched_flat_metrics(raw, len(outputs)))
     return sites
+
+
+def _unmatched_flat_metrics(raw: RawCompile, count: int) -> tuple[UnmatchedMetrics, ...]:
+    """Flat metrics lists of a model with a list of `count` >= 2 outputs whose length is not `count`."""
+    found = []
+    for keyword in ("metrics", "weighted_metrics"):
+        given = raw.keywords.get(keyword)
+        if given is None or count < 2:
+            continue
+        value, node = given
+        if isinstance(value, Seq) and value.items and len(value.items) != count and not any(
+            isinstance(item, (Seq, DictV)) for item in value.items
+        ):
+            found.append(UnmatchedMetrics(keyword, len(value.items), count, node))
+    return tuple(found)
 
 
 def _labels_for_output(values: list[LabelValue], index: int, key: object, count: int) -> list[LabelValue]:

@@ -69,7 +69,10 @@ class UnknownIdentifier(Rule):
     Flags a loss or metric string, or a `compile()` keyword, that does not exist on the newest
     Keras line the project may use: for example loss `"logcosh"` or `"huber_loss"` on Keras 3,
     metric `"auc"` on TF 2.x or tf-keras, a bare-string `metrics="accuracy"` or
-    `sample_weight_mode=` on Keras 3, and spellings no version accepts (`"cce"`, `"scce"`).
+    `sample_weight_mode=` on Keras 3, and spellings no version accepts (`"cce"`, `"scce"`). On a
+    model with a list of outputs, a flat `metrics=[...]` whose length is not the number of outputs
+    (`["accuracy"]` on two outputs): Keras 2 applies every entry to every output, Keras 3 reads one
+    entry per output and raises ValueError at the first fit().
 
     ## Why is this bad?
     Keras raises at compile() or, worse, at the first fit(), after data loading and model building
@@ -114,6 +117,13 @@ model.compile(optimizer="adam", loss="log_cosh")
             yield from self._loss(site, newest, where)
             yield from self._activations(site, newest, where)
         yield from self._metrics(site, newest, where, context.custom_objects)
+        if newest == L5:
+            for unmatched in site.unmatched_metrics:
+                yield Finding(
+                    unmatched.node,
+                    f"{unmatched.keyword}= lists {unmatched.entries} for {unmatched.outputs} outputs: Keras 3 reads "
+                    f"one entry per output and raises ValueError at the first fit() (give one list per output)",
+                )
         if newest == L5 and not site.double_star:
             for keyword, node in site.keyword_nodes:
                 if keyword not in catalogue.COMPILE_KEYWORDS_L5:
