@@ -346,6 +346,37 @@ def test_loss_facts(loss: str, kind: str, from_logits) -> None:
     assert fact is not None and (fact.kind, fact.from_logits) == (kind, from_logits)
 
 
+@pytest.mark.parametrize(
+    "binding, identifier",
+    [
+        ('KIND = "categorical"\nLOSS = KIND + "_crossentropy"', "categorical_crossentropy"),
+        ('KIND = "binary"\nLOSS = f"{KIND}_crossentropy"', "binary_crossentropy"),
+        ('LOSS = os.path.join("mse")', "mse"),
+    ],
+)
+def test_strings_built_from_constants_are_constants(binding: str, identifier: str) -> None:
+    (site,) = sites(f"import os\nimport keras\n{binding}\nmodel = keras.Sequential([keras.layers.Dense(2)])\n"
+                    "model.compile(loss=LOSS)\n")
+    assert site.loss is not None and site.loss.identifier == identifier
+
+
+@pytest.mark.parametrize(
+    "binding",
+    [
+        'LOSS = kind + "_crossentropy"',  # a piece that is not established
+        'LOSS = f"{KIND:>5}_crossentropy"',  # a format spec
+        'LOSS = f"{KIND!r}_crossentropy"',  # a conversion
+        'LOSS = f"{get_kind()}_crossentropy"',  # a call inside the f-string
+        'LOSS = os.path.join(KIND, sep="/")',
+        'LOSS = KIND + 1',
+    ],
+)
+def test_strings_that_are_not_established(binding: str) -> None:
+    (site,) = sites(f"import os\nimport keras\nKIND = 'binary'\n{binding}\n"
+                    "model = keras.Sequential([keras.layers.Dense(2)])\nmodel.compile(loss=LOSS)\n")
+    assert site.loss is None
+
+
 def test_unknown_loss_is_no_fact() -> None:
     (site,) = sites("import keras\nmodel = keras.Sequential([keras.layers.Dense(2)])\nmodel.compile(loss=my_loss)\n")
     assert site.loss is None

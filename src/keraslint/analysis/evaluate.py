@@ -509,8 +509,27 @@ class Evaluator(KerasSemantics):
             return UNKNOWN
         if isinstance(node, ast.Subscript):
             return self._eval_subscript(node, env)
-        # Anything else (lambda, comprehension, f-string, ...) establishes nothing.
+        if isinstance(node, ast.JoinedStr):
+            return self._eval_f_string(node, env)
+        # Anything else (lambda, comprehension, ...) establishes nothing.
         return UNKNOWN
+
+    def _eval_f_string(self, node: ast.JoinedStr, env: Env) -> Value:
+        """An f-string whose replacement fields are all constants, without format specs, is a constant."""
+        pieces = []
+        for part in node.values:
+            if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                pieces.append(part.value)
+                continue
+            if not isinstance(part, ast.FormattedValue) or not isinstance(part.value, (ast.Name, ast.Attribute)):
+                return UNKNOWN  # calls inside an f-string are not walked (their effects are not facts here)
+            value = self.eval(part.value, env)
+            if part.format_spec is not None or part.conversion != -1 or not isinstance(value, Const):
+                return UNKNOWN
+            if not isinstance(value.value, (str, int)) or isinstance(value.value, bool):
+                return UNKNOWN
+            pieces.append(str(value.value))
+        return Const("".join(pieces), node)
 
     def _eval_attribute(self, node: ast.Attribute, env: Env) -> Value:
         key = _dotted(node)
@@ -937,6 +956,8 @@ def _binary(node: ast.BinOp, left: Value, right: Value) -> Value:
     if not (isinstance(left, Const) and isinstance(right, Const)):
         return UNKNOWN
     a, b = left.value, right.value
+    if isinstance(a, str) and isinstance(b, str) and isinstance(node.op, ast.Add):
+        return Const(a + b, node)  # a path or a name built from pieces
     if not (_is_number(a) and _is_number(b)):
         return UNKNOWN
     operator = node.op

@@ -5,6 +5,7 @@ records. evaluate.py holds the Python semantics (bindings, calls, branches, loop
 from __future__ import annotations
 
 import ast
+import posixpath
 from typing import TYPE_CHECKING, Union, cast
 
 from keraslint import catalogue
@@ -119,6 +120,10 @@ class KerasSemantics:
             return Const(len(args[0].items), node)
         if name == "int" and len(args) == 1 and isinstance(args[0], Const) and isinstance(args[0].value, int):
             return args[0]
+        if name == "os.path.join" and args and not kwargs and not has_star and all(
+            isinstance(arg, Const) and isinstance(arg.value, str) for arg in args
+        ):
+            return Const(posixpath.join(*(arg.value for arg in args)), node)  # type: ignore[union-attr]
         self.version_evidence.call(name, kwargs)
         if name == "numpy.zeros":
             self.zeros_made = True
