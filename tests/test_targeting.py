@@ -439,6 +439,32 @@ def test_dockerfile_pins(tmp_path, dockerfile, expected_tf, expected_keras):
     assert p.keras == (None if expected_keras is None else SpecifierSet(expected_keras))
 
 
+def test_dockerfile_comments_inside_a_continued_run_and_wheels(tmp_path):
+    # Docker drops comment lines before joining continuations; a wheel's file name carries its version.
+    p = project(
+        tmp_path,
+        "Dockerfile-gpu",
+        "FROM jupyter/scipy-notebook:e7000ca1416d\n"
+        "RUN \\\n"
+        "\t# install TensorFlow\n"
+        "\tpip install --upgrade https://storage.googleapis.com/tensorflow/linux/cpu/"
+        "tensorflow-1.8.0-cp36-cp36m-linux_x86_64.whl && \\\n"
+        "\t# then Keras\n"
+        "\tpip install tflearn==0.3.2 \\\n"
+        "\t\tkeras==2.2.0 \\\n"
+        "\t\th5py==2.8.0\n",
+    )
+    assert p.keras == SpecifierSet("==2.2.0") and p.tensorflow == SpecifierSet("==1.8.0")
+
+
+def test_the_plain_dockerfile_speaks_for_its_variants(tmp_path):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "Docker" / "Dockerfile", "FROM ubuntu\nRUN pip install tensorflow==1.3.0 keras==2.0.8\n")
+    write(tmp_path / "Docker" / "Dockerfile-wavnet", "FROM ubuntu\nRUN pip install tensorflow==1.2.0 keras==2.0.5\n")
+    p = find_project_pins(str(tmp_path))
+    assert p is not None and p.keras == SpecifierSet("==2.0.8")
+
+
 def test_dockerfile_in_a_docker_folder(tmp_path):
     (tmp_path / ".git").mkdir()
     write(tmp_path / "Docker" / "Dockerfile.gpu", "FROM tensorflow/tensorflow:2.5.0-gpu\n")

@@ -754,7 +754,9 @@ _TF_IMAGE_PATTERN = r"^(?:docker\.io/)?tensorflow/tensorflow(?::(?P<tag>\S+))?$"
 def _dockerfile(text: str) -> Iterator[tuple[str, SpecifierSet | None]]:
     """`FROM tensorflow/tensorflow:<version>` and the packages of `pip install` / `conda install`
     commands in RUN instructions (a repository that pins Keras only in its Dockerfile)."""
-    text = re.sub(r"\\\r?\n", " ", text)  # continuation lines
+    # Comment lines go first (also inside a continued instruction), then continuations are joined.
+    text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    text = re.sub(r"\\[ \t]*\n", " ", text)
     for raw in text.splitlines():
         words = raw.split()
         if not words:
@@ -796,9 +798,18 @@ def _installed_by(words: list[str]) -> Iterator[tuple[str, SpecifierSet | None]]
         if word.startswith("-"):
             skip_next = word in _INSTALL_OPTIONS_WITH_VALUE
             continue
-        found = read(word.strip("'\""))
+        word = word.strip("'\"")
+        found = _wheel(word) if word.endswith(".whl") else read(word)
         if found:
             yield found
+
+
+def _wheel(path: str) -> tuple[str, SpecifierSet | None] | None:
+    """A wheel named by file or URL: `.../tensorflow-1.8.0-cp36-cp36m-linux_x86_64.whl` is that version."""
+    parts = path.rsplit("/", 1)[-1].split("-")
+    if len(parts) < 5 or _kind(parts[0]) is None or _version(parts[1]) is None:
+        return None
+    return parts[0], _spec_or_none(f"=={parts[1]}")
 
 
 # A project file's reader: its text -> (package name, specifier or None) for each requirement.
@@ -822,14 +833,19 @@ def _project_files(directory: str) -> list[tuple[str, _Reader]]:
     for name, reader in fixed.items():
         if name in names:
             files.append((os.path.join(directory, name), reader))
+    dockerfiles = []
     for name in names:
         if name.startswith("requirements") and name.endswith((".txt", ".in")):
             files.append((os.path.join(directory, name), _requirements_txt))
         elif _is_dockerfile(name):
-            files.append((os.path.join(directory, name), _dockerfile))
+            dockerfiles.append(os.path.join(directory, name))
     for folder in _DOCKER_FOLDERS:
         if folder in names:
-            files.extend((path, _dockerfile) for path in _dockerfiles_in(os.path.join(directory, folder)))
+            dockerfiles.extend(_dockerfiles_in(os.path.join(directory, folder)))
+    # Variants (Dockerfile.gpu, Dockerfile-py2) are alternative environments, not one: the plain
+    # Dockerfile speaks for the project when there is one.
+    plain = [path for path in dockerfiles if os.path.basename(path).lower() == "dockerfile"]
+    files.extend((path, _dockerfile) for path in plain or dockerfiles)
     if "requirements" in names:
         sub = os.path.join(directory, "requirements")
         try:
@@ -847,7 +863,9 @@ _DOCKER_FOLDERS = ("docker", "Docker")
 
 def _is_dockerfile(name: str) -> bool:
     lowered = name.lower()
-    return lowered == "dockerfile" or lowered.startswith("dockerfile.") or lowered.endswith(".dockerfile")
+    return lowered == "dockerfile" or lowered.startswith(("dockerfile.", "dockerfile-")) or lowered.endswith(
+        ".dockerfile"
+    )
 
 
 def _dockerfiles_in(folder: str) -> list[str]:
