@@ -480,3 +480,60 @@ def test_the_gate_needs_a_compile_call_other_than_a_regular_expression(text: str
     from keraslint.source import calls_model_compile
 
     assert calls_model_compile(text) is expected
+
+
+# --- instances of plain module classes ----------------------------------------------------------
+
+WRAPPER = """\
+import keras
+
+class Wrapper:
+    def __init__(self, width):
+        self.model = keras.Sequential([keras.layers.Dense(width, activation="softmax")])
+
+    def shrink(self):
+        self.model = keras.Sequential([keras.layers.Dense(1, activation="softmax")])
+
+    def train(self, x, y):
+        return self.model.fit(x, y)
+"""
+
+
+def test_an_attribute_bound_in_init_is_the_instance_attribute() -> None:
+    output = output_of(WRAPPER + "w = Wrapper(10)\nw.model.compile(loss='categorical_crossentropy')\n")
+    assert output is not None and (output.width, output.activation) == (10, "softmax")
+
+
+def test_a_method_run_on_the_instance_rebinds_its_attributes() -> None:
+    output = output_of(WRAPPER + "w = Wrapper(10)\nw.shrink()\nw.model.compile(loss='categorical_crossentropy')\n")
+    assert output is not None and output.width == 1
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        "w = Wrapper(10)\nif flag:\n    w.shrink()\n",  # may or may not have run
+        "w = Wrapper(10)\nfor _ in range(3):\n    w.shrink()\n",
+        "w = Wrapper(10)\nw.model = load()\n",
+        "w = Wrapper(10)\ndel w.model\n",
+        "w = Wrapper(*sizes)\n",  # arguments that do not bind
+    ],
+)
+def test_attributes_that_are_not_established(use: str) -> None:
+    found = sites(WRAPPER + use + "w.model.compile(loss='categorical_crossentropy')\n")
+    assert all(site.output is None or site.output.width is None for site in found if site.call.lineno > 12)
+
+
+def test_a_class_with_an_unknown_base_has_no_instances() -> None:
+    source = WRAPPER.replace("class Wrapper:", "class Wrapper(SomeBase):")
+    found = sites(source + "w = Wrapper(10)\nw.model.compile(loss='categorical_crossentropy')\n")
+    assert all(site.output is None for site in found if site.call.lineno > 12)
+
+
+def test_a_wrappers_own_compile_is_read_as_keras_compile() -> None:
+    # Forwarding wrappers (`def compile(self, loss=..., optimizer=...): self.model.compile(...)`): the
+    # call written like Keras's compile is the compile site, as for a model the facts cannot see.
+    source = WRAPPER.replace("    def train(self, x, y):", "    def compile(self, **kw):\n        pass\n\n    def train(self, x, y):")
+    source += "w = Wrapper(10)\nw.compile(loss='binary_crossentropy', metrics=['accuracy'])\n"
+    found = sites(source)
+    assert [site.call.lineno for site in found] == [source.count("\n")]

@@ -26,9 +26,11 @@ from keraslint.analysis.values import (
     Const,
     DictV,
     FuncV,
+    InstanceV,
     LabelsV,
     MethodV,
     ModelV,
+    ObjectClassV,
     Ref,
     Seq,
     TensorV,
@@ -73,7 +75,7 @@ class Env:
         return UNKNOWN
 
 
-_BUILTINS = frozenset({"len", "int", "float", "str", "list", "tuple", "dict", "print", "range", "map"})
+_BUILTINS = frozenset({"len", "int", "float", "str", "list", "tuple", "dict", "print", "range", "map", "object"})
 
 
 class Evaluator(KerasSemantics):
@@ -285,7 +287,10 @@ class Evaluator(KerasSemantics):
             if isinstance(base, ClassV):  # a model class of this module: its methods are inherited
                 is_model = True
                 inherited.update(base.methods)
-        env.vars[statement.name] = ClassV(statement, {**inherited, **methods}) if is_model else UNKNOWN
+        if is_model:
+            env.vars[statement.name] = ClassV(statement, {**inherited, **methods})
+        else:
+            env.vars[statement.name] = _object_class(statement, methods, bases)
         for method in methods.values():
             self._pending_functions.append((method, env))
         self._classes.append([(method, env) for method in methods.values()])
@@ -403,6 +408,7 @@ class Evaluator(KerasSemantics):
             key = _dotted(target)
             if key is not None:
                 env.vars[key] = value
+            self._set_instance_attribute(target, value, env)
             self._invalidate_base(target.value, env)
         elif isinstance(target, ast.Subscript):
             key = _dotted(target.value)
@@ -415,6 +421,13 @@ class Evaluator(KerasSemantics):
                 self._invalidate_base(target.value, env)
         elif isinstance(target, ast.Starred):
             self.bind(target.value, UNKNOWN, env)
+
+    def _set_instance_attribute(self, target: ast.Attribute, value: Value, env: Env) -> None:
+        """`w.model = ...` / `del w.model` on an instance of a plain module class."""
+        key = _dotted(target.value)
+        owner = env.lookup(key) if key is not None else UNKNOWN
+        if isinstance(owner, InstanceV):
+            owner.attributes[target.attr] = value if self._depth <= owner.depth else UNKNOWN
 
     def _invalidate_base(self, base: ast.expr, env: Env) -> None:
         """`x[0] = ...` / `x.attr = ...` may change what x is: forget facts about x."""
@@ -435,7 +448,9 @@ class Evaluator(KerasSemantics):
             key = _dotted(target)
             if key is not None:
                 env.vars[key] = UNKNOWN
-            elif isinstance(target, (ast.Subscript, ast.Attribute)):
+            if isinstance(target, ast.Attribute):
+                self._set_instance_attribute(target, UNKNOWN, env)
+            if key is None and isinstance(target, (ast.Subscript, ast.Attribute)):
                 self._invalidate_base(target.value, env)
 
     def ref(self, dotted: str, imported: bool = False) -> Ref:
@@ -549,6 +564,8 @@ class Evaluator(KerasSemantics):
             return base  # pandas .values keeps what the frame holds
         if isinstance(base, DictV) and attr in ("data", "target"):
             return base.get(attr)  # a scikit-learn Bunch (analysis/labels.py call_value)
+        if isinstance(base, InstanceV):
+            return base.attributes.get(attr, UNKNOWN)
         return UNKNOWN
 
     def _eval_dict(self, node: ast.Dict, env: Env) -> Value:
@@ -607,6 +624,12 @@ class Evaluator(KerasSemantics):
         """`receiver.method(...)` whose dotted name is bound to nothing."""
         receiver = self.eval(func.value, env)
         method = func.attr
+        if isinstance(receiver, InstanceV):
+            if method != "compile" or method not in receiver.cls.methods:
+                return self._call_instance_method(receiver, method, node, env)
+            # A wrapper's own compile() forwards to a model its other methods built: read the call
+            # as Keras's (below), as for a model the facts cannot see.
+            receiver = UNKNOWN
         if isinstance(receiver, ModelV):
             if method == "compile" and id(receiver) in self._blind_models and not keras_compile_call(node, env, self):
                 self._eval_arguments(node, env)
@@ -640,6 +663,18 @@ class Evaluator(KerasSemantics):
             return MethodV(receiver, method, args, kwargs)
         return self._call_value(self.ref(f"{receiver.name}.{method}"), node, env)
 
+    def _call_instance_method(self, instance: InstanceV, name: str, node: ast.Call, env: Env) -> Value:
+        """`wrapper.train(x, y)`: the class's own method runs (a wrapper's `compile` is its own too)."""
+        args, kwargs, has_star = self._eval_arguments(node, env)
+        method = instance.cls.methods.get(name)
+        if method is None:
+            return UNKNOWN
+        returns = self._run_instance_method(instance, method, args, kwargs, has_star)
+        if returns is None:
+            instance.attributes.clear()  # what the method did to self is not known
+            return UNKNOWN
+        return returns[0] if len(returns) == 1 else UNKNOWN
+
     def _call_value(self, callee: Value, node: ast.Call, env: Env) -> Value:
         """Calling `callee` (evaluated from node.func) with node's arguments."""
         args, kwargs, has_star = self._eval_arguments(node, env)
@@ -658,7 +693,46 @@ class Evaluator(KerasSemantics):
             return self._call_function(callee, args, kwargs, has_star, env)
         if isinstance(callee, ClassV):
             return self._instantiate(callee, args, kwargs, has_star)
+        if isinstance(callee, ObjectClassV):
+            return self._instantiate_object(callee, args, kwargs, has_star)
         return UNKNOWN
+
+    def _instantiate_object(self, cls: ObjectClassV, args: Args, kwargs: Kwargs, has_star: bool) -> Value:
+        """An instance of a plain module class, with what its __init__ binds on self."""
+        instance = InstanceV(cls, {}, self._depth)
+        init = cls.methods.get("__init__")
+        if init is None:
+            return instance if not args and not kwargs and not has_star else UNKNOWN
+        if self._run_instance_method(instance, init, args, kwargs, has_star) is None:
+            return UNKNOWN
+        return instance
+
+    def _run_instance_method(
+        self, instance: InstanceV, method: Function, args: Args, kwargs: Kwargs, has_star: bool
+    ) -> list[Value] | None:
+        """Run a method of a plain module class on an instance; what it binds on self is kept.
+        None when the call is not followed (bounds, recursion, arguments that do not bind)."""
+        if has_star or self._call_depth >= MAX_CALL_DEPTH or self._calls_left <= 0 or method in self._active_functions:
+            return None
+        self_name = _self_name(method)
+        if self_name is None:
+            return None
+        self._calls_left -= 1
+        given = {f"{self_name}.{key}": value for key, value in instance.attributes.items()}
+        ran = self._run_method(method, args, kwargs, given)
+        if ran is None:
+            return None
+        returns, local = ran
+        prefix = self_name + "."
+        certain = self._depth <= instance.depth  # not under a branch or loop the instance was made outside
+        for key, value in local.vars.items():
+            if key.startswith(prefix) and "." not in key[len(prefix):]:
+                name = key[len(prefix):]
+                if certain or instance.attributes.get(name) is value:
+                    instance.attributes[name] = value
+                else:
+                    instance.attributes[name] = UNKNOWN
+        return returns
 
     def _eval_arguments(self, node: ast.Call, env: Env) -> tuple[Args, Kwargs, bool]:
         if not node.args and not node.keywords:
@@ -770,6 +844,20 @@ class Evaluator(KerasSemantics):
 # --- helpers ---------------------------------------------------------------------------------
 
 _TRAINING_METHODS = frozenset({"compile", "fit", "fit_generator", "train_on_batch"})
+
+
+def _object_class(statement: ast.ClassDef, methods: dict[str, Function], bases: list[Value]) -> Value:
+    """A plain class whose every method is known (no base but `object` or plain module classes,
+    no metaclass, decorator or attribute hooks); UNKNOWN otherwise."""
+    if statement.keywords or statement.decorator_list or {"__getattr__", "__getattribute__", "__new__"} & set(methods):
+        return UNKNOWN
+    inherited: dict[str, Function] = {}
+    for base in reversed(bases):
+        if isinstance(base, ObjectClassV):
+            inherited.update(base.methods)
+        elif not (isinstance(base, Ref) and base.name == "object"):
+            return UNKNOWN
+    return ObjectClassV(statement, {**inherited, **methods})
 
 
 def _top_level_owners(module: ast.Module) -> dict[int, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef]:

@@ -16,7 +16,6 @@ from keraslint.analysis.keras_semantics import DatasetLabels, FitCall, LabelValu
 from keraslint.analysis.labels import label_fact
 from keraslint.analysis.records import (
     CompileSite,
-    UnmatchedMetrics,
     LabelFact,
     LayerActivation,
     LossFact,
@@ -24,6 +23,7 @@ from keraslint.analysis.records import (
     MetricForm,
     MetricsArgument,
     Output,
+    UnmatchedMetrics,
 )
 from keraslint.analysis.optimizers import optimizer_fact
 from keraslint.analysis.training import logged_keys, training_calls
@@ -52,7 +52,7 @@ def build_sites(evaluator: Evaluator) -> tuple[CompileSite, ...]:
     )
     for raw in evaluator.compiles:
         labels: list[LabelValue] = []
-        fits = list(raw.training)
+        fits: list[FitCall] = []
         uses = set(raw.uses)
         callers = by_call.get(id(raw.call))
         if callers and all(_same_facts(callers[0], other) for other in callers[1:]):
@@ -61,8 +61,12 @@ def build_sites(evaluator: Evaluator) -> tuple[CompileSite, ...]:
                 fits.extend(caller.training)
                 uses |= caller.uses
             labels.extend(raw.labels)
+            # A fit() met both in a followed call and in the walk with unknown parameters: the
+            # call's arguments are the facts (training_calls keeps the first record of a call node).
+            fits.extend(raw.training)
             raw = callers[0]
         else:
+            fits.extend(raw.training)
             labels.extend(raw.labels)
         sites.extend(_with_training(_expand(raw, labels), raw, fits, evaluator, frozenset(uses), trains, fit_lines))
     if sites:

@@ -124,6 +124,24 @@ class ClassV:
 
 
 @record(eq=False)
+class ObjectClassV:
+    """A plain class of the module (no base but `object` or other such classes): a wrapper that
+    builds, compiles or trains a model in its methods."""
+
+    node: ast.ClassDef
+    methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]
+
+
+@record(eq=False)
+class InstanceV:
+    """An instance of a plain module class: the attributes its methods have bound on `self` so far."""
+
+    cls: ObjectClassV
+    attributes: dict[str, "Value"]  # "model" for self.model
+    depth: int = 0  # branch depth at creation: a method run deeper may or may not have happened
+
+
+@record(eq=False)
 class MethodV:
     """The result of a method call on a value that is not a Keras name: `encoder.fit_transform(y)`,
     `y.argmax(axis=-1)`, `np.eye(n)[y]` (method "__getitem__")."""
@@ -155,4 +173,5 @@ class LabelsV:
     fact: LabelFact
 
 
-Value = Union[_Unknown, Const, Seq, DictV, Ref, CallV, TensorV, ModelV, FuncV, ClassV, MethodV, LabelsV]
+Value = Union[_Unknown, Const, Seq, DictV, Ref, CallV, TensorV, ModelV, FuncV, ClassV, ObjectClassV, InstanceV, MethodV,
+              LabelsV]
