@@ -537,3 +537,35 @@ def test_a_wrappers_own_compile_is_read_as_keras_compile() -> None:
     source += "w = Wrapper(10)\nw.compile(loss='binary_crossentropy', metrics=['accuracy'])\n"
     found = sites(source)
     assert [site.call.lineno for site in found] == [source.count("\n")]
+
+
+def test_a_property_is_not_an_attribute() -> None:
+    # `self.head = ...` goes through the setter: what the getter returns is not what was assigned.
+    source = """\
+import keras
+
+class Wrapper:
+    def __init__(self):
+        self.head = keras.Sequential([keras.layers.Dense(1, activation="softmax")])
+
+    @property
+    def head(self):
+        return self._head
+
+    @head.setter
+    def head(self, value):
+        self._head = wrap(value)
+
+w = Wrapper()
+w.head.compile(loss="categorical_crossentropy")
+"""
+    assert [site.output for site in sites(source)] == [None]
+
+
+def test_calling_what_an_attribute_holds() -> None:
+    source = WRAPPER + (
+        "w = Wrapper(10)\ninputs = keras.Input(shape=(4,))\nouter = keras.Model(inputs, w.model(inputs))\n"
+        "outer.compile(loss='categorical_crossentropy')\n"
+    )
+    output = output_of(source)
+    assert output is not None and (output.width, output.activation) == (10, "softmax")

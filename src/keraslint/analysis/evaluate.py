@@ -564,7 +564,7 @@ class Evaluator(KerasSemantics):
             return base  # pandas .values keeps what the frame holds
         if isinstance(base, DictV) and attr in ("data", "target"):
             return base.get(attr)  # a scikit-learn Bunch (analysis/labels.py call_value)
-        if isinstance(base, InstanceV):
+        if isinstance(base, InstanceV) and attr not in base.cls.methods:  # a property is not an attribute
             return base.attributes.get(attr, UNKNOWN)
         return UNKNOWN
 
@@ -664,11 +664,12 @@ class Evaluator(KerasSemantics):
         return self._call_value(self.ref(f"{receiver.name}.{method}"), node, env)
 
     def _call_instance_method(self, instance: InstanceV, name: str, node: ast.Call, env: Env) -> Value:
-        """`wrapper.train(x, y)`: the class's own method runs (a wrapper's `compile` is its own too)."""
-        args, kwargs, has_star = self._eval_arguments(node, env)
+        """`wrapper.train(x, y)`: the class's own method runs with the call's arguments;
+        `wrapper.model(x)` calls what the attribute holds."""
         method = instance.cls.methods.get(name)
         if method is None:
-            return UNKNOWN
+            return self._call_value(instance.attributes.get(name, UNKNOWN), node, env)
+        args, kwargs, has_star = self._eval_arguments(node, env)
         returns = self._run_instance_method(instance, method, args, kwargs, has_star)
         if returns is None:
             instance.attributes.clear()  # what the method did to self is not known
@@ -728,6 +729,8 @@ class Evaluator(KerasSemantics):
         for key, value in local.vars.items():
             if key.startswith(prefix) and "." not in key[len(prefix):]:
                 name = key[len(prefix):]
+                if name in instance.cls.methods:
+                    continue  # a property's setter decides what `self.name = ...` stores
                 if certain or instance.attributes.get(name) is value:
                     instance.attributes[name] = value
                 else:
