@@ -569,3 +569,90 @@ def test_calling_what_an_attribute_holds() -> None:
     )
     output = output_of(source)
     assert output is not None and (output.width, output.activation) == (10, "softmax")
+
+
+CONFIG = """\
+import keras
+
+class Config:
+    def __init__(self):
+        self.classes = 10
+
+cfg = Config()
+"""
+COMPILE_WITH_CONFIG = (
+    "model = keras.Sequential([keras.layers.Dense(cfg.classes, activation='softmax')])\n"
+    "model.compile(loss='categorical_crossentropy')\n"
+)
+
+
+def test_an_instance_attribute_read_as_a_constant() -> None:
+    output = output_of(CONFIG + COMPILE_WITH_CONFIG)
+    assert output is not None and output.width == 10
+
+
+@pytest.mark.parametrize(
+    "between",
+    [
+        "setattr(cfg, 'classes', n)\n",  # a call that is not followed may change it
+        "update_from_args(cfg)\n",
+        "runner.configure(cfg)\n",
+        "store = [1]\nstore.append(cfg)\n",
+    ],
+)
+def test_an_instance_given_to_code_that_is_not_followed_is_forgotten(between: str) -> None:
+    output = output_of(CONFIG + between + COMPILE_WITH_CONFIG)
+    assert output is None or output.width is None
+
+
+def test_an_instance_changed_by_a_followed_function_keeps_the_change() -> None:
+    output = output_of(CONFIG + "def binary(c):\n    c.classes = 1\n\nbinary(cfg)\n" + COMPILE_WITH_CONFIG)
+    assert output is not None and output.width == 1
+
+
+REBOUND = """\
+import numpy as np
+from keras.models import Sequential
+from keras.layers import Dense
+from keras.utils import to_categorical
+
+classes = 2
+Y = to_categorical(np.random.randint(0, 2, 100), classes)
+
+
+def build_model():
+    model = Sequential([Dense(16, activation="relu"), Dense(classes, activation="softmax")])
+    model.compile(loss="categorical_crossentropy", optimizer="sgd")
+    model.fit(x, Y)
+
+"""
+
+
+def test_a_global_bound_twice_is_unknown_where_the_call_time_is() -> None:
+    # build_model is called where the walk cannot see (timeit, a callback): `classes` may be 2 or 10.
+    (site,) = sites(REBOUND + "timeit.timeit(build_model, number=1)\nclasses = 10\n")
+    assert site.output is not None and site.output.width is None
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "from keras.layers import Dense\ntimeit.timeit(build_model)\n",  # the same import again
+        "timeit.timeit(build_model)\n",
+    ],
+)
+def test_a_global_bound_once_is_known_everywhere(tail: str) -> None:
+    (site,) = sites(REBOUND + tail)
+    assert site.output is not None and site.output.width == 2
+
+
+def test_a_visible_call_reads_the_globals_of_its_time() -> None:
+    found = sites(REBOUND + "build_model()\nclasses = 10\n")
+    assert {site.output.width for site in found if site.output is not None} == {2}
+
+
+def test_a_compile_of_placeholders_is_no_site() -> None:
+    # An exercise template: `compile(loss=None, optimizer=None, metrics=None)` configures nothing yet.
+    source = "import keras\nmodel = keras.Sequential([keras.layers.Dense(2)])\n"
+    assert sites(source + "model.compile(loss=None, optimizer=None, metrics=None)\n") == []
+    assert len(sites(source + "model.compile(loss=None, optimizer='adam')\n")) == 1  # add_loss models

@@ -403,6 +403,24 @@ def test_environment_yml_in_utf16_with_its_byte_order_mark(tmp_path):
     assert p is not None and p.tensorflow == SpecifierSet("==2.8.0")
 
 
+def test_requirements_file_name_in_any_case(tmp_path):
+    p = project(tmp_path, "REQUIREMENTS.txt", "keras==2.0.5\n")
+    assert p is not None and p.keras == SpecifierSet("==2.0.5")
+
+
+def test_a_conda_environment_under_another_name(tmp_path):
+    p = project(tmp_path, "deep-learning.yml", "name: dl\ndependencies:\n  - python=3.5\n  - pip:\n    - keras==2.0.3\n")
+    assert p is not None and p.keras == SpecifierSet("==2.0.3")
+
+
+def test_other_yaml_files_are_not_pins(tmp_path):
+    # A CI or compose file naming a package is no environment: no top-level `dependencies:` list.
+    p = project(tmp_path, ".travis.yml", "install:\n  - pip install keras==2.0.3\nscript: pytest\n")
+    assert p is None
+    p = project(tmp_path, "docker-compose.yml", "services:\n  serving:\n    image: tensorflow/serving:2.4.1\n")
+    assert p is None
+
+
 def test_dockerfile_pip_installs_and_continuations(tmp_path):
     p = project(
         tmp_path,

@@ -812,8 +812,26 @@ def _wheel(path: str) -> tuple[str, SpecifierSet | None] | None:
     return parts[0], _spec_or_none(f"=={parts[1]}")
 
 
+def _conda_environment(text: str) -> Iterator[tuple[str, SpecifierSet | None]]:
+    """A YAML file under another name than environment.yml that is a conda environment (a
+    top-level `dependencies:` list, as `conda env export` writes): read like environment.yml."""
+    if re.search(r"^dependencies:", text, re.MULTILINE) is None:
+        return iter(())
+    return _environment_yml(text)
+
+
 # A project file's reader: its text -> (package name, specifier or None) for each requirement.
 _Reader = Callable[[str], Iterable[tuple[str, "SpecifierSet | None"]]]
+
+
+_FIXED_PROJECT_FILES: dict[str, _Reader] = {
+    "pyproject.toml": _pyproject,
+    "setup.cfg": _setup_cfg,
+    "setup.py": _setup_py,
+    "Pipfile": _pipfile,
+    "environment.yml": _environment_yml,
+    "environment.yaml": _environment_yml,
+}
 
 
 def _project_files(directory: str) -> list[tuple[str, _Reader]]:
@@ -821,41 +839,38 @@ def _project_files(directory: str) -> list[tuple[str, _Reader]]:
         names = sorted(os.listdir(directory))
     except OSError:
         return []
-    files = []
-    fixed = {
-        "pyproject.toml": _pyproject,
-        "setup.cfg": _setup_cfg,
-        "setup.py": _setup_py,
-        "Pipfile": _pipfile,
-        "environment.yml": _environment_yml,
-        "environment.yaml": _environment_yml,
-    }
-    for name, reader in fixed.items():
-        if name in names:
-            files.append((os.path.join(directory, name), reader))
+    files = [(os.path.join(directory, name), reader) for name, reader in _FIXED_PROJECT_FILES.items() if name in names]
     dockerfiles = []
     for name in names:
-        if name.startswith("requirements") and name.endswith((".txt", ".in")):
+        lowered = name.lower()
+        if lowered.startswith("requirements") and lowered.endswith((".txt", ".in")):
             files.append((os.path.join(directory, name), _requirements_txt))
         elif _is_dockerfile(name):
             dockerfiles.append(os.path.join(directory, name))
+        elif lowered.endswith((".yml", ".yaml")) and name not in _FIXED_PROJECT_FILES:
+            files.append((os.path.join(directory, name), _conda_environment))
     for folder in _DOCKER_FOLDERS:
         if folder in names:
             dockerfiles.extend(_dockerfiles_in(os.path.join(directory, folder)))
-    # Variants (Dockerfile.gpu, Dockerfile-py2) are alternative environments, not one: the plain
-    # Dockerfile speaks for the project when there is one.
-    plain = [path for path in dockerfiles if os.path.basename(path).lower() == "dockerfile"]
-    files.extend((path, _dockerfile) for path in plain or dockerfiles)
+    files.extend((path, _dockerfile) for path in _speaking_dockerfiles(dockerfiles))
     if "requirements" in names:
-        sub = os.path.join(directory, "requirements")
-        try:
-            sub_names = sorted(os.listdir(sub))
-        except OSError:
-            sub_names = []
-        for name in sub_names:
-            if name.endswith((".txt", ".in")):
-                files.append((os.path.join(sub, name), _requirements_txt))
+        listed = _requirement_lists_in(os.path.join(directory, "requirements"))
+        files.extend((path, _requirements_txt) for path in listed)
     return [(p, r) for p, r in files if os.path.isfile(p)]
+
+
+def _speaking_dockerfiles(paths: list[str]) -> list[str]:
+    """Variants (Dockerfile.gpu, Dockerfile-py2) are alternative environments, not one: the plain
+    Dockerfile speaks for the project when there is one."""
+    plain = [path for path in paths if os.path.basename(path).lower() == "dockerfile"]
+    return plain or paths
+
+
+def _requirement_lists_in(folder: str) -> list[str]:
+    try:
+        return [os.path.join(folder, name) for name in sorted(os.listdir(folder)) if name.endswith((".txt", ".in"))]
+    except OSError:
+        return []
 
 
 _DOCKER_FOLDERS = ("docker", "Docker")

@@ -113,6 +113,8 @@ class Evaluator(KerasSemantics):
         # Following calls of module functions is bounded: per file, and never into recursion.
         self._calls_left = _MAX_FOLLOWED_CALLS
         self._walked_with_arguments: set[int] = set()  # ids of function bodies walked for a call
+        self._instances_made = False  # an instance of a plain module class exists (calls may change it)
+        self._rebound_globals: frozenset[str] = frozenset()  # module names bound by several statements
         self._active_functions: list[ast.AST] = []
         self._loop_bound: dict[int, frozenset[str]] = {}  # id of a loop -> the names its body may bind
         # dotted name -> (its Ref, the evidence it was recorded in): a name met again is not recorded again
@@ -125,6 +127,7 @@ class Evaluator(KerasSemantics):
         self._root_env = env
         self.module = module
         self.walk_block(module.body, env)
+        self._rebound_globals = _rebound_globals(module.body)
         # Function and method bodies are checked on their own, with parameters unknown.
         walked: set[int] = set()
         ends: dict[int, dict[str, Value]] = {}
@@ -159,6 +162,11 @@ class Evaluator(KerasSemantics):
         self, function: Function, outer: Env, attributes: dict[str, Value]
     ) -> dict[str, Value]:
         local = Env(outer)
+        if outer is self._root_env:
+            # Called at a time the walk does not know: a global the module binds to different
+            # values may hold any of them (a notebook's `classes = 2` ... `classes = 10`).
+            for name in self._rebound_globals:
+                local.vars[name] = UNKNOWN
         for name in _parameter_names(function):
             local.vars[name] = UNKNOWN
         local.vars.update(attributes)
@@ -639,7 +647,9 @@ class Evaluator(KerasSemantics):
             key = _dotted(func.value)
             if key is not None:
                 env.vars[key] = UNKNOWN
-            self._eval_arguments(node, env)
+            args, kwargs, _ = self._eval_arguments(node, env)
+            if self._instances_made:
+                self._forget_instances(args, kwargs)
             return UNKNOWN
         if method == "compile" and not isinstance(receiver, Ref) and keras_compile_call(node, env, self):
             # A model the facts cannot see (load_model(), a parameter): the call alone is facts.
@@ -650,18 +660,24 @@ class Evaluator(KerasSemantics):
                 env.vars[key] = model  # its later fit() calls give this compile() its labels
             return self._model_method(model, method, node, env)
         if not isinstance(receiver, Ref):
-            if method in catalogue.KERAS_ONLY_MODEL_METHODS:  # a model the facts cannot see
-                self.version_evidence.model_method(method, (), sequential=True)
-            args, kwargs, has_star = self._eval_arguments(node, env)
-            if method == "fit" and isinstance(receiver, CallV) and label_facts.is_regressor(receiver.callee):
-                target = fit_target(node)
-                if isinstance(target, ast.Name):  # branches do not undo it: it is a fact about the data
-                    # the scope is kept with the entry so that its id is never reused
-                    self.regression_targets[(id(env), target.id)] = (env, receiver.callee.rsplit(".", 1)[-1])
-            if has_star or (receiver is UNKNOWN and method not in _KIND_FIXING_METHODS):
-                return UNKNOWN
-            return MethodV(receiver, method, args, kwargs)
+            return self._method_of_a_value(receiver, method, node, env)
         return self._call_value(self.ref(f"{receiver.name}.{method}"), node, env)
+
+    def _method_of_a_value(self, receiver: Value, method: str, node: ast.Call, env: Env) -> Value:
+        """`value.method(...)` on what is not a Keras name, a model or a module instance."""
+        if method in catalogue.KERAS_ONLY_MODEL_METHODS:  # a model the facts cannot see
+            self.version_evidence.model_method(method, (), sequential=True)
+        args, kwargs, has_star = self._eval_arguments(node, env)
+        if self._instances_made:
+            self._forget_instances(args, kwargs)
+        if method == "fit" and isinstance(receiver, CallV) and label_facts.is_regressor(receiver.callee):
+            target = fit_target(node)
+            if isinstance(target, ast.Name):  # branches do not undo it: it is a fact about the data
+                # the scope is kept with the entry so that its id is never reused
+                self.regression_targets[(id(env), target.id)] = (env, receiver.callee.rsplit(".", 1)[-1])
+        if has_star or (receiver is UNKNOWN and method not in _KIND_FIXING_METHODS):
+            return UNKNOWN
+        return MethodV(receiver, method, args, kwargs)
 
     def _call_instance_method(self, instance: InstanceV, name: str, node: ast.Call, env: Env) -> Value:
         """`wrapper.train(x, y)`: the class's own method runs with the call's arguments;
@@ -673,12 +689,15 @@ class Evaluator(KerasSemantics):
         returns = self._run_instance_method(instance, method, args, kwargs, has_star)
         if returns is None:
             instance.attributes.clear()  # what the method did to self is not known
+            self._forget_instances(args, kwargs)
             return UNKNOWN
         return returns[0] if len(returns) == 1 else UNKNOWN
 
     def _call_value(self, callee: Value, node: ast.Call, env: Env) -> Value:
         """Calling `callee` (evaluated from node.func) with node's arguments."""
         args, kwargs, has_star = self._eval_arguments(node, env)
+        if self._instances_made and not isinstance(callee, (FuncV, ObjectClassV)):
+            self._forget_instances(args, kwargs)  # a call not followed may change what it is given
         if isinstance(callee, Ref):
             return self._call_ref(callee, args, kwargs, has_star, node)
         if isinstance(callee, CallV):  # a layer applied to a tensor
@@ -703,10 +722,19 @@ class Evaluator(KerasSemantics):
         instance = InstanceV(cls, {}, self._depth)
         init = cls.methods.get("__init__")
         if init is None:
-            return instance if not args and not kwargs and not has_star else UNKNOWN
-        if self._run_instance_method(instance, init, args, kwargs, has_star) is None:
+            if args or kwargs or has_star:
+                return UNKNOWN
+        elif self._run_instance_method(instance, init, args, kwargs, has_star) is None:
+            self._forget_instances(args, kwargs)
             return UNKNOWN
+        self._instances_made = True
         return instance
+
+    def _forget_instances(self, args: Args, kwargs: Kwargs) -> None:
+        """Instances handed to code that is not followed: what it does to their attributes is unknown."""
+        for value in (*args, *(value for _, value in kwargs)):
+            if isinstance(value, InstanceV):
+                value.attributes.clear()
 
     def _run_instance_method(
         self, instance: InstanceV, method: Function, args: Args, kwargs: Kwargs, has_star: bool
@@ -826,13 +854,15 @@ class Evaluator(KerasSemantics):
             self._depth, self._record = saved
 
     def _call_function(self, function: FuncV, args: Args, kwargs: Kwargs, has_star: bool, env: Env) -> Value:
-        if has_star or self._call_depth >= MAX_CALL_DEPTH or self._calls_left <= 0:
-            return UNKNOWN
-        if function.node in self._active_functions:
-            return UNKNOWN  # recursion: the result is not established
-        self._calls_left -= 1
-        local = self._bind_arguments(function.node.args, args, kwargs, function.defaults, skip_self=False)
+        local = None
+        if not (has_star or self._call_depth >= MAX_CALL_DEPTH or self._calls_left <= 0) and (
+            function.node not in self._active_functions  # recursion: the result is not established
+        ):
+            self._calls_left -= 1
+            local = self._bind_arguments(function.node.args, args, kwargs, function.defaults, skip_self=False)
         if local is None:
+            if self._instances_made:
+                self._forget_instances(args, kwargs)
             return UNKNOWN
         returns = self._run_body(function.node, local)
         self._walked_with_arguments.add(id(function.node))
@@ -957,6 +987,47 @@ def _block_names(body: Sequence[ast.stmt], names: set[str]) -> None:
             names.add(statement.name)
         else:
             _compound_names(statement, names)
+
+
+def _rebound_globals(body: Sequence[ast.stmt]) -> frozenset[str]:
+    """Module-level names bound by more than one statement (an import of the same name from the
+    same module, as notebooks repeat them, counts once)."""
+    sources: dict[str, set[object]] = {}
+    _global_sources(body, sources)
+    return frozenset(name for name, found in sources.items() if len(found) > 1)
+
+
+def _global_sources(body: Sequence[ast.stmt], sources: dict[str, set[object]]) -> None:
+    for statement in body:
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            origin = (statement.module, statement.level) if isinstance(statement, ast.ImportFrom) else None
+            for alias in statement.names:
+                name = (alias.asname or alias.name).split(".")[0]
+                sources.setdefault(name, set()).add((origin, alias.name))
+            continue
+        if isinstance(statement, ast.Expr):
+            continue  # a call may change an object, never which object a name holds
+        names: set[str] = set()
+        if isinstance(statement, (*_FUNCTIONS, ast.ClassDef)):
+            names.add(statement.name)
+        elif child_blocks(statement):
+            _global_sources([inner for block in child_blocks(statement) for inner in block], sources)
+            if isinstance(statement, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
+                _compound_targets(statement, names)
+        else:
+            _block_names([statement], names)
+        for name in names:
+            if "." not in name:
+                sources.setdefault(name, set()).add(id(statement))
+
+
+def _compound_targets(statement: ast.For | ast.AsyncFor | ast.With | ast.AsyncWith, names: set[str]) -> None:
+    if isinstance(statement, (ast.For, ast.AsyncFor)):
+        _target_names(statement.target, names)
+    else:
+        for item in statement.items:
+            if item.optional_vars is not None:
+                _target_names(item.optional_vars, names)
 
 
 def _compound_names(statement: ast.stmt, names: set[str]) -> None:

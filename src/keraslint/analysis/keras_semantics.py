@@ -207,8 +207,10 @@ class KerasSemantics:
         self.version_evidence.model_method(method, (keyword.arg for keyword in node.keywords if keyword.arg),
                                            model.layers is not None)
         if method == "compile":
-            if model.own_compile:
-                self._eval_arguments(node, env)  # the class's own compile(): not Keras's arguments
+            if model.own_compile or _blank_compile(node):
+                # The class's own compile(): not Keras's arguments. A blank to fill in
+                # (`compile(loss=None, optimizer=None)` in an exercise) configures nothing yet.
+                self._eval_arguments(node, env)
                 return UNKNOWN
             self._record_compile(model, node, env)
             return Const(None, node)
@@ -380,6 +382,13 @@ class DatasetLabels:
 LabelValue = Union[Value, DatasetLabels]
 # Functions and methods of the module.
 Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+
+
+def _blank_compile(node: ast.Call) -> bool:
+    """`compile(loss=None, optimizer=None, ...)`: an exercise's placeholders (no Keras line trains
+    with an optimizer given as None)."""
+    loss, optimizer = keyword_value(node, "loss"), keyword_value(node, "optimizer")
+    return all(isinstance(given, ast.Constant) and given.value is None for given in (loss, optimizer))
 
 
 def keyword_value(node: ast.Call, keyword: str) -> ast.expr | None:
