@@ -413,6 +413,16 @@ def test_a_conda_environment_under_another_name(tmp_path):
     assert p is not None and p.keras == SpecifierSet("==2.0.3")
 
 
+def test_contradicting_exact_pins_are_alternative_environments(tmp_path):
+    # deep-learning.yml (Linux) pins keras==2.0.3, deep-learning-osx.yml keras==2.0.2: either runs.
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "deep-learning.yml", "dependencies:\n  - pip:\n    - keras==2.0.3\n")
+    write(tmp_path / "deep-learning-osx.yml", "dependencies:\n  - pip:\n    - keras==2.0.2\n")
+    p = find_project_pins(str(tmp_path))
+    assert p is not None and p.keras == SpecifierSet(">=2.0.2,<=2.0.3")
+    assert lines_for(KERAS, p) == {L1}
+
+
 def test_other_yaml_files_are_not_pins(tmp_path):
     # A CI or compose file naming a package is no environment: no top-level `dependencies:` list.
     p = project(tmp_path, ".travis.yml", "install:\n  - pip install keras==2.0.3\nscript: pytest\n")

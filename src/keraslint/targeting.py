@@ -948,6 +948,7 @@ def _names_a_package(text: str) -> bool:
 
 def _read_pins(files: list[tuple[str, _Reader]]) -> Pins | None:
     found: dict[str, SpecifierSet] = {}
+    exact: dict[str, list[str]] = {}  # the versions of each package's exact pins, file by file
     sources: list[str] = []
     for path, reader in files:
         text = _read_text(path)
@@ -970,16 +971,35 @@ def _read_pins(files: list[tuple[str, _Reader]]) -> Pins | None:
             used = True
             # pip installs all of them together, so several mentions must all hold.
             found[kind] = found[kind] & spec if kind in found else spec
+            clauses = list(spec)
+            if len(clauses) == 1 and clauses[0].operator == "==" and not clauses[0].version.endswith("*"):
+                exact.setdefault(kind, []).append(clauses[0].version)
         if used:
             sources.append(path)
     if not found:
         return None
+    for kind, versions in exact.items():
+        found[kind] = _alternatives(found[kind], versions, kind)
     return Pins(
         keras=found.get("keras"),
         tensorflow=found.get("tensorflow"),
         tf_keras=found.get("tf_keras"),
         source=", ".join(sources),
     )
+
+
+def _alternatives(spec: SpecifierSet, versions: list[str], kind: str) -> SpecifierSet:
+    """Exact pins that contradict each other (environment-linux.yml with keras==2.0.3 and
+    environment-osx.yml with keras==2.0.2) are alternative environments: the range they span."""
+    if len(set(versions)) < 2 or _admitted_versions(spec, _reps(_KIND_PACKAGE[kind])):
+        return spec
+    parsed = sorted((v, text) for v, text in ((_version(text), text) for text in versions) if v is not None)
+    if len(parsed) < 2:
+        return spec
+    return _specifier_set(f">={parsed[0][1]},<={parsed[-1][1]}")
+
+
+_KIND_PACKAGE = {"keras": "keras", "tensorflow": "tensorflow", "tf_keras": "tf-keras"}
 
 
 def _walk_up(directory: str) -> Pins | None:
