@@ -656,3 +656,26 @@ def test_a_compile_of_placeholders_is_no_site() -> None:
     source = "import keras\nmodel = keras.Sequential([keras.layers.Dense(2)])\n"
     assert sites(source + "model.compile(loss=None, optimizer=None, metrics=None)\n") == []
     assert len(sites(source + "model.compile(loss=None, optimizer='adam')\n")) == 1  # add_loss models
+
+
+def test_methods_called_on_self_inside_a_method() -> None:
+    # __init__ calls self._build(), which reads what __init__ bound and binds the model.
+    source = """\
+import keras
+
+class Wrapper:
+    def __init__(self, width):
+        self.width = width
+        self.model = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])  # replaced by _build()
+        self._build()
+        self.model.compile(loss="categorical_crossentropy")
+
+    def _build(self):
+        self.model = keras.Sequential([keras.layers.Dense(self.width, activation="softmax")])
+
+w = Wrapper(10)
+w.model.fit(x, y)
+"""
+    (site,) = sites(source)
+    assert site.output is not None and (site.output.width, site.output.activation) == (10, "softmax")
+    assert "fit" in site.usage

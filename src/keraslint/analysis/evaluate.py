@@ -681,17 +681,33 @@ class Evaluator(KerasSemantics):
 
     def _call_instance_method(self, instance: InstanceV, name: str, node: ast.Call, env: Env) -> Value:
         """`wrapper.train(x, y)`: the class's own method runs with the call's arguments;
-        `wrapper.model(x)` calls what the attribute holds."""
+        `wrapper.model(x)` calls what the attribute holds. Inside a method, `self.build()` sees
+        what the method has bound on self so far, and the method sees what build() binds."""
         method = instance.cls.methods.get(name)
         if method is None:
             return self._call_value(instance.attributes.get(name, UNKNOWN), node, env)
         args, kwargs, has_star = self._eval_arguments(node, env)
+        own = self._own_self(instance, node, env)
+        if own is not None:
+            _store_attributes(instance, own, env.vars)
         returns = self._run_instance_method(instance, method, args, kwargs, has_star)
+        if own is not None:
+            env.vars.update((f"{own}.{key}", value) for key, value in instance.attributes.items())
         if returns is None:
             instance.attributes.clear()  # what the method did to self is not known
             self._forget_instances(args, kwargs)
             return UNKNOWN
         return returns[0] if len(returns) == 1 else UNKNOWN
+
+    def _own_self(self, instance: InstanceV, node: ast.Call, env: Env) -> str | None:
+        """The name of `self` when the call is `self.method(...)` in a method running on `instance`."""
+        receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
+        if not isinstance(receiver, ast.Name) or not self._active_functions:
+            return None
+        running = self._active_functions[-1]
+        if not isinstance(running, _FUNCTIONS) or _self_name(running) != receiver.id:
+            return None
+        return receiver.id if env.vars.get(receiver.id) is instance else None
 
     def _call_value(self, callee: Value, node: ast.Call, env: Env) -> Value:
         """Calling `callee` (evaluated from node.func) with node's arguments."""
@@ -747,21 +763,16 @@ class Evaluator(KerasSemantics):
         if self_name is None:
             return None
         self._calls_left -= 1
-        given = {f"{self_name}.{key}": value for key, value in instance.attributes.items()}
-        ran = self._run_method(method, args, kwargs, given)
+        before = dict(instance.attributes)
+        given = {f"{self_name}.{key}": value for key, value in before.items()}
+        ran = self._run_method(method, args, kwargs, given, instance)
         if ran is None:
             return None
         returns, local = ran
-        prefix = self_name + "."
-        certain = self._depth <= instance.depth  # not under a branch or loop the instance was made outside
-        for key, value in local.vars.items():
-            if key.startswith(prefix) and "." not in key[len(prefix):]:
-                name = key[len(prefix):]
-                if name in instance.cls.methods:
-                    continue  # a property's setter decides what `self.name = ...` stores
-                if certain or instance.attributes.get(name) is value:
-                    instance.attributes[name] = value
-                else:
+        _store_attributes(instance, self_name, local.vars)
+        if self._depth > instance.depth:  # under a branch or loop the instance was made outside of
+            for name, value in instance.attributes.items():
+                if before.get(name) is not value:
                     instance.attributes[name] = UNKNOWN
         return returns
 
@@ -792,9 +803,10 @@ class Evaluator(KerasSemantics):
         return tuple(args), tuple(kwargs), has_star
 
     def _run_method(
-        self, method: Function, args: Args, kwargs: Kwargs, attributes: dict[str, Value]
+        self, method: Function, args: Args, kwargs: Kwargs, attributes: dict[str, Value], instance: Value = UNKNOWN
     ) -> tuple[list[Value], Env] | None:
-        """Run a method body with `self` and the given arguments; (returns, local env) or None."""
+        """Run a method body with `self` (`instance`, else unknown) and the given arguments;
+        (returns, local env) or None."""
         arguments = method.args
         if not arguments.args or arguments.posonlyargs:
             return None
@@ -809,6 +821,7 @@ class Evaluator(KerasSemantics):
         local = self._bind_arguments(arguments, args, kwargs, defaults, skip_self=True)
         if local is None:
             return None
+        local.vars[positional[0].arg] = instance
         local.vars.update(attributes)
         return self._run_body(method, local), local
 
@@ -877,6 +890,17 @@ class Evaluator(KerasSemantics):
 # --- helpers ---------------------------------------------------------------------------------
 
 _TRAINING_METHODS = frozenset({"compile", "fit", "fit_generator", "train_on_batch"})
+
+
+def _store_attributes(instance: InstanceV, self_name: str, bound: dict[str, Value]) -> None:
+    """What a method's scope holds as `self.<name>` becomes the instance's attribute (a property's
+    setter decides what `self.<property> = ...` stores: not read)."""
+    prefix = self_name + "."
+    for key, value in bound.items():
+        if key.startswith(prefix) and "." not in key[len(prefix):]:
+            name = key[len(prefix):]
+            if name not in instance.cls.methods:
+                instance.attributes[name] = value
 
 
 def _object_class(statement: ast.ClassDef, methods: dict[str, Function], bases: list[Value]) -> Value:
