@@ -1172,7 +1172,7 @@ class TestKER305FlatMetricsOnSeveralOutputs:
         compile_site = self.unmatched_site()
         finding = single(check("KER305", compile_site, {L3, L5}))
         assert finding.node is compile_site.unmatched_metrics[0].node
-        assert finding.message == ("metrics= lists 1 for 2 outputs: Keras 3 reads one entry per output and raises "
+        assert finding.message == ("metrics= has 1 entry for 2 outputs: Keras 3 reads one entry per output and raises "
                                    "ValueError at the first fit() (give one list per output)")
         assert finding.severity is None and finding.fix is None  # the rule's: crash
 

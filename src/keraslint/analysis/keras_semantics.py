@@ -385,8 +385,8 @@ Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 
 
 def _blank_compile(node: ast.Call) -> bool:
-    """`compile(loss=None, optimizer=None, ...)`: an exercise's placeholders (no Keras line trains
-    with an optimizer given as None)."""
+    """`compile(loss=None, optimizer=None, ...)`: an exercise's placeholders, left for the student
+    to fill in (code that trains names its optimizer)."""
     loss, optimizer = keyword_value(node, "loss"), keyword_value(node, "optimizer")
     return all(isinstance(given, ast.Constant) and given.value is None for given in (loss, optimizer))
 

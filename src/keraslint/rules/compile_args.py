@@ -119,10 +119,11 @@ model.compile(optimizer="adam", loss="log_cosh")
         yield from self._metrics(site, newest, where, context.custom_objects)
         if newest == L5:
             for unmatched in site.unmatched_metrics:
+                entries = f"{unmatched.entries} {'entry' if unmatched.entries == 1 else 'entries'}"
                 yield Finding(
                     unmatched.node,
-                    f"{unmatched.keyword}= lists {unmatched.entries} for {unmatched.outputs} outputs: Keras 3 reads "
-                    f"one entry per output and raises ValueError at the first fit() (give one list per output)",
+                    f"{unmatched.keyword}= has {entries} for {unmatched.outputs} outputs: Keras 3 reads one entry "
+                    f"per output and raises ValueError at the first fit() (give one list per output)",
                 )
         if newest == L5 and not site.double_star:
             for keyword, node in site.keyword_nodes:
