@@ -141,8 +141,8 @@ def callback_fact(value: Value) -> CallbackFact | None:
         best = _param(value, 3, "save_best_only")
         if best is None:
             save_best_only = False
-        elif isinstance(best, Const) and isinstance(best.value, bool):
-            save_best_only = best.value
+        elif isinstance(best, Const):
+            save_best_only = bool(best.value)  # Keras tests it for truth: 'True' and 1 count
         path_node = value.arg_node(0, "filepath")
         path_value = _param(value, 0, "filepath")
         path_fields = _path_fields(path_value, path_node)
