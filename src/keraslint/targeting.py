@@ -271,9 +271,7 @@ def _setting_tf_keras_line(v: Version) -> VersionLine | None:
 _SETTING_LINE_OF: dict[str, Callable[["Version"], VersionLine | None]] = {
     "keras": _setting_keras_line, "tensorflow": _tf_line, "tf-keras": _setting_tf_keras_line,
 }
-_RANGE_LINE_OF: dict[str, Callable[["Version"], VersionLine | None]] = {
-    "keras": _keras_line, "tensorflow": _tf_line, "tf-keras": _setting_tf_keras_line,
-}
+_RANGE_LINE_OF: dict[str, Callable[["Version"], VersionLine | None]] = {**_SETTING_LINE_OF, "keras": _keras_line}
 
 
 def parse_keras_version(value: str) -> frozenset[VersionLine] | None:
@@ -441,8 +439,12 @@ class Pins:
     source: str  # where the pins came from, for messages
 
 
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()  # packaging.utils.canonicalize_name
+
+
 def _kind(name: str) -> str | None:
-    norm = re.sub(r"[-_.]+", "-", name).lower()  # packaging.utils.canonicalize_name
+    norm = _canonical(name)
     if norm in _KERAS_NAMES:
         return "keras"
     if norm in _TF_NAMES:
@@ -965,7 +967,7 @@ def _read_pins(files: list[tuple[str, _Reader]]) -> Pins | None:
             kind = _kind(name)
             if kind is None or spec is None:
                 continue
-            bound = _LAST_RELEASES.get(re.sub(r"[-_.]+", "-", name).lower())
+            bound = _LAST_RELEASES.get(_canonical(name))
             if bound is not None:
                 spec = spec & _specifier_set(bound)
             used = True
@@ -1054,7 +1056,7 @@ _INSTALLED_ORDER = (
 
 
 _INSTALLED_NAMES = {
-    re.sub(r"[-_.]+", "-", name).lower(): (kind, order)
+    _canonical(name): (kind, order)
     for kind, names in _INSTALLED_ORDER
     for order, name in enumerate(names)
 }
@@ -1091,7 +1093,7 @@ def _installed_versions() -> dict[str, str]:
                 continue
             stem = name.rsplit(".", 1)[0]
             parts = stem.split("-")
-            dist = re.sub(r"[-_.]+", "-", parts[0]).lower()
+            dist = _canonical(parts[0])
             if dist not in _INSTALLED_NAMES or dist in found:
                 continue
             version = parts[1] if len(parts) > 1 and parts[1][:1].isdigit() else None

@@ -1034,10 +1034,9 @@ def _global_sources(body: Sequence[ast.stmt], sources: dict[str, set[object]]) -
         names: set[str] = set()
         if isinstance(statement, (*_FUNCTIONS, ast.ClassDef)):
             names.add(statement.name)
-        elif child_blocks(statement):
-            _global_sources([inner for block in child_blocks(statement) for inner in block], sources)
-            if isinstance(statement, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
-                _compound_targets(statement, names)
+        elif blocks := child_blocks(statement):
+            _global_sources([inner for block in blocks for inner in block], sources)
+            _compound_targets(statement, names)
         else:
             _block_names([statement], names)
         for name in names:
@@ -1045,22 +1044,18 @@ def _global_sources(body: Sequence[ast.stmt], sources: dict[str, set[object]]) -
                 sources.setdefault(name, set()).add(id(statement))
 
 
-def _compound_targets(statement: ast.For | ast.AsyncFor | ast.With | ast.AsyncWith, names: set[str]) -> None:
+def _compound_targets(statement: ast.stmt, names: set[str]) -> None:
+    """The names a for loop's target or a with statement's `as` bind."""
     if isinstance(statement, (ast.For, ast.AsyncFor)):
         _target_names(statement.target, names)
-    else:
+    elif isinstance(statement, (ast.With, ast.AsyncWith)):
         for item in statement.items:
             if item.optional_vars is not None:
                 _target_names(item.optional_vars, names)
 
 
 def _compound_names(statement: ast.stmt, names: set[str]) -> None:
-    if isinstance(statement, (ast.For, ast.AsyncFor)):
-        _target_names(statement.target, names)
-    if isinstance(statement, (ast.With, ast.AsyncWith)):
-        for item in statement.items:
-            if item.optional_vars is not None:
-                _target_names(item.optional_vars, names)
+    _compound_targets(statement, names)
     for child in child_blocks(statement):
         _block_names(child, names)
 

@@ -150,21 +150,6 @@ def _expand(raw: RawCompile, label_values: list[LabelValue]) -> list[CompileSite
     return sites
 
 
-def _unmatched_flat_metrics(raw: RawCompile, count: int) -> tuple[UnmatchedMetrics, ...]:
-    """Flat metrics lists of a model with a list of `count` >= 2 outputs whose length is not `count`."""
-    found = []
-    for keyword in ("metrics", "weighted_metrics"):
-        given = raw.keywords.get(keyword)
-        if given is None or count < 2:
-            continue
-        value, node = given
-        if isinstance(value, Seq) and value.items and len(value.items) != count and not any(
-            isinstance(item, (Seq, DictV)) for item in value.items
-        ):
-            found.append(UnmatchedMetrics(keyword, len(value.items), count, node))
-    return tuple(found)
-
-
 def _labels_for_output(values: list[LabelValue], index: int, key: object, count: int) -> list[LabelValue]:
     """The labels of one output of a multi-output model: `fit(x, [y1, y2])` by position,
     `fit(x, {"name": y})` by output name; anything else is not established per output."""
@@ -177,18 +162,32 @@ def _labels_for_output(values: list[LabelValue], index: int, key: object, count:
     return picked
 
 
-def _keras3_flat_entries(raw: RawCompile, index: int, count: int) -> tuple[MetricsArgument, ...]:
-    """Keras 3 reads a flat metrics list whose length equals the number of outputs one entry per
-    output (keras/src/trainers/compile_utils.py); Keras 2 applies every entry to every output."""
+def _unmatched_flat_metrics(raw: RawCompile, count: int) -> tuple[UnmatchedMetrics, ...]:
+    """Flat metrics lists of a model with a list of `count` >= 2 outputs whose length is not `count`."""
     found = []
+    for keyword, value, node in _flat_metrics_lists(raw):
+        if count >= 2 and value.items and len(value.items) != count:
+            found.append(UnmatchedMetrics(keyword, len(value.items), count, node))
+    return tuple(found)
+
+
+def _flat_metrics_lists(raw: RawCompile) -> Iterator[tuple[str, Seq, ast.AST]]:
+    """`metrics=[...]` / `weighted_metrics=[...]` given as one flat list (no per-output lists or dicts)."""
     for keyword in ("metrics", "weighted_metrics"):
         given = raw.keywords.get(keyword)
         if given is None:
             continue
         value, node = given
-        if not isinstance(value, Seq) or len(value.items) != count or count < 2:
-            continue
-        if any(isinstance(item, (Seq, DictV)) for item in value.items):
+        if isinstance(value, Seq) and not any(isinstance(item, (Seq, DictV)) for item in value.items):
+            yield keyword, value, node
+
+
+def _keras3_flat_entries(raw: RawCompile, index: int, count: int) -> tuple[MetricsArgument, ...]:
+    """Keras 3 reads a flat metrics list whose length equals the number of outputs one entry per
+    output (keras/src/trainers/compile_utils.py); Keras 2 applies every entry to every output."""
+    found = []
+    for keyword, value, node in _flat_metrics_lists(raw):
+        if len(value.items) != count or count < 2:
             continue
         item_node = value.item_nodes[index] if value.item_nodes else None
         found.append(_metrics_argument(keyword, frozenset({VersionLine.L5}), value.items[index], item_node or node,
