@@ -114,7 +114,7 @@ class Evaluator(KerasSemantics):
         self._calls_left = _MAX_FOLLOWED_CALLS
         self._walked_with_arguments: set[int] = set()  # ids of function bodies walked for a call
         self._instances_made = False  # an instance of a plain module class exists (calls may change it)
-        self._rebound_globals: frozenset[str] = frozenset()  # module names bound by several statements
+        self._rebound: frozenset[str] | None = None  # module names bound by several statements (on first use)
         self._active_functions: list[ast.AST] = []
         self._loop_bound: dict[int, frozenset[str]] = {}  # id of a loop -> the names its body may bind
         # dotted name -> (its Ref, the evidence it was recorded in): a name met again is not recorded again
@@ -127,7 +127,6 @@ class Evaluator(KerasSemantics):
         self._root_env = env
         self.module = module
         self.walk_block(module.body, env)
-        self._rebound_globals = _rebound_globals(module.body)
         # Function and method bodies are checked on their own, with parameters unknown.
         walked: set[int] = set()
         ends: dict[int, dict[str, Value]] = {}
@@ -165,7 +164,9 @@ class Evaluator(KerasSemantics):
         if outer is self._root_env:
             # Called at a time the walk does not know: a global the module binds to different
             # values may hold any of them (a notebook's `classes = 2` ... `classes = 10`).
-            for name in self._rebound_globals:
+            if self._rebound is None:
+                self._rebound = _rebound_globals(self.module.body)
+            for name in self._rebound:
                 local.vars[name] = UNKNOWN
         for name in _parameter_names(function):
             local.vars[name] = UNKNOWN
@@ -505,7 +506,12 @@ class Evaluator(KerasSemantics):
         return value
 
     def _eval(self, node: ast.expr, env: Env) -> Value:
-        if isinstance(node, ast.Name):
+        kind = type(node)
+        if kind is ast.Subscript:  # the most frequent form eval() does not answer itself
+            return self._eval_subscript(node, env)  # type: ignore[arg-type]
+        if kind is ast.List or kind is ast.Tuple:
+            return self._eval_sequence(node, env)  # type: ignore[arg-type]
+        if isinstance(node, ast.Name):  # subclasses of the forms eval() answers
             return env.lookup(node.id)
         if isinstance(node, ast.Attribute):
             return self._eval_attribute(node, env)
@@ -514,13 +520,7 @@ class Evaluator(KerasSemantics):
         if isinstance(node, ast.Constant):
             return Const(node.value, node) if isinstance(node.value, _CONSTANT_TYPES) else UNKNOWN
         if isinstance(node, (ast.List, ast.Tuple)):
-            items = []
-            for element in node.elts:
-                if isinstance(element, ast.Starred):
-                    self.eval(element.value, env)
-                    return UNKNOWN
-                items.append(self.eval(element, env))
-            return Seq(tuple(items), node, tuple(node.elts))
+            return self._eval_sequence(node, env)
         if isinstance(node, ast.Dict):
             return self._eval_dict(node, env)
         if isinstance(node, ast.BinOp):
@@ -536,6 +536,15 @@ class Evaluator(KerasSemantics):
             return self._eval_f_string(node, env)
         # Anything else (lambda, comprehension, ...) establishes nothing.
         return UNKNOWN
+
+    def _eval_sequence(self, node: ast.List | ast.Tuple, env: Env) -> Value:
+        items = []
+        for element in node.elts:
+            if isinstance(element, ast.Starred):
+                self.eval(element.value, env)
+                return UNKNOWN
+            items.append(self.eval(element, env))
+        return Seq(tuple(items), node, tuple(node.elts))
 
     def _eval_f_string(self, node: ast.JoinedStr, env: Env) -> Value:
         """An f-string whose replacement fields are all constants, without format specs, is a constant."""
