@@ -165,7 +165,7 @@ class Evaluator(KerasSemantics):
             # Called at a time the walk does not know: a global the module binds to different
             # values may hold any of them (a notebook's `classes = 2` ... `classes = 10`).
             if self._rebound is None:
-                self._rebound = _rebound_globals(self.module.body)
+                self._rebound = _rebound_globals(self.module.body if self.module is not None else ())
             for name in self._rebound:
                 local.vars[name] = UNKNOWN
         for name in _parameter_names(function):
