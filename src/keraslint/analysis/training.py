@@ -210,35 +210,39 @@ def _format_fields(text: str) -> tuple[str, ...] | None:
 def history_reads(
     module: ast.Module, read_lines: frozenset[int], fit_lines: frozenset[int], source: str = ""
 ) -> dict[int, tuple[HistoryRead, ...]]:
-    """For each `name = model.fit(...)`: the `name.history["key"]` reads that follow it in the same
-    scope, in source order, up to the next binding of the name. Keyed by id() of the fit() call node.
-    Computed once per module. `read_lines`: the source lines holding `history[` (a text test); the
-    other statements are only checked for what they bind. `fit_lines`: the lines of the fit() calls
-    whose reads are asked for. Only the scopes holding one of those are walked, each from its first
-    fit() to the last line that reads a history or may call a helper that does (`source`: the text
-    of the module, to find those lines; without it every statement is checked for such calls)."""
+    """For each `name = model.fit(...)` (or `name = train(...)` of a module function returning a fit()
+    result): the `name.history["key"]` reads that follow it in the same scope, in source order, up to
+    the next binding of the name. Keyed by id() of the fit() call node. Computed once per module.
+    `read_lines`: the source lines holding `history[` (a text test); the other statements are only
+    checked for what they bind. `fit_lines`: the lines of the fit() calls whose reads are asked for.
+    Only the scopes holding one of those (or a line naming a function that returns a fit() result)
+    are walked, each from the first such line to the last line that reads a history or may call a
+    helper that does (`source`: the text of the module, to find those lines; without it every
+    statement is checked for such calls, and returned results are not followed)."""
     found: dict[int, list[HistoryRead]] = {}
     if not read_lines or not fit_lines:
         return {}  # no line holds `history[`: nothing is read
     readers = _history_readers(module, read_lines)
+    returners = _fit_returners(module, fit_lines)
+    starts = _start_lines(fit_lines, returners, source)
     call_lines: frozenset[int] | None = frozenset()  # lines that may call a reader (None: any line)
     if readers:
         call_lines = frozenset().union(*(text.lines_holding(source, name) for name in readers)) if source else None
     last_read = max(read_lines | call_lines) if call_lines is not None else None
     scopes: list[Sequence[ast.stmt]] = []
-    _scopes_holding(module.body, fit_lines, scopes)
+    _scopes_holding(module.body, starts, scopes)
     for body in scopes:
         if not readers and body is not module.body and not spans_a_line(body, read_lines):
             continue  # nothing is read in this function
         current: dict[str, int] = {}  # name -> id of the fit() call it holds
-        first_fit = min(line for line in fit_lines if line >= body[0].lineno)
-        for statement in _in_order(_from_line(body, first_fit)):
+        first = min(line for line in starts if line >= body[0].lineno)
+        for statement in _in_order(_from_line(body, first)):
             if last_read is not None and statement.lineno > last_read:
                 break  # no read follows
             calls_reader = call_lines is None or (bool(call_lines) and _spans(statement, call_lines))
             if statement.__class__ is ast.Expr and not calls_reader and not _spans(statement, read_lines):
                 continue  # an expression statement that neither reads nor calls a reader binds nothing here
-            fit = _fit_assignment(statement)
+            fit = _fit_assignment(statement, returners)
             if not current and fit is None:
                 continue  # nothing to read yet
             if _spans(statement, read_lines):
@@ -439,17 +443,89 @@ def _bound_directly(statement: ast.stmt) -> set[str]:
     return names_in(assigned_targets(statement))
 
 
-def _fit_assignment(statement: ast.stmt) -> tuple[str, ast.Call] | None:
+class _Returned(NamedTuple):
+    """A module-level function that returns the result of one of its fit() calls: at `position` of
+    the tuple it returns (`return model, history`; None: the result itself), of `size` elements."""
+
+    call: ast.Call
+    position: int | None
+    size: int
+
+
+def _fit_assignment(
+    statement: ast.stmt, returners: dict[str, _Returned] | None = None
+) -> tuple[str, ast.Call] | None:
+    """(name, fit() call) when the statement binds a fit() result to a name: `h = model.fit(...)`,
+    or `h = train(...)` / `model, h = train(...)` of a function returning one."""
     if not isinstance(statement, (ast.Assign, ast.AnnAssign)):
         return None
     targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
     value = statement.value
-    if len(targets) != 1 or not isinstance(targets[0], ast.Name) or not isinstance(value, ast.Call):
+    if len(targets) != 1 or not isinstance(value, ast.Call):
         return None
-    func = value.func
-    if not isinstance(func, ast.Attribute) or func.attr not in catalogue.FIT_METHODS:
+    target, func = targets[0], value.func
+    if isinstance(func, ast.Attribute) and func.attr in catalogue.FIT_METHODS:
+        return (target.id, value) if isinstance(target, ast.Name) else None
+    returned = returners.get(func.id) if returners and isinstance(func, ast.Name) else None
+    if returned is None:
         return None
-    return targets[0].id, value
+    if returned.position is None:
+        return (target.id, returned.call) if isinstance(target, ast.Name) else None
+    if isinstance(target, (ast.Tuple, ast.List)) and len(target.elts) == returned.size:
+        element = target.elts[returned.position]
+        if isinstance(element, ast.Name):
+            return element.id, returned.call
+    return None
+
+
+def _fit_returners(module: ast.Module, fit_lines: frozenset[int]) -> dict[str, _Returned]:
+    """Module-level functions holding a fit() line whose one `return` gives that fit()'s result
+    (`return model.fit(...)`, or a name the function binds once to it, alone or in a tuple)."""
+    returners: dict[str, _Returned] = {}
+    for statement in module.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and spans_a_line(statement, fit_lines):
+            returned = _returned_fit(statement)
+            if returned is not None:
+                returners[statement.name] = returned
+    return returners
+
+
+def _start_lines(fit_lines: frozenset[int], returners: dict[str, _Returned], source: str) -> frozenset[int]:
+    """The lines where a name may first hold a fit() result: the fit() lines, and the lines naming a
+    function that returns one (a text test)."""
+    if not returners or not source:
+        return fit_lines
+    return fit_lines.union(*(text.lines_holding(source, name) for name in returners))
+
+
+def _returned_fit(function: ast.FunctionDef | ast.AsyncFunctionDef) -> _Returned | None:
+    returns: list[ast.Return] = []
+    bindings: dict[str, list[ast.stmt]] = {}
+    for statement in _in_order(function.body):
+        if isinstance(statement, ast.Return):
+            returns.append(statement)
+        for name in _bound_directly(statement):
+            bindings.setdefault(name, []).append(statement)
+    if len(returns) != 1 or returns[0].value is None:
+        return None
+    value = returns[0].value
+    elements = value.elts if isinstance(value, ast.Tuple) else [value]
+    for position, element in enumerate(elements):
+        call = _fit_result(element, bindings)
+        if call is not None:
+            return _Returned(call, position if isinstance(value, ast.Tuple) else None, len(elements))
+    return None
+
+
+def _fit_result(value: ast.expr, bindings: dict[str, list[ast.stmt]]) -> ast.Call | None:
+    """The fit() call whose result `value` is: the call itself, or a name bound once, to it."""
+    if isinstance(value, ast.Name):
+        bound = bindings.get(value.id, [])
+        fit = _fit_assignment(bound[0]) if len(bound) == 1 else None
+        return fit[1] if fit is not None and fit[0] == value.id else None
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+        return value if value.func.attr in catalogue.FIT_METHODS else None
+    return None
 
 
 # --- the keys a compiled model logs ---------------------------------------------------------------
