@@ -601,6 +601,13 @@ class Evaluator(KerasSemantics):
     def _eval_subscript(self, node: ast.Subscript, env: Env) -> Value:
         base = self.eval(node.value, env)
         index_node = node.slice
+        shape = node.value
+        if base is UNKNOWN and isinstance(shape, ast.Attribute) and shape.attr == "shape":
+            array = shape.value
+            if isinstance(array, ast.Name) and not isinstance(index_node, (ast.Slice, ast.Tuple)):
+                # `num_classes = y.shape[1]` of one-hot labels
+                width = label_facts.one_hot_width(env.lookup(array.id), self.eval(index_node, env))
+                return UNKNOWN if width is None else Const(width, node)
         kept = label_facts.subscript(base, index_node)
         if kept is not None:
             return kept  # rows or columns that keep an established label kind

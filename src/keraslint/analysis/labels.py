@@ -317,6 +317,16 @@ def _column_labels(items: list[Value], shown: str) -> LabelFact | None:
     return None
 
 
+def one_hot_width(labels: Value, index: Value) -> int | None:
+    """`y.shape[1]` (or `[-1]`) of one-hot labels whose classes are known: their number of columns."""
+    if not isinstance(index, Const) or type(index.value) is not int or index.value not in (1, -1):
+        return None
+    fact = label_fact(labels)
+    if fact is None or fact.kind != ONE_HOT or fact.one_column_for_two_classes:
+        return None  # LabelBinarizer gives one column for two classes
+    return fact.classes
+
+
 def literal_subscript(base: Value, index: ast.expr) -> LabelsV | None:
     """Columns of a literal array: `data[:, -1]`, `data[:, [4]]`, `data[:, 0:3]`."""
     if isinstance(base, CallV) and base.callee in _ARRAY_FUNCTIONS and len(base.args) == 1:

@@ -103,12 +103,9 @@ def apply_layer(layer: Value, incoming: Output | _Unknown) -> Output | _Unknown:
         if axis is not None and _int(axis) != -1:
             return UNKNOWN
         return with_activation(incoming, catalogue.SOFTMAX, Origin.KERAS, layer.node, None, layer_name)
-    if name == "Lambda":
-        function = _param(layer, 0, "function")
-        if isinstance(function, Ref) and function.name in catalogue.ACTIVATION_FUNCTIONS:
-            activation = catalogue.ACTIVATION_FUNCTIONS[function.name]
-            return with_activation(incoming, activation, activation_origin(function.name), layer.node, None, layer_name)
-        return UNKNOWN
+    wrapper = _WRAPPERS.get(name)
+    if wrapper is not None:
+        return wrapper(layer, incoming, layer_name)
     if name in catalogue.ACTIVATION_LAYERS and not layer.args and all(key != "max_value" for key, _ in layer.kwargs):
         # ReLU() / LeakyReLU() / ELU(); a ReLU capped by max_value may be a probability-like range
         activation = catalogue.ACTIVATION_LAYERS[name]
@@ -118,6 +115,26 @@ def apply_layer(layer: Value, incoming: Output | _Unknown) -> Output | _Unknown:
             return replace(incoming, name=layer_name)
         return incoming
     return UNKNOWN
+
+
+def _lambda(layer: CallV, incoming: Output | _Unknown, layer_name: str | None) -> Output | _Unknown:
+    """`Lambda(tf.nn.softmax)`: an activation function as a layer; any other function is not followed."""
+    function = _param(layer, 0, "function")
+    if isinstance(function, Ref) and function.name in catalogue.ACTIVATION_FUNCTIONS:
+        activation = catalogue.ACTIVATION_FUNCTIONS[function.name]
+        return with_activation(incoming, activation, activation_origin(function.name), layer.node, None, layer_name)
+    return UNKNOWN
+
+
+def _time_distributed(layer: CallV, incoming: Output | _Unknown, layer_name: str | None) -> Output | _Unknown:
+    """The wrapped layer applied at every step: the last axis (what losses and metrics read) is its own."""
+    inner = _param(layer, 0, "layer")
+    wrapped = apply_layer(inner, incoming) if isinstance(inner, CallV) else UNKNOWN
+    return replace(wrapped, name=layer_name) if isinstance(wrapped, Output) else wrapped
+
+
+# Layers that apply a function or another layer: what they give is what that gives.
+_WRAPPERS = {"Lambda": _lambda, "TimeDistributed": _time_distributed}
 
 
 def model_output(model: ModelV) -> Output | _Unknown:
