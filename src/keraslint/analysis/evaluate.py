@@ -62,6 +62,10 @@ class Env:
         self.parent = parent
         self.star_module: str | None = None
 
+    def child(self) -> "Env":
+        """A scope inside this one."""
+        return Env(self)
+
     def lookup(self, name: str) -> Value:
         env: Env | None = self
         while env is not None:
@@ -693,6 +697,10 @@ class Evaluator(KerasSemantics):
                 self.regression_targets[(id(env), target.id)] = (env, receiver.callee.rsplit(".", 1)[-1])
         if has_star or (receiver is UNKNOWN and method not in _KIND_FIXING_METHODS):
             return UNKNOWN
+        if method == "map" and len(args) == 1 and not kwargs:
+            mapped = self._map_dataset(receiver, args[0], node, env)
+            if mapped is not None:
+                return mapped
         return MethodV(receiver, method, args, kwargs)
 
     def _call_instance_method(self, instance: InstanceV, name: str, node: ast.Call, env: Env) -> Value:

@@ -137,6 +137,35 @@ class KerasSemantics:
             self._note_activation_string(call)
         return call
 
+    def _map_dataset(self, dataset: Value, function: Value, node: ast.Call, env: Env) -> Value | None:
+        """`dataset.map(f)` on a tf.data dataset of (inputs, targets) pairs: a dataset of the pair f
+        returns for them (`lambda x, y: (x / 255, y)`, a module function); None when not established."""
+        elements = label_facts.dataset_elements(dataset)
+        if elements is None:
+            return None
+        given = node.args[0]
+        if isinstance(function, FuncV):
+            result = self._call_function(function, elements, (), False, env)
+        elif isinstance(given, ast.Lambda):
+            result = self._call_lambda(given, elements, env)
+        else:
+            return None
+        if not isinstance(result, Seq) or len(result.items) != 2:
+            return None
+        return CallV(label_facts.DATASET_FROM_PAIRS, (Seq(result.items),), (), node)
+
+    def _call_lambda(self, function: ast.Lambda, args: Args, env: Env) -> Value:
+        """A lambda of plain positional parameters called with `args`: the value of its body."""
+        parameters = function.args
+        names = [param.arg for param in parameters.args]
+        if parameters.posonlyargs or parameters.vararg or parameters.kwonlyargs or parameters.kwarg:
+            return UNKNOWN
+        if parameters.defaults or len(names) != len(args):
+            return UNKNOWN
+        local = env.child()
+        local.vars.update(zip(names, args))
+        return self.eval(function.body, local)
+
     def _follow_regressor(self, args: Args, kwargs: Kwargs) -> None:
         """KerasRegressor(build_fn=f): the model f builds and compiles is fitted on continuous targets."""
         given = dict(kwargs)

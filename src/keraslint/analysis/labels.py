@@ -102,8 +102,8 @@ def label_fact(value: Value, *, carried: bool = False) -> LabelFact | None:
     return fact
 
 
-def _integer_dtype(call: MethodV) -> bool:
-    given = _kwarg(call, "dtype", 0)
+def _integer_dtype(call: MethodV | CallV, position: int = 0) -> bool:
+    given = _kwarg(call, "dtype", position)
     if isinstance(given, Const) and isinstance(given.value, str):
         return "int" in given.value or given.value == "bool"
     if isinstance(given, Ref):
@@ -125,6 +125,9 @@ def _value_labels(value: Value) -> LabelFact | None:
 
 def _call_labels(call: CallV) -> LabelFact | None:
     name = call.callee
+    if name == "tensorflow.cast" and call.args and not call.has_star:
+        fact = label_fact(call.args[0])  # a cast keeps the classes; to integers, continuous values are not
+        return None if fact is not None and fact.kind == CONTINUOUS and _integer_dtype(call, 1) else fact
     if name == "keras.utils.to_categorical" and not call.has_star:
         classes = _int(_kwarg(call, "num_classes", 1))
         shown = f"to_categorical(y, {classes})" if classes is not None else "to_categorical"
@@ -195,6 +198,22 @@ def _method_labels(value: MethodV) -> LabelFact | None:
     return None
 
 
+DATASET_FROM_PAIRS = "tensorflow.data.Dataset.from_tensor_slices"
+_DATASETS_OF_PAIRS = frozenset({DATASET_FROM_PAIRS, "tensorflow.data.Dataset.from_tensors"})
+
+
+def dataset_elements(value: Value) -> tuple[Value, ...] | None:
+    """(inputs, targets) of the elements of a tf.data dataset built from a pair, through the methods
+    that keep them (shuffle, batch, ...); None for anything else."""
+    while isinstance(value, MethodV) and value.method in catalogue.LABEL_KEEPING_METHODS:
+        value = value.receiver
+    if isinstance(value, CallV) and value.callee in _DATASETS_OF_PAIRS and not value.has_star and value.args:
+        pair = value.args[0]
+        if isinstance(pair, Seq) and len(pair.items) == 2:
+            return pair.items
+    return None
+
+
 def _dataset_labels(value: Value) -> LabelFact | None:
     if isinstance(value, LabelsV):
         return None  # an array of inputs, not a dataset of (x, y) pairs
@@ -216,7 +235,7 @@ def _dataset_labels(value: Value) -> LabelFact | None:
         return None
     if isinstance(value, CallV) and not value.has_star:
         name = value.callee
-        if name in ("tensorflow.data.Dataset.from_tensor_slices", "tensorflow.data.Dataset.from_tensors"):
+        if name in _DATASETS_OF_PAIRS:
             pair = value.args[0] if value.args else None
             if isinstance(pair, Seq) and len(pair.items) == 2:
                 return label_fact(pair.items[1])
