@@ -98,7 +98,9 @@ def test_datasets_carrying_labels() -> None:
     series = "s = MinMaxScaler().fit_transform(raw)\ngen = keras.preprocessing.sequence.TimeseriesGenerator(s, s, length=5)\n"
     assert labels_of(program(series, "model.fit(gen)")) == [(CONTINUOUS, None, True)]
     mapped = "ds = tf.data.Dataset.from_tensor_slices((x, ids)).map(lambda a, b: (a, tf.one_hot(b, 3)))\n"
-    assert labels_of(program(mapped, "model.fit(ds)")) == []  # a mapped function: not followed
+    assert labels_of(program(mapped, "model.fit(ds)")) == [(ONE_HOT, 3, True)]  # the lambda's pair
+    unknown = "ds = tf.data.Dataset.from_tensor_slices((x, tf.one_hot(ids, 3))).map(augment)\n"
+    assert labels_of(program(unknown, "model.fit(ds)")) == []  # a function the facts cannot see
 
 
 def test_labels_through_helper_functions_of_the_module() -> None:

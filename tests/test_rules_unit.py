@@ -372,20 +372,49 @@ class TestKER104:
     def test_fires_with_an_unsafe_fix_on_a_loss_object(self) -> None:
         loss = instance_loss("CategoricalCrossentropy", CCE, True, "from_logits=True")
         finding = single(check("KER104", site(output(10, SOFTMAX), loss)))
-        # keras-semantics §5 rule 10 / rules.md: L2-L5 (from_logits does not exist on L1).
-        assert finding.message == "from_logits=True on a softmax output squashes twice on Keras>=2.3"
+        # keras-semantics §5 rule 10 / rules.md: L2-L5 (from_logits does not exist on L1); §2: the TF
+        # backend recovers the logits from keras 2.6 on (with a warning), not in TF 2.2, not on JAX/torch.
+        assert finding.message == (
+            "from_logits=True on a softmax output squashes twice on Keras 2.3/TF 2.0-2.1, TF 2.2-2.5, "
+            "Keras 3's JAX/torch backends (undone, with a warning, on TF 2.6+)"
+        )
         assert finding.node is loss.report_node
         assert finding.severity is None  # degraded
         assert_fix(finding.fix, safe=False, description="drop from_logits (the output keeps its activation)",
                    node=loss.value_node)
 
     @pytest.mark.parametrize(
-        ("lines", "where"), [({L1, L2}, "Keras 2.3/TF 2.0-2.1"), ({L5}, "Keras 3"), ({L3, L5}, "TF>=2.2/Keras 3")]
+        ("lines", "apis", "minors", "where"),
+        [
+            ({L1, L2}, frozenset(), (2, 15), "squashes twice on Keras 2.3/TF 2.0-2.1"),
+            ({L3}, frozenset(), (2, 5), "squashes twice on TF 2.2-2.5"),
+            ({L3}, frozenset(), (4, 4), "squashes twice on TF 2.4"),
+            ({L3}, frozenset(), (4, 9), "squashes twice on TF 2.4-2.5 (undone, with a warning, on TF 2.6-2.9)"),
+            ({L5}, frozenset({API_KERAS}), (2, 15),
+             "squashes twice on Keras 3's JAX/torch backends (undone, with a warning, on Keras 3's TF backend)"),
+        ],
     )
-    def test_sigmoid_and_the_lines_named(self, lines, where) -> None:
+    def test_where_the_activation_is_applied_twice(self, lines, apis, minors, where) -> None:
         loss = instance_loss("BinaryCrossentropy", BCE, True, "from_logits=True")
-        finding = single(check("KER104", site(output(1, SIGMOID), loss), lines))
-        assert finding.message == f"from_logits=True on a sigmoid output squashes twice on {where}"
+        context = RuleContext(frozenset(lines), False, apis, l3_minors=minors)
+        finding = single(list(RULES_BY_CODE["KER104"].check(site(output(1, SIGMOID), loss), context)))
+        assert finding.message == f"from_logits=True on a sigmoid output {where}"
+        assert finding.severity is None  # degraded
+
+    @pytest.mark.parametrize(
+        ("lines", "apis", "minors", "where"),
+        [
+            ({L3}, frozenset(), (6, 15), "TF 2.6-2.15"),
+            ({L4}, frozenset(), (2, 15), "tf-keras"),
+            ({L5}, frozenset({API_TF}), (2, 15), "Keras 3's TF backend"),  # tf.keras is Keras 3 on TF there
+        ],
+    )
+    def test_only_undone_is_a_style_finding(self, lines, apis, minors, where) -> None:
+        loss = instance_loss("CategoricalCrossentropy", CCE, True, "from_logits=True")
+        context = RuleContext(frozenset(lines), False, apis, l3_minors=minors)
+        finding = single(list(RULES_BY_CODE["KER104"].check(site(output(10, SOFTMAX), loss), context)))
+        assert finding.message == f"from_logits=True on a softmax output contradicts it: undone, with a warning, on {where}"
+        assert finding.severity == Severity.STYLE
 
     def test_focal_losses_are_crossentropy_too(self) -> None:
         for name, kind in (("BinaryFocalCrossentropy", BFCE), ("CategoricalFocalCrossentropy", CFCE)):

@@ -8,7 +8,7 @@ from keraslint import catalogue
 from keraslint.analysis.records import CompileSite, FixSafety, LossFact, Output, Severity
 from keraslint.diagnostics import Fix
 from keraslint.fixes import keyword_fix, string_fix
-from keraslint.versions import ALL_VERSION_LINES, VersionLine
+from keraslint.versions import ALL_VERSION_LINES, API_KERAS, VersionLine
 from keraslint.rules.base import Finding, Rule, RuleContext, on
 from keraslint.rules.labels import integer_ids, multi_label, single_label
 
@@ -199,7 +199,10 @@ class FromLogitsOnProbabilities(Rule):
     ## Why is this bad?
     The probabilities are treated as logits and squashed a second time: training is degraded
     (0.68 against 0.78 measured on Keras 2.3, 0.74 against 0.80 on Keras 3 with JAX). The TensorFlow
-    backend of later versions warns and undoes it; JAX, torch and Keras 2.3 to TF 2.2 do not.
+    backend of keras 2.6 and later (tf-keras, Keras 3's TF backend) warns and trains on the logits
+    behind the activation; JAX, torch and Keras 2.3 to TF 2.5 do not. The message names where the
+    activation is applied twice and where it is undone; on a target where it is only undone the
+    finding is a style finding (the configuration contradicts itself and relies on that repair).
     `from_logits` does not exist in Keras 2.0-2.2.
 
     ## Fix safety
@@ -235,17 +238,45 @@ model.compile(optimizer="adam", loss=keras.losses.CategoricalCrossentropy(from_l
             return
         if output.activation not in (catalogue.SOFTMAX, catalogue.SIGMOID):
             return
-        bad = self.true_on & context.lines
-        if bad:
-            fix = None
-            if loss.form == "instance":
-                fix = keyword_fix("drop from_logits (the output keeps its activation)", False,
-                                  loss.value_node, "from_logits", "False")
-            yield Finding(
-                loss.report_node,
-                f"from_logits=True on a {output.activation} output squashes twice on {on(bad)}",
-                fix,
-            )
+        squashed, repaired = _double_squash_lines(self.true_on & context.lines, context)
+        if not squashed and not repaired:
+            return
+        fix = None
+        if loss.form == "instance":
+            fix = keyword_fix("drop from_logits (the output keeps its activation)", False,
+                              loss.value_node, "from_logits", "False")
+        head = f"from_logits=True on a {output.activation} output"
+        undone = f"undone, with a warning, on {'/'.join(repaired)}"
+        if squashed:
+            tail = f" ({undone})" if repaired else ""
+            yield Finding(loss.report_node, f"{head} squashes twice on {', '.join(squashed)}{tail}", fix)
+        else:  # trained right only because the TF backend repairs it: contradictory, not wrong numbers
+            yield Finding(loss.report_node, f"{head} contradicts it: {undone}", fix, Severity.STYLE)
+
+
+def _double_squash_lines(lines: frozenset[VersionLine], context: RuleContext) -> tuple[list[str], list[str]]:
+    """(where the activation is applied twice, where the TF backend warns and uses the logits behind
+    it): keras-semantics §2, TF backend logits recovery from keras 2.6 on, not in TF 2.2; none on
+    Keras 3's JAX/torch backends, which a tf.keras-only file does not use."""
+    low, high = context.l3_minors
+    squashed, repaired = [], []
+    if L2 in lines:
+        squashed.append("Keras 2.3/TF 2.0-2.1")
+    if L3 in lines and low <= 5:
+        squashed.append(_tf_minors(low, min(high, 5)))
+    if L5 in lines and (API_KERAS in context.apis or not context.apis):
+        squashed.append("Keras 3's JAX/torch backends")
+    if L3 in lines and high >= 6:
+        repaired.append("TF 2.6+" if L4 in lines or L5 in lines else _tf_minors(max(low, 6), high))
+    if L4 in lines and L3 not in lines:
+        repaired.append("tf-keras")
+    if L5 in lines and not (L3 in lines and high >= 6):
+        repaired.append("Keras 3's TF backend")
+    return squashed, repaired
+
+
+def _tf_minors(low: int, high: int) -> str:
+    return f"TF 2.{low}-2.{high}" if low < high else f"TF 2.{low}"
 
 
 class ProbabilitiesLossOnLogits(Rule):
