@@ -730,6 +730,26 @@ class TestKER202:
         metric = instance_metric("Accuracy", qualified=False)
         assert single(check("KER202", site(output(10, SOFTMAX), None, (metric,)))).fix is None
 
+    def test_the_accuracy_function_is_exact_match_wherever_it_exists(self) -> None:
+        # docs/notes.md (session 7), from Keras source at the release tags: the function
+        # (and metrics.get('accuracy')) is cast(equal(y_true, y_pred)) on L2-L5; compile() resolves
+        # strings only; Keras 2.0-2.2 have no such function.
+        metric = function_metric("accuracy")
+        finding = single(check("KER202", site(output(10, SOFTMAX), None, (metric,))))
+        assert finding.message == "the accuracy function on a 10-unit softmax output counts exact matches: ~0.0 on Keras>=2.3"
+        assert finding.fix is None
+        assert check("KER202", site(output(10, SOFTMAX), None, (metric,)), {L1}) == []
+
+    def test_the_acc_alias_only_where_it_exists(self) -> None:
+        # TF 2.1 through tf-keras alias acc = accuracy; keras 2.3.1, TF 2.0 and Keras 3 raise at get('acc').
+        metric = function_metric("acc")
+        finding = single(check("KER202", site(output(10, SOFTMAX), None, (metric,))))
+        assert finding.message == "the acc function on a 10-unit softmax output counts exact matches: ~0.0 on TF 2.2-2.15/tf-keras"
+        assert check("KER202", site(output(10, SOFTMAX), None, (metric,)), {L2, L5}) == []
+
+    def test_other_metric_functions_are_not_exact_match(self) -> None:
+        assert check("KER202", site(output(10, SOFTMAX), None, (function_metric("categorical_accuracy"),))) == []
+
     def test_capitalised_string_on_keras_2_3_lines(self) -> None:
         metric = string_metric("Accuracy")
         finding = single(check("KER202", site(output(10, SOFTMAX), None, (metric,))))

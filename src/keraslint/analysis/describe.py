@@ -21,7 +21,9 @@ def describe_site(site: CompileSite, lines: frozenset[VersionLine]) -> str:
     parts.append("metrics " + (", ".join(metrics) if metrics else "none established"))
     labels = list(dict.fromkeys(f"{label.kind} ({label.origin})" for label in site.labels))
     parts.append("labels " + (", ".join(labels) or "unknown"))
-    if any(name.lower() in _ACCURACY_STRINGS for name in metrics):
+    written = [metric for argument in site.metrics_arguments for metric in argument.metrics]
+    # compile() resolves the string only, never a function object named accuracy
+    if any(metric.form == "string" and metric.name.lower() in _ACCURACY_STRINGS for metric in written):
         resolved = accuracy_resolution(site, lines)
         if resolved:
             parts.append("'accuracy' is " + ", ".join(f"{name} on {describe(on)}" for name, on in resolved.items()))

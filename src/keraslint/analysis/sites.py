@@ -361,6 +361,9 @@ def metric_fact(value: Value, report_node: ast.AST) -> MetricFact | None:
         return MetricFact(MetricForm.STRING, value.value, report_node, value_node)
     if isinstance(value, CallV) and value.callee.startswith(_METRICS):
         name = value.callee[len(_METRICS) :]
+        looked_up = _looked_up_accuracy(value) if name == "get" else None
+        if looked_up is not None:
+            return MetricFact(MetricForm.FUNCTION, looked_up, report_node, value_node)
         threshold: float | None = None
         known = not value.has_star
         given = value.kwarg("threshold")
@@ -379,6 +382,15 @@ def metric_fact(value: Value, report_node: ast.AST) -> MetricFact | None:
         name = value.name[len(_METRICS) :]
         form = MetricForm.CLASS if name[:1].isupper() else MetricForm.FUNCTION
         return MetricFact(form, name, report_node, None)
+    return None
+
+
+def _looked_up_accuracy(call: CallV) -> str | None:
+    """`keras.metrics.get('accuracy')` / `get('acc')`: the exact-match accuracy function (an Accuracy()
+    object on Keras 3), never what compile() resolves the string to (docs/notes.md, session 7)."""
+    given = call.args[0] if len(call.args) == 1 and not call.kwargs and not call.has_star else None
+    if isinstance(given, Const) and given.value in catalogue.ACCURACY_STRINGS:
+        return str(given.value)
     return None
 
 

@@ -31,11 +31,17 @@ def accuracy_string_lines(metric: MetricFact) -> frozenset[VersionLine]:
 
 
 def is_exact_accuracy(metric: MetricFact, lines: frozenset[VersionLine]) -> frozenset[VersionLine]:
-    """Lines on which this metric is keras.metrics.Accuracy (exact equality)."""
+    """Lines on which this metric is exact-match accuracy: keras.metrics.Accuracy, the `accuracy`
+    function (also what `metrics.get('accuracy')` returns; an Accuracy() object on Keras 3) or its
+    `acc` alias (TF 2.1 through tf-keras). compile() resolves only strings, never a function."""
     if metric.form == "instance" and metric.name == "Accuracy":
         return _NOT_L1 & lines
     if metric.form == "string" and metric.name == "Accuracy":
         return frozenset({L2}) & lines
+    if metric.form == "function" and metric.name == "accuracy":
+        return _NOT_L1 & lines  # absent from Keras 2.0-2.2
+    if metric.form == "function" and metric.name == "acc":
+        return frozenset({L3, L4}) & lines  # keras 2.3.1, TF 2.0 and Keras 3 raise instead
     return frozenset()
 
 
@@ -143,13 +149,17 @@ def _named_metric_fix(metric: MetricFact, metric_class: str, function: str, clas
 class ExactMatchAccuracy(Rule):
     """## What it does
     Flags `keras.metrics.Accuracy()` (and the string `"Accuracy"` where it resolves to that class:
-    TF 2.1, TF 2.2, graph mode) on an output of probabilities or logits, or together with a
-    crossentropy loss when the model itself is not visible: a crossentropy loss is computed on
-    probabilities or logits, whatever the model.
+    TF 2.1, TF 2.2, graph mode), the exact-match `accuracy` function (imported from
+    `tensorflow.python.keras.metrics`, `keras.src`, ...) and `keras.metrics.get("accuracy")` on an
+    output of probabilities or logits, or together with a crossentropy loss when the model itself
+    is not visible: a crossentropy loss is computed on probabilities or logits, whatever the model.
 
     ## Why is this bad?
     `Accuracy` counts predictions exactly equal to the labels. A probability such as 0.93 never
-    equals the label 1, so the metric reports about 0.000 on every version.
+    equals the label 1, so the metric reports about 0.000 on every version. Only the string
+    `"accuracy"` is resolved by `compile()` to binary, categorical or sparse accuracy; the function
+    of that name, and what `metrics.get("accuracy")` returns (the function on Keras 2.3 to tf-keras,
+    an `Accuracy()` object on Keras 3), are exact matches (`get("acc")`: TF 2.1 to tf-keras).
 
     ## Fix safety
     Unsafe: the matching class (`CategoricalAccuracy`, `SparseCategoricalAccuracy`,
@@ -192,10 +202,12 @@ model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=[keras.
                 bad = is_exact_accuracy(metric, argument.lines & context.metric_lines)
                 if not bad:
                     continue
-                shown = "Accuracy()" if metric.form == "instance" else "'Accuracy'"
+                shown = _EXACT_SPELLINGS.get(metric.form, f"the {metric.name} function")
                 message = f"{shown} {what} ~0.0 on {on(bad)}"
                 yield Finding(metric.report_node, message, _accuracy_class_fix(metric, output, loss))
 
+
+_EXACT_SPELLINGS = {"instance": "Accuracy()", "string": "'Accuracy'"}
 
 # The accuracy class that reads what a crossentropy loss trains on.
 _ACCURACY_FOR_LOSS = {
