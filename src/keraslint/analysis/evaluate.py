@@ -72,7 +72,7 @@ class Env:
             if name in env.vars:
                 return env.vars[name]
             if env.star_module is not None and env.parent is None and "." not in name:
-                return Ref(canonical(f"{env.star_module}.{name}")[0])
+                return Ref(*canonical(f"{env.star_module}.{name}"))
             env = env.parent
         if name in _BUILTINS:
             return Ref(name)
@@ -466,13 +466,18 @@ class Evaluator(KerasSemantics):
             if key is None and isinstance(target, (ast.Subscript, ast.Attribute)):
                 self._invalidate_base(target.value, env)
 
-    def ref(self, dotted: str, imported: bool = False) -> Ref:
-        """A Ref by canonical name; `imported` records the import style (API) the file uses."""
+    def ref(self, dotted: str, imported: bool = False, route: str | None = None) -> Ref:
+        """A Ref by canonical name; `imported` records the import style (API) the file uses. `route`:
+        the import route of the Ref an attribute is read from (`K.mean` after `from tensorflow.keras
+        import backend as K` is tf.keras's, although its canonical name starts with keras)."""
+        key = dotted if route is None else f"{route} {dotted}"
         if not imported:
-            known = self._refs.get(dotted)
+            known = self._refs.get(key)
             if known is not None and known[1] is self.version_evidence:
                 return known[0]  # what this name says was recorded already (the recording is idempotent)
         name, api = canonical(dotted)
+        if route is not None and api is not None:
+            api = route
         self.version_evidence.name(dotted, name, api)
         if api is not None:
             if imported or dotted.startswith("tensorflow."):  # `import tensorflow as tf` ... tf.keras.X
@@ -481,8 +486,8 @@ class Evaluator(KerasSemantics):
                     self.keras3_evidence = True
             if name.startswith(_L5_EVIDENCE_PREFIXES):
                 self.keras3_evidence = True
-        made = Ref(name)
-        self._refs[dotted] = (made, self.version_evidence)
+        made = Ref(name, api)
+        self._refs[key] = (made, self.version_evidence)
         return made
 
     # --- expressions -------------------------------------------------------------------------
@@ -576,7 +581,7 @@ class Evaluator(KerasSemantics):
         base = self.eval(node.value, env)
         attr = node.attr
         if isinstance(base, Ref):
-            return self.ref(f"{base.name}.{attr}")
+            return self.ref(f"{base.name}.{attr}", route=base.api)
         if isinstance(base, ModelV):
             if attr == "output":
                 return TensorV(models.model_output(base))
@@ -681,7 +686,7 @@ class Evaluator(KerasSemantics):
             return self._model_method(model, method, node, env)
         if not isinstance(receiver, Ref):
             return self._method_of_a_value(receiver, method, node, env)
-        return self._call_value(self.ref(f"{receiver.name}.{method}"), node, env)
+        return self._call_value(self.ref(f"{receiver.name}.{method}", route=receiver.api), node, env)
 
     def _method_of_a_value(self, receiver: Value, method: str, node: ast.Call, env: Env) -> Value:
         """`value.method(...)` on what is not a Keras name, a model or a module instance."""

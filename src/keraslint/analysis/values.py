@@ -57,9 +57,11 @@ class DictV:
 
 @record
 class Ref:
-    """A module, class or function, by canonical dotted name (see names.canonical)."""
+    """A module, class or function, by canonical dotted name (see names.canonical), and the import
+    route it was reached through (names.canonical's api: keras, tensorflow, tf_keras; None otherwise)."""
 
     name: str
+    api: str | None = field(default=None, compare=False, repr=False)
 
 
 @record
