@@ -493,6 +493,33 @@ def test_the_plain_dockerfile_speaks_for_its_variants(tmp_path):
     assert p is not None and p.keras == SpecifierSet("==2.0.8")
 
 
+@pytest.mark.parametrize("variant", ["requirements_gpu.txt", "requirements-macos.txt", "requirements.cuda11.txt"])
+def test_the_plain_requirements_file_speaks_for_its_platform_variants(tmp_path, variant):
+    # tensorflow (CPU) or tensorflow-gpu: alternative installs; intersecting them ended the project
+    # at TF 2.11 (tensorflow-gpu's last release) and hid every Keras 3 finding (precision probe 3).
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "requirements.txt", "tensorflow\nKeras\n")
+    write(tmp_path / variant, "tensorflow-gpu\nKeras\n")
+    p = find_project_pins(str(tmp_path))
+    assert p is not None and p.tensorflow == SpecifierSet("")
+    assert p.source == str(tmp_path / "requirements.txt")
+
+
+def test_additional_requirements_files_still_hold_together(tmp_path):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "requirements.txt", "tensorflow>=2.4\n")
+    write(tmp_path / "requirements-dev.txt", "tensorflow<2.11\npytest\n")
+    p = find_project_pins(str(tmp_path))
+    assert p is not None and p.tensorflow == SpecifierSet(">=2.4,<2.11")
+
+
+def test_platform_variants_alone_are_read(tmp_path):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "requirements-gpu.txt", "tensorflow-gpu==2.4.1\n")
+    p = find_project_pins(str(tmp_path))
+    assert p is not None and p.tensorflow == SpecifierSet("==2.4.1,<2.12")  # tensorflow-gpu ends at 2.11
+
+
 def test_dockerfile_in_a_docker_folder(tmp_path):
     (tmp_path / ".git").mkdir()
     write(tmp_path / "Docker" / "Dockerfile.gpu", "FROM tensorflow/tensorflow:2.5.0-gpu\n")

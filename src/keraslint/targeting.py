@@ -843,10 +843,11 @@ def _project_files(directory: str) -> list[tuple[str, _Reader]]:
         return []
     files = [(os.path.join(directory, name), reader) for name, reader in _FIXED_PROJECT_FILES.items() if name in names]
     dockerfiles = []
+    requirements = []
     for name in names:
         lowered = name.lower()
         if lowered.startswith("requirements") and lowered.endswith((".txt", ".in")):
-            files.append((os.path.join(directory, name), _requirements_txt))
+            requirements.append(os.path.join(directory, name))
         elif _is_dockerfile(name):
             dockerfiles.append(os.path.join(directory, name))
         elif lowered.endswith((".yml", ".yaml")) and name not in _FIXED_PROJECT_FILES:
@@ -854,6 +855,7 @@ def _project_files(directory: str) -> list[tuple[str, _Reader]]:
     for folder in _DOCKER_FOLDERS:
         if folder in names:
             dockerfiles.extend(_dockerfiles_in(os.path.join(directory, folder)))
+    files.extend((path, _requirements_txt) for path in _speaking_requirements(requirements))
     files.extend((path, _dockerfile) for path in _speaking_dockerfiles(dockerfiles))
     if "requirements" in names:
         listed = _requirement_lists_in(os.path.join(directory, "requirements"))
@@ -866,6 +868,24 @@ def _speaking_dockerfiles(paths: list[str]) -> list[str]:
     Dockerfile speaks for the project when there is one."""
     plain = [path for path in paths if os.path.basename(path).lower() == "dockerfile"]
     return plain or paths
+
+
+def _speaking_requirements(paths: list[str]) -> list[str]:
+    """requirements_gpu.txt / requirements-mac.txt beside requirements.txt are alternative installs
+    (tensorflow-gpu or tensorflow, tensorflow-macos ...), not additions: the plain file speaks for
+    them. Additions (requirements-dev.txt) are read with it."""
+    plain = any(os.path.basename(path).lower() in ("requirements.txt", "requirements.in") for path in paths)
+    return [path for path in paths if not (plain and _platform_variant(os.path.basename(path)))]
+
+
+# Words that name a platform or an accelerator in a requirements file name.
+_PLATFORM_WORDS = frozenset({"gpu", "cpu", "tpu", "cuda", "mac", "macos", "osx", "darwin", "m1", "m2", "apple",
+                             "arm", "arm64", "aarch64", "linux", "win", "windows", "win32", "colab", "rocm"})
+
+
+def _platform_variant(name: str) -> bool:
+    words = re.split(r"[-_.]", name.lower().removeprefix("requirements").rsplit(".", 1)[0])
+    return any(word in _PLATFORM_WORDS or re.fullmatch(r"cu(da)?\d+", word) is not None for word in words)
 
 
 def _requirement_lists_in(folder: str) -> list[str]:
