@@ -469,6 +469,13 @@ class TestKER306:
         [finding] = check("KER306", site(optimizer=optimizer("SGD", "lr")), {L2, L3})
         assert "(trains at 0.01)" in finding.message and finding.fix is not None and finding.fix.safe
 
+    @pytest.mark.parametrize(("minors", "shown"), [((2, 11), "TF 2.11"), ((9, 12), "TF 2.11-2.12"), ((2, 15), "TF 2.11-2.15")])
+    def test_the_tf_minors_the_file_allows_are_named(self, minors, shown) -> None:
+        # keras-semantics §6: the new optimizers from TF 2.11; a pin (tensorflow==2.11) keeps its minor.
+        context = RuleContext(frozenset({L3}), False, frozenset(), l3_minors=minors)
+        [finding] = RULES_BY_CODE["KER306"].check(site(optimizer=optimizer("Adam", "lr")), context)
+        assert finding.message == f"lr= on Adam() of the new optimizer API: ignored on {shown} (trains at 0.001)"
+
     def test_lr_on_keras_3_only_is_a_crash(self) -> None:
         [finding] = check("KER306", site(optimizer=optimizer("Adam", "lr")), {L5})
         assert finding.severity == Severity.CRASH and finding.message.endswith(": ValueError on Keras 3")

@@ -17,8 +17,13 @@ _NEW_API = frozenset({L3, L4, L5})
 _KERAS2_WORDS = {L3: "TF 2.11-2.15", L4: "tf-keras"}
 
 
-def _keras2(lines: frozenset[VersionLine]) -> str:
-    return "/".join(_KERAS2_WORDS[line] for line in sorted(lines & {L3, L4}))
+def _keras2(lines: frozenset[VersionLine], context: RuleContext) -> str:
+    """The tf.keras lines with the new optimizers, TF minors as the file allows (`tensorflow==2.11`)."""
+    words = dict(_KERAS2_WORDS)
+    high = min(context.l3_minors[1], 15)
+    if high < 15:
+        words[L3] = "TF 2.11" if high == 11 else f"TF 2.11-2.{high}"
+    return "/".join(words[line] for line in sorted(lines & {L3, L4}))
 
 
 class LegacyOptimizerArgument(Rule):
@@ -80,7 +85,7 @@ model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categor
             if bad:
                 parts = []
                 if bad & {L3, L4}:
-                    parts.append(f"ignored on {_keras2(bad)} (trains at {default})")
+                    parts.append(f"ignored on {_keras2(bad, context)} (trains at {default})")
                 if L5 in bad:
                     parts.append("ValueError on Keras 3")
                 yield Finding(
@@ -95,7 +100,7 @@ model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categor
             if bad:
                 parts = []
                 if bad & {L3, L4}:
-                    parts.append(f"ValueError on {_keras2(bad)}")
+                    parts.append(f"ValueError on {_keras2(bad, context)}")
                 if L5 in bad:
                     parts.append("ignored on Keras 3 (no decay)")
                 yield Finding(
