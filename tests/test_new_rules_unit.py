@@ -469,12 +469,23 @@ class TestKER306:
         [finding] = check("KER306", site(optimizer=optimizer("SGD", "lr")), {L2, L3})
         assert "(trains at 0.01)" in finding.message and finding.fix is not None and finding.fix.safe
 
-    @pytest.mark.parametrize(("minors", "shown"), [((2, 11), "TF 2.11"), ((9, 12), "TF 2.11-2.12"), ((2, 15), "TF 2.11-2.15")])
+    @pytest.mark.parametrize(("minors", "shown"), [((2, 11), "TF 2.11"), ((9, 12), "TF 2.11-2.12"), ((14, 14), "TF 2.14"), ((13, 15), "TF 2.13-2.15"), ((2, 15), "TF 2.11-2.15")])
     def test_the_tf_minors_the_file_allows_are_named(self, minors, shown) -> None:
         # keras-semantics §6: the new optimizers from TF 2.11; a pin (tensorflow==2.11) keeps its minor.
         context = RuleContext(frozenset({L3}), False, frozenset(), l3_minors=minors)
         [finding] = RULES_BY_CODE["KER306"].check(site(optimizer=optimizer("Adam", "lr")), context)
         assert finding.message == f"lr= on Adam() of the new optimizer API: ignored on {shown} (trains at 0.001)"
+
+    def test_one_optimizer_per_branch_all_wrong(self) -> None:
+        # Whichever branch runs, its optimizer is given lr= (or decay=): each one is reported.
+        adam, sgd = optimizer("Adam", "lr"), optimizer("SGD", "decay")
+        findings = check("KER306", site(optimizer_alternatives=(adam, sgd)), {L3})
+        assert [finding.node for finding in findings] == [adam.keyword_node("lr"), sgd.keyword_node("decay")]
+
+    def test_one_optimizer_per_branch_one_right_is_silent(self) -> None:
+        # Version-guarded code: Adam(lr=) before TF 2.11, Adam(learning_rate=) after.
+        alternatives = (optimizer("Adam", "lr"), optimizer("Adam", "learning_rate"))
+        assert check("KER306", site(optimizer_alternatives=alternatives), {L3, L5}) == []
 
     def test_lr_on_keras_3_only_is_a_crash(self) -> None:
         [finding] = check("KER306", site(optimizer=optimizer("Adam", "lr")), {L5})

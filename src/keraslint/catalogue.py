@@ -277,6 +277,11 @@ READ_ONLY_METHODS = frozenset(
 )
 
 
+# Keras objects a name may hold "one of" when the branches of an if/else bind different ones: rules
+# read their facts per alternative (KER306: an lr= that every branch's optimizer is given).
+ALTERNATIVE_PREFIXES = ("keras.optimizers.",)
+
+
 # --- training calls and labels (read by the evaluator and the kernel's session slice) -------
 
 # Model methods that train or evaluate on labels.

@@ -31,6 +31,7 @@ from keraslint.analysis.values import (
     MethodV,
     ModelV,
     ObjectClassV,
+    OneOfV,
     Ref,
     Seq,
     TensorV,
@@ -1141,7 +1142,7 @@ def _merge(outcomes: list[dict[str, Value]]) -> dict[str, Value]:
             if mine is _ABSENT:
                 merged[name] = UNKNOWN  # not bound in the first outcome
             elif not (type(value) is type(mine) and _same(value, mine)):
-                merged[name] = UNKNOWN
+                merged[name] = _one_of(mine, value)  # type: ignore[arg-type]  # mine is a Value here
         if len(other) != len(merged):
             for name in merged.keys() - other.keys():
                 merged[name] = UNKNOWN
@@ -1149,6 +1150,20 @@ def _merge(outcomes: list[dict[str, Value]]) -> dict[str, Value]:
 
 
 _ABSENT = object()
+
+
+def _one_of(mine: Value, other: Value) -> Value:
+    """What a name holds after branches that bound it differently: the alternatives when each is a
+    Keras object rules read per alternative (an optimizer built on each branch), else UNKNOWN."""
+    alternatives: list[CallV] = []
+    for value in (mine, other):
+        if isinstance(value, OneOfV):
+            alternatives.extend(value.alternatives)
+        elif isinstance(value, CallV) and value.callee.startswith(catalogue.ALTERNATIVE_PREFIXES):
+            alternatives.append(value)
+        else:
+            return UNKNOWN
+    return OneOfV(tuple(alternatives))
 
 
 def _same(left: Value, right: Value) -> bool:

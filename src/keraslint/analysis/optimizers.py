@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from keraslint.analysis.records import OptimizerFact
-from keraslint.analysis.values import CallV, Const, Value
+from keraslint.analysis.values import CallV, Const, OneOfV, Value
 
 _OPTIMIZERS = "keras.optimizers."
 _LEGACY = "keras.optimizers.legacy."
 # Constants a fact may hold (a keyword given another value is listed in `given` only).
 _CONSTANTS = (str, int, float, bool, type(None))
+
+
+def optimizer_alternatives(value: Value | None) -> tuple[OptimizerFact, ...]:
+    """The optimizers one of which reaches compile() (one per branch); () unless each is established."""
+    if not isinstance(value, OneOfV):
+        return ()
+    facts = tuple(optimizer_fact(alternative) for alternative in value.alternatives)
+    return () if any(fact is None for fact in facts) else facts  # type: ignore[return-value]
 
 
 def optimizer_fact(value: Value | None) -> OptimizerFact | None:

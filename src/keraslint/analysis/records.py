@@ -312,6 +312,8 @@ class CompileSite:
     # Activation strings of layers first seen before this compile() (each checked once per file).
     layer_activations: tuple[LayerActivation, ...] = ()
     optimizer: OptimizerFact | None = None  # the optimizer object passed, when established
+    # Otherwise, the optimizers one of which is passed (each branch of an if/else builds one).
+    optimizer_alternatives: tuple[OptimizerFact, ...] = ()
     # fit() calls of the compiled model and the keys it logs (on the first site of a compile() only).
     training: tuple[TrainingCall, ...] = ()
     logged: LoggedKeys | None = None

@@ -25,7 +25,7 @@ from keraslint.analysis.records import (
     Output,
     UnmatchedMetrics,
 )
-from keraslint.analysis.optimizers import optimizer_fact
+from keraslint.analysis.optimizers import optimizer_alternatives, optimizer_fact
 from keraslint.analysis.training import logged_keys, training_calls
 from keraslint.analysis.values import CallV, Const, DictV, Ref, Seq, Value
 from keraslint.immutable import replace
@@ -82,10 +82,11 @@ def _with_training(sites: list[CompileSite], raw: RawCompile, fits: list[FitCall
     """The optimizer on every site of a compile(); its fit() calls and logged keys on the first."""
     given = _argument(raw.keywords, raw.positional, "optimizer", 0)
     optimizer = optimizer_fact(given[0]) if given is not None else None
+    alternatives = optimizer_alternatives(given[0]) if given is not None else ()
     training = training_calls(fits, evaluator.module, evaluator.history_lines, fit_lines, evaluator.source_text)
     logged = logged_keys(raw, API_TF in evaluator.apis) if training else None
     return [
-        replace(site, optimizer=optimizer, training=training if index == 0 else (),
+        replace(site, optimizer=optimizer, optimizer_alternatives=alternatives, training=training if index == 0 else (),
                 logged=logged if index == 0 else None, usage=uses, file_trains=trains)
         for index, site in enumerate(sites)
     ]

@@ -167,6 +167,15 @@ class FuncV:
 
 
 @record
+class OneOfV:
+    """A name bound to different objects on the branches of an if/else or try (each branch binds
+    one): kept only for the Keras objects whose facts rules read per alternative (catalogue
+    ALTERNATIVE_PREFIXES); any other disagreement is UNKNOWN."""
+
+    alternatives: tuple["CallV", ...]
+
+
+@record
 class LabelsV:
     """An array whose label kind the module's code establishes without a single call saying it:
     one-hot filled in by index assignment, a regression data set's targets, targets scaled by float
@@ -176,4 +185,4 @@ class LabelsV:
 
 
 Value = Union[_Unknown, Const, Seq, DictV, Ref, CallV, TensorV, ModelV, FuncV, ClassV, ObjectClassV, InstanceV, MethodV,
-              LabelsV]
+              OneOfV, LabelsV]

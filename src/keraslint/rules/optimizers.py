@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from keraslint import catalogue
 from keraslint.analysis.records import CompileSite, FixSafety, OptimizerFact, Severity
@@ -20,9 +20,9 @@ _KERAS2_WORDS = {L3: "TF 2.11-2.15", L4: "tf-keras"}
 def _keras2(lines: frozenset[VersionLine], context: RuleContext) -> str:
     """The tf.keras lines with the new optimizers, TF minors as the file allows (`tensorflow==2.11`)."""
     words = dict(_KERAS2_WORDS)
-    high = min(context.l3_minors[1], 15)
-    if high < 15:
-        words[L3] = "TF 2.11" if high == 11 else f"TF 2.11-2.{high}"
+    low, high = max(context.l3_minors[0], 11), min(context.l3_minors[1], 15)
+    if (low, high) != (11, 15):
+        words[L3] = f"TF 2.{low}" if low == high else f"TF 2.{low}-2.{high}"
     return "/".join(words[line] for line in sorted(lines & {L3, L4}))
 
 
@@ -69,8 +69,19 @@ model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categor
 """
 
     def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
-        optimizer = site.optimizer
-        if optimizer is None or optimizer.legacy or optimizer.name not in catalogue.OPTIMIZER_DEFAULT_LEARNING_RATES:
+        if site.optimizer is not None:
+            yield from (finding for _keyword, finding in self._check_one(site.optimizer, context))
+            return
+        # One optimizer per branch: reported only when the optimizer of every branch is wrong, so
+        # that whichever runs, training is (version-guarded code builds `lr=` on one branch and
+        # `learning_rate=` on the other: silent).
+        per_branch = [list(self._check_one(optimizer, context)) for optimizer in site.optimizer_alternatives]
+        if per_branch and all(per_branch):
+            yield from (finding for branch in per_branch for _keyword, finding in branch)
+
+    def _check_one(self, optimizer: OptimizerFact, context: RuleContext) -> Iterator[tuple[str, Finding]]:
+        """(keyword, finding) for the lr= / decay= this optimizer is given."""
+        if optimizer.legacy or optimizer.name not in catalogue.OPTIMIZER_DEFAULT_LEARNING_RATES:
             return
         lines = context.lines & _NEW_API
         if not context.l3_from(11):
@@ -88,7 +99,7 @@ model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categor
                     parts.append(f"ignored on {_keras2(bad, context)} (trains at {default})")
                 if L5 in bad:
                     parts.append("ValueError on Keras 3")
-                yield Finding(
+                yield "lr", Finding(
                     optimizer.keyword_node("lr") or optimizer.node,
                     f"lr= on {shown} of the new optimizer API: {', '.join(parts)}",
                     self._lr_fix(optimizer, context),
@@ -103,7 +114,7 @@ model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categor
                     parts.append(f"ValueError on {_keras2(bad, context)}")
                 if L5 in bad:
                     parts.append("ignored on Keras 3 (no decay)")
-                yield Finding(
+                yield "decay", Finding(
                     optimizer.keyword_node("decay") or optimizer.node,
                     f"decay= on {shown} of the new optimizer API: {', '.join(parts)}",
                     None,
