@@ -125,6 +125,8 @@ def _value_labels(value: Value) -> LabelFact | None:
 
 def _call_labels(call: CallV) -> LabelFact | None:
     name = call.callee
+    if name in _TOKEN_ID_FUNCTIONS and not call.has_star:
+        return LabelFact(INTEGER, None, "pad_sequences (token ids)")  # integer ids, whatever the dtype
     if name == "tensorflow.cast" and call.args and not call.has_star:
         fact = label_fact(call.args[0])  # a cast keeps the classes; to integers, continuous values are not
         return None if fact is not None and fact.kind == CONTINUOUS and _integer_dtype(call, 1) else fact
@@ -198,6 +200,7 @@ def _method_labels(value: MethodV) -> LabelFact | None:
     return None
 
 
+_TOKEN_ID_FUNCTIONS = frozenset({"keras.preprocessing.sequence.pad_sequences", "keras.utils.pad_sequences"})
 DATASET_FROM_PAIRS = "tensorflow.data.Dataset.from_tensor_slices"
 _DATASETS_OF_PAIRS = frozenset({DATASET_FROM_PAIRS, "tensorflow.data.Dataset.from_tensors"})
 
@@ -427,8 +430,8 @@ def subscript(base: Value, index: ast.expr) -> Value | None:
         return literal
     if isinstance(base, (CallV, MethodV)) and isinstance(index, ast.Tuple):
         fact = label_fact(base)
-        if fact is not None and fact.kind == CONTINUOUS:
-            return LabelsV(fact)  # columns of a scaled table are scaled
+        if fact is not None and fact.kind in _PER_VALUE_KINDS:
+            return LabelsV(fact)  # columns of a scaled table are scaled, of token ids are ids
     return None
 
 
