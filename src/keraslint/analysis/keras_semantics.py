@@ -237,8 +237,8 @@ class KerasSemantics:
                                            model.layers is not None)
         if method == "compile":
             if model.own_compile or _blank_compile(node):
-                # The class's own compile(): not Keras's arguments. A blank to fill in
-                # (`compile(loss=None, optimizer=None)` in an exercise) configures nothing yet.
+                # The class's own compile(): not Keras's arguments. A blank to fill in (`compile()`,
+                # `compile(loss=None, optimizer=None)` in an exercise) configures nothing yet.
                 self._eval_arguments(node, env)
                 return UNKNOWN
             self._record_compile(model, node, env)
@@ -414,8 +414,10 @@ Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 
 
 def _blank_compile(node: ast.Call) -> bool:
-    """`compile(loss=None, optimizer=None, ...)`: an exercise's placeholders, left for the student
-    to fill in (code that trains names its optimizer)."""
+    """`compile()` or `compile(loss=None, optimizer=None, ...)`: an exercise's placeholders, left for
+    the student to fill in (code that trains names its loss, or its optimizer)."""
+    if not node.args and not node.keywords:
+        return True
     loss, optimizer = keyword_value(node, "loss"), keyword_value(node, "optimizer")
     return all(isinstance(given, ast.Constant) and given.value is None for given in (loss, optimizer))
 

@@ -56,7 +56,7 @@ def training_calls(raws: Iterable[FitRecord], module: ast.Module | None,
     seen: set[int] = set()
     reads: dict[int, tuple[HistoryRead, ...]] | None = None
     for method, node, args, kwargs, has_star in raws:
-        if id(node) in seen:
+        if id(node) in seen or _blank_fit(node):
             continue
         seen.add(id(node))
         if reads is None:
@@ -72,6 +72,14 @@ def training_calls(raws: Iterable[FitRecord], module: ast.Module | None,
             )
         )
     return tuple(calls)
+
+
+def _blank_fit(node: ast.Call) -> bool:
+    """`fit()` without data (an exercise's blank, `fit(epochs=5)`): it trains nothing and fails, so
+    it says nothing about the keys a history would hold."""
+    if node.args:
+        return False
+    return not any(keyword.arg in (None, "x", "generator") for keyword in node.keywords)
 
 
 def _validation(args: Sequence[Value], kwargs: dict[str, Value], has_star: bool, last_plain: int) -> bool | None:
