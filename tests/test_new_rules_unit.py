@@ -319,7 +319,7 @@ class TestKER206:
         assert finding.severity == Severity.CRASH and finding.fix is not None
 
     def test_fix_unsafe_when_the_old_key_is_read(self) -> None:
-        stop = CallbackFact("EarlyStopping", "val_categorical_accuracy", True, None, None, (), frozenset(), expr("x"))
+        stop = CallbackFact("EarlyStopping", "val_categorical_accuracy", True, None, None, (), (), expr("x"))
         call = TrainingCall("fit", True, (stop,), (), expr("model.fit()"))
         accuracy = metric("categorical_accuracy", MetricForm.STRING)
         [finding] = check("KER206", site(output(), SPARSE, (accuracy,), training=(call,)))
@@ -352,7 +352,7 @@ def accuracy_keys(written: str = "accuracy") -> LoggedKeys:
     return LoggedKeys((LoggedMetric(repr(written), keys),), ("",), ALL_VERSION_LINES)
 
 
-def callback(kind="EarlyStopping", monitor="val_acc", given=True, mode=None, best=None, fields=(), adds=frozenset(), path=None):
+def callback(kind="EarlyStopping", monitor="val_acc", given=True, mode=None, best=None, fields=(), adds=(), path=None):
     node = expr(repr(monitor))
     path_node = expr(repr(path)) if path is not None else None
     return CallbackFact(kind, monitor, given, mode, best, fields, adds, expr(f"{kind}()"), node, path_node, path)
@@ -420,8 +420,16 @@ class TestKER207:
         assert finding.message == "history.history['acc'] is never logged ('accuracy' is): KeyError"
 
     def test_keys_written_by_callbacks(self) -> None:
-        reduce = callback("ReduceLROnPlateau", monitor="val_loss", given=False, adds=frozenset({"lr", "learning_rate"}))
-        assert check("KER207", trained(fit(reduce, reads=(HistoryRead("lr", expr("'lr'")),))), {L3}) == []
+        # Keras 2 writes 'lr' (keras/callbacks.py@v2.15.0 L3108), Keras 3 'learning_rate'
+        # (keras/src/callbacks/reduce_lr_on_plateau.py@v3.15.1 L110).
+        adds = ((L3, frozenset({"lr"})), (L5, frozenset({"learning_rate"})))
+        reduce = callback("ReduceLROnPlateau", monitor="val_loss", given=False, adds=adds)
+        read_lr = fit(reduce, reads=(HistoryRead("lr", expr("'lr'")),))
+        assert check("KER207", trained(read_lr), {L3}) == []
+        [finding] = check("KER207", trained(read_lr), {L3, L5})
+        assert finding.message == "history.history['lr'] is not logged on Keras 3: KeyError"
+        read_new = fit(reduce, reads=(HistoryRead("learning_rate", expr("'learning_rate'")),))
+        assert check("KER207", trained(read_new), {L3, L5}) == []  # right on the newest line
 
     def test_validation_unknown_allows_val_keys(self) -> None:
         assert check("KER207", trained(fit(callback(monitor="val_accuracy"), validation=None)), {L5}) == []

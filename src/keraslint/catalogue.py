@@ -475,10 +475,16 @@ OTHER_KERAS_CALLBACKS = frozenset(
         "RemoteMonitor", "LearningRateScheduler", "BaseLogger",
     }
 )
-CALLBACK_ADDED_KEYS: dict[str, frozenset[str]] = {
-    "ReduceLROnPlateau": frozenset({"lr", "learning_rate"}),
-    "LearningRateScheduler": frozenset({"lr", "learning_rate"}),
-    "TensorBoard": frozenset({"learning_rate"}),  # Keras 3 (keras/src/callbacks/tensorboard.py@v3.15.1)
+# Keys a callback writes into the logs, per line: Keras 2 writes 'lr' (keras/callbacks.py@2.2.4 L666,
+# L1103; @v2.15.0 L2296, L3108; tf-keras tf_keras/callbacks.py@v2.21.0 L2318, L3130), Keras 3
+# 'learning_rate' (keras/callbacks/learning_rate_scheduler.py@v3.0.0 L79, reduce_lr_on_plateau.py L107;
+# keras/src/callbacks/*@v3.15.1 L100, L110; tensorboard.py@v3.15.1 too).
+_KERAS2_LINES = frozenset(ALL_VERSION_LINES - {VersionLine.L5})
+_LR_KEYS = {**dict.fromkeys(_KERAS2_LINES, frozenset({"lr"})), VersionLine.L5: frozenset({"learning_rate"})}
+CALLBACK_ADDED_KEYS: dict[str, dict[VersionLine, frozenset[str]]] = {
+    "ReduceLROnPlateau": _LR_KEYS,
+    "LearningRateScheduler": _LR_KEYS,
+    "TensorBoard": {VersionLine.L5: frozenset({"learning_rate"})},
 }
 # Model methods whose call trains with callbacks and returns a History.
 FIT_METHODS = frozenset({"fit", "fit_generator"})

@@ -225,7 +225,14 @@ class CallbackFact:
     mode: str | None  # mode= when given as a string
     save_best_only: bool | None  # ModelCheckpoint: established value (False when not given)
     path_fields: tuple[str, ...] | None  # `{field}`s of a literal ModelCheckpoint filepath; None: not established
-    adds_keys: frozenset[str]  # keys the callback itself writes into the logs (ReduceLROnPlateau: lr)
+    # keys the callback itself writes into the logs, per line (ReduceLROnPlateau: lr; learning_rate on Keras 3)
+    adds_keys: tuple[tuple[VersionLine, frozenset[str]], ...]
+
+    def added_keys(self, line: VersionLine) -> frozenset[str]:
+        for known, keys in self.adds_keys:
+            if known == line:
+                return keys
+        return frozenset()
     node: ast.AST = field(compare=False, repr=False)
     monitor_node: ast.AST | None = field(default=None, compare=False, repr=False)
     path_node: ast.AST | None = field(default=None, compare=False, repr=False)

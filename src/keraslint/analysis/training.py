@@ -123,7 +123,7 @@ def callback_fact(value: Value) -> CallbackFact | None:
     if not isinstance(value, CallV) or not value.callee.startswith(_CALLBACKS):
         return None
     kind = value.callee[len(_CALLBACKS) :]
-    adds = catalogue.CALLBACK_ADDED_KEYS.get(kind, frozenset())
+    adds = tuple(sorted(catalogue.CALLBACK_ADDED_KEYS.get(kind, {}).items()))
     if kind not in catalogue.MONITOR_CALLBACKS:
         if kind in catalogue.OTHER_KERAS_CALLBACKS:
             return CallbackFact(kind, None, False, None, None, (), adds, value.node)

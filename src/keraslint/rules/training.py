@@ -77,11 +77,13 @@ class MonitoredMetricNotLogged(Rule):
     `'accuracy'` (Keras 2.0-2.2 logged `acc` for both; from Keras 2.3 on the key is the string as
     written), any `val_` key when `fit()` has no validation data, a metric object's default name
     spelled otherwise. The keys are the metric strings as written, the objects' `name=` or default
-    names, `loss`, the `val_` copies with validation data and the output-name prefixes of a
-    multi-output model; a callback of the project's own, which may log keys itself, makes the fit()
-    unknown: not flagged. A key is flagged when the newest line the project may use does not log it
-    (and the message names every line that does not): `'val_accuracy'` is how code for Keras 2.3 and
-    later is written, not a mistake because Keras 2.0-2.2 might also run it.
+    names, `loss`, the `val_` copies with validation data, the output-name prefixes of a
+    multi-output model and the learning rate `ReduceLROnPlateau` / `LearningRateScheduler` write
+    (`lr` on Keras 2, `learning_rate` on Keras 3); a callback of the project's own, which may log
+    keys itself, makes the fit() unknown: not flagged. A key is flagged when the newest line the
+    project may use does not log it (and the message names every line that does not):
+    `'val_accuracy'` is how code for Keras 2.3 and later is written, not a mistake because Keras
+    2.0-2.2 might also run it.
 
     ## Why is this bad?
     Keras 2.x only warns: EarlyStopping never stops, ModelCheckpoint never saves the best model,
@@ -128,13 +130,12 @@ model.fit(x_train, y_train, validation_split=0.1, callbacks=[stop])
         for call in site.training:
             if call.callbacks is None:
                 continue  # a callback of the project's own may write keys into the logs
-            added = frozenset().union(*(callback.adds_keys for callback in call.callbacks))
             keys_by_line: dict[VersionLine, frozenset[str]] = {}
             for line in context.lines:
                 base = logged.keys(line)
                 if base is None:
                     continue
-                keys = set(base) | added
+                keys = set(base).union(*(callback.added_keys(line) for callback in call.callbacks))
                 if call.validation is not False:
                     keys |= {_VAL + key for key in keys}
                 keys_by_line[line] = frozenset(keys)
