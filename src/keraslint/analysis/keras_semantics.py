@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import ast
 import posixpath
-from typing import TYPE_CHECKING, Union, cast
+import re
+from typing import TYPE_CHECKING, Mapping, Union, cast
 
 from keraslint import catalogue
 from keraslint.analysis import labels as label_facts
@@ -365,14 +366,37 @@ def keras_compile_call(node: ast.Call, env: Env, evaluator: "Evaluator") -> bool
     if loss is None and len(node.args) > 1:
         loss = node.args[1]
     if loss is None:
+        return False  # no loss: a custom training step may log anything
+    optimizer = keyword_value(node, "optimizer")
+    if optimizer is None and node.args:
+        optimizer = node.args[0]
+    if _keras_value(loss, "keras.losses.", env, evaluator, catalogue.LOSS_SPELLINGS):
+        return True
+    # A Keras optimizer object is evidence too (`compile(loss=loss_fn, optimizer=Adam(...))` with a
+    # loss the facts cannot see, a parameter), unless the module defines a compile() of its own,
+    # which `self.compile(...)` on an unknown receiver may be.
+    if _defines_compile(evaluator.source_text):
         return False
-    if isinstance(loss, ast.Constant):
-        return isinstance(loss.value, str) and loss.value in catalogue.LOSS_SPELLINGS
-    if not isinstance(loss, (ast.Name, ast.Attribute, ast.Call)):
+    return _keras_value(optimizer, "keras.optimizers.", env, evaluator, {})
+
+
+def _defines_compile(source: str) -> bool:
+    return re.search(r"\bdef\s+compile\s*\(", source) is not None
+
+
+def _keras_value(
+    node: ast.expr | None, prefix: str, env: Env, evaluator: "Evaluator", spellings: Mapping[str, object]
+) -> bool:
+    """Whether a compile() argument is a Keras object of the module `prefix` (or a string Keras spells)."""
+    if node is None:
         return False
-    value = evaluator.eval(loss, env)
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and node.value in spellings
+    if not isinstance(node, (ast.Name, ast.Attribute, ast.Call)):
+        return False
+    value = evaluator.eval(node, env)
     name = value.callee if isinstance(value, CallV) else value.name if isinstance(value, Ref) else ""
-    return name.startswith("keras.losses.")
+    return name.startswith(prefix)
 
 
 def fit_target(node: ast.Call) -> ast.expr | None:
