@@ -47,6 +47,14 @@ def write(path, text=""):
     return path
 
 
+def project_of(tmp_path, files):
+    """The pins of a repository holding `files` (name -> text)."""
+    (tmp_path / ".git").mkdir(exist_ok=True)
+    for name, text in files.items():
+        write(tmp_path / name, text)
+    return find_project_pins(str(tmp_path))
+
+
 def project(tmp_path, name, text):
     """A repository root holding one project file; returns its pins."""
     (tmp_path / ".git").mkdir(exist_ok=True)
@@ -415,10 +423,10 @@ def test_a_conda_environment_under_another_name(tmp_path):
 
 def test_contradicting_exact_pins_are_alternative_environments(tmp_path):
     # deep-learning.yml (Linux) pins keras==2.0.3, deep-learning-osx.yml keras==2.0.2: either runs.
-    (tmp_path / ".git").mkdir()
-    write(tmp_path / "deep-learning.yml", "dependencies:\n  - pip:\n    - keras==2.0.3\n")
-    write(tmp_path / "deep-learning-osx.yml", "dependencies:\n  - pip:\n    - keras==2.0.2\n")
-    p = find_project_pins(str(tmp_path))
+    p = project_of(tmp_path, {
+        "deep-learning.yml": "dependencies:\n  - pip:\n    - keras==2.0.3\n",
+        "deep-learning-osx.yml": "dependencies:\n  - pip:\n    - keras==2.0.2\n",
+    })
     assert p is not None and p.keras == SpecifierSet(">=2.0.2,<=2.0.3")
     assert lines_for(KERAS, p) == {L1}
 
@@ -497,26 +505,18 @@ def test_the_plain_dockerfile_speaks_for_its_variants(tmp_path):
 def test_the_plain_requirements_file_speaks_for_its_platform_variants(tmp_path, variant):
     # tensorflow (CPU) or tensorflow-gpu: alternative installs; intersecting them ended the project
     # at TF 2.11 (tensorflow-gpu's last release) and hid every Keras 3 finding (precision probe 3).
-    (tmp_path / ".git").mkdir()
-    write(tmp_path / "requirements.txt", "tensorflow\nKeras\n")
-    write(tmp_path / variant, "tensorflow-gpu\nKeras\n")
-    p = find_project_pins(str(tmp_path))
+    p = project_of(tmp_path, {"requirements.txt": "tensorflow\nKeras\n", variant: "tensorflow-gpu\nKeras\n"})
     assert p is not None and p.tensorflow == SpecifierSet("")
     assert p.source == str(tmp_path / "requirements.txt")
 
 
 def test_additional_requirements_files_still_hold_together(tmp_path):
-    (tmp_path / ".git").mkdir()
-    write(tmp_path / "requirements.txt", "tensorflow>=2.4\n")
-    write(tmp_path / "requirements-dev.txt", "tensorflow<2.11\npytest\n")
-    p = find_project_pins(str(tmp_path))
+    p = project_of(tmp_path, {"requirements.txt": "tensorflow>=2.4\n", "requirements-dev.txt": "tensorflow<2.11\npytest\n"})
     assert p is not None and p.tensorflow == SpecifierSet(">=2.4,<2.11")
 
 
 def test_platform_variants_alone_are_read(tmp_path):
-    (tmp_path / ".git").mkdir()
-    write(tmp_path / "requirements-gpu.txt", "tensorflow-gpu==2.4.1\n")
-    p = find_project_pins(str(tmp_path))
+    p = project_of(tmp_path, {"requirements-gpu.txt": "tensorflow-gpu==2.4.1\n"})
     assert p is not None and p.tensorflow == SpecifierSet("==2.4.1,<2.12")  # tensorflow-gpu ends at 2.11
 
 
