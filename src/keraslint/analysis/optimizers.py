@@ -15,8 +15,9 @@ def optimizer_alternatives(value: Value | None) -> tuple[OptimizerFact, ...]:
     """The optimizers one of which reaches compile() (one per branch); () unless each is established."""
     if not isinstance(value, OneOfV):
         return ()
-    facts = tuple(optimizer_fact(alternative) for alternative in value.alternatives)
-    return () if any(fact is None for fact in facts) else facts  # type: ignore[return-value]
+    facts = [optimizer_fact(alternative) for alternative in value.alternatives]
+    established = tuple(fact for fact in facts if fact is not None)
+    return established if len(established) == len(facts) else ()
 
 
 def optimizer_fact(value: Value | None) -> OptimizerFact | None:
