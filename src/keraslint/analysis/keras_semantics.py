@@ -5,6 +5,7 @@ records. evaluate.py holds the Python semantics (bindings, calls, branches, loop
 from __future__ import annotations
 
 import ast
+import functools
 import posixpath
 import re
 from typing import TYPE_CHECKING, Mapping, Union, cast
@@ -380,7 +381,9 @@ def keras_compile_call(node: ast.Call, env: Env, evaluator: "Evaluator") -> bool
     return _keras_value(optimizer, "keras.optimizers.", env, evaluator, {})
 
 
+@functools.lru_cache(maxsize=4)
 def _defines_compile(source: str) -> bool:
+    """Whether the module defines a compile() of its own (searched once per file)."""
     return re.search(r"\bdef\s+compile\s*\(", source) is not None
 
 
