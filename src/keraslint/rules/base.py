@@ -80,5 +80,10 @@ class Rule:
         return cls.wrong_on_note or describe(cls.true_on)
 
 
+def tf_minors(low: int, high: int) -> str:
+    """TF 2.x minors within L3 as a message names them: 'TF 2.4-2.5', or 'TF 2.11' for one."""
+    return f"TF 2.{low}-2.{high}" if low < high else f"TF 2.{low}"
+
+
 def on(lines: frozenset[VersionLine]) -> str:
     return describe(lines)

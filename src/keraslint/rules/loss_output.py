@@ -9,7 +9,7 @@ from keraslint.analysis.records import CompileSite, FixSafety, LossFact, Output,
 from keraslint.diagnostics import Fix
 from keraslint.fixes import keyword_fix, string_fix
 from keraslint.versions import ALL_VERSION_LINES, API_KERAS, VersionLine
-from keraslint.rules.base import Finding, Rule, RuleContext, on
+from keraslint.rules.base import Finding, Rule, RuleContext, on, tf_minors
 from keraslint.rules.labels import integer_ids, multi_label, single_label
 
 L1, L2, L3, L4, L5 = VersionLine.L1, VersionLine.L2, VersionLine.L3, VersionLine.L4, VersionLine.L5
@@ -263,20 +263,16 @@ def _double_squash_lines(lines: frozenset[VersionLine], context: RuleContext) ->
     if L2 in lines:
         squashed.append("Keras 2.3/TF 2.0-2.1")
     if L3 in lines and low <= 5:
-        squashed.append(_tf_minors(low, min(high, 5)))
+        squashed.append(tf_minors(low, min(high, 5)))
     if L5 in lines and (API_KERAS in context.apis or not context.apis):
         squashed.append("Keras 3's JAX/torch backends")
     if L3 in lines and high >= 6:
-        repaired.append("TF 2.6+" if L4 in lines or L5 in lines else _tf_minors(max(low, 6), high))
+        repaired.append("TF 2.6+" if L4 in lines or L5 in lines else tf_minors(max(low, 6), high))
     if L4 in lines and L3 not in lines:
         repaired.append("tf-keras")
     if L5 in lines and not (L3 in lines and high >= 6):
         repaired.append("Keras 3's TF backend")
     return squashed, repaired
-
-
-def _tf_minors(low: int, high: int) -> str:
-    return f"TF 2.{low}-2.{high}" if low < high else f"TF 2.{low}"
 
 
 class ProbabilitiesLossOnLogits(Rule):

@@ -9,7 +9,7 @@ from keraslint.analysis.records import CompileSite, FixSafety, OptimizerFact, Se
 from keraslint.diagnostics import Fix
 from keraslint.fixes import rename_keyword_fix
 from keraslint.versions import VersionLine
-from keraslint.rules.base import Finding, Rule, RuleContext
+from keraslint.rules.base import Finding, Rule, RuleContext, tf_minors
 
 L1, L3, L4, L5 = VersionLine.L1, VersionLine.L3, VersionLine.L4, VersionLine.L5
 # Where keras.optimizers.X is the new optimizer. L3 only from TF 2.11 on: the words say so.
@@ -22,7 +22,7 @@ def _keras2(lines: frozenset[VersionLine], context: RuleContext) -> str:
     words = dict(_KERAS2_WORDS)
     low, high = max(context.l3_minors[0], 11), min(context.l3_minors[1], 15)
     if (low, high) != (11, 15):
-        words[L3] = f"TF 2.{low}" if low == high else f"TF 2.{low}-2.{high}"
+        words[L3] = tf_minors(low, high)
     return "/".join(words[line] for line in sorted(lines & {L3, L4}))
 
 
@@ -70,17 +70,17 @@ model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categor
 
     def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
         if site.optimizer is not None:
-            yield from (finding for _keyword, finding in self._check_one(site.optimizer, context))
+            yield from self._check_one(site.optimizer, context)
             return
         # One optimizer per branch: reported only when the optimizer of every branch is wrong, so
         # that whichever runs, training is (version-guarded code builds `lr=` on one branch and
         # `learning_rate=` on the other: silent).
         per_branch = [list(self._check_one(optimizer, context)) for optimizer in site.optimizer_alternatives]
         if per_branch and all(per_branch):
-            yield from (finding for branch in per_branch for _keyword, finding in branch)
+            yield from (finding for branch in per_branch for finding in branch)
 
-    def _check_one(self, optimizer: OptimizerFact, context: RuleContext) -> Iterator[tuple[str, Finding]]:
-        """(keyword, finding) for the lr= / decay= this optimizer is given."""
+    def _check_one(self, optimizer: OptimizerFact, context: RuleContext) -> Iterator[Finding]:
+        """The findings for the lr= / decay= this optimizer is given."""
         if optimizer.legacy or optimizer.name not in catalogue.OPTIMIZER_DEFAULT_LEARNING_RATES:
             return
         lines = context.lines & _NEW_API
@@ -99,7 +99,7 @@ model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categor
                     parts.append(f"ignored on {_keras2(bad, context)} (trains at {default})")
                 if L5 in bad:
                     parts.append("ValueError on Keras 3")
-                yield "lr", Finding(
+                yield Finding(
                     optimizer.keyword_node("lr") or optimizer.node,
                     f"lr= on {shown} of the new optimizer API: {', '.join(parts)}",
                     self._lr_fix(optimizer, context),
@@ -114,7 +114,7 @@ model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categor
                     parts.append(f"ValueError on {_keras2(bad, context)}")
                 if L5 in bad:
                     parts.append("ignored on Keras 3 (no decay)")
-                yield "decay", Finding(
+                yield Finding(
                     optimizer.keyword_node("decay") or optimizer.node,
                     f"decay= on {shown} of the new optimizer API: {', '.join(parts)}",
                     None,
