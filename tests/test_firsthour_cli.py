@@ -286,3 +286,19 @@ def test_readme_commands_of_the_cli_section_run(project):
     assert keraslint("rule", "KER002", cwd=project).stdout.startswith("# KER002")
     piped = keraslint("check", "--stdin-filename", "train.py", "-", cwd=project, stdin=SOURCE)
     assert piped.returncode == 1 and piped.stdout.startswith("train.py:5:")
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("# Flake8: NoQA\nx = 1\n", True),
+        ("x = 1\n  #\tkeraslint=nOqA:KER201, KER3\n", frozenset({"KER201", "KER3"})),
+        ("# noqa\nx = 1  # flake8 checks this\n", None),  # noqa, but no file-level line
+        ("# flake8 is run by pre-commit (QA)\n", None),
+        ("é = 1\n# KERASLINT: NOQA\n", True),  # not ASCII
+    ],
+)
+def test_file_suppression_in_any_case(source, expected):
+    from keraslint.noqa import file_suppression
+
+    assert file_suppression(source) == expected

@@ -639,6 +639,34 @@ def test_pins_are_read_once_per_directory(tmp_path, monkeypatch):
     assert len(reads) == 4  # clear_caches forgets
 
 
+def test_a_run_checks_shared_ancestors_once(tmp_path, monkeypatch):
+    """Within a lint run the folders of a project share their ancestors' pins (checked once); the
+    next run, and every lookup outside a run, sees a changed pin file."""
+    (tmp_path / ".git").mkdir()
+    requirements = tmp_path / "requirements.txt"
+    write(requirements, "keras==2.0.4\n")
+    folders = [tmp_path / "a", tmp_path / "b", tmp_path / "b" / "c"]
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+    checked = []
+    real = targeting._pins_in_dir
+    monkeypatch.setattr(targeting, "_pins_in_dir", lambda directory: checked.append(directory) or real(directory))
+    targeting.begin_run()
+    try:
+        assert [find_project_pins(str(folder)).keras for folder in folders] == [SpecifierSet("==2.0.4")] * 3
+        assert checked.count(str(tmp_path)) == 1  # the shared ancestor, once in the run
+        assert checked.count(str(tmp_path / "b")) == 1  # the parent of c, checked for b already
+        write(requirements, "keras==3.1\n")
+        os.utime(requirements, ns=(1, 1))
+        targeting.begin_run()  # the next run
+        assert find_project_pins(str(folders[0])).keras == SpecifierSet("==3.1")
+    finally:
+        targeting.clear_caches()  # outside a run again
+    write(requirements, "keras==3.2\n")
+    os.utime(requirements, ns=(2, 2))
+    assert find_project_pins(str(folders[1])).keras == SpecifierSet("==3.2")
+
+
 def test_pins_are_read_again_when_a_project_file_changes(tmp_path):
     """Editors keep flake8 in-process: the cache must follow the files, not the process."""
     (tmp_path / ".git").mkdir()

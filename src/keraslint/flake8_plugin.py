@@ -131,6 +131,8 @@ class KerasLintPlugin:
             return
         folder = None if filename is None else os.path.dirname(os.path.abspath(filename))
         target = _targets.get(folder)
+        if not _targets:
+            targeting.begin_run()  # the first file of this run: pin files are read afresh
         if target is None:
             target = _targets[folder] = targeting.target_for(filename, settings.keras_version)
         diagnostics = analyse(source, filename=filename, tree=self.tree, target=target, rules=rules, logger=LOG)

@@ -36,11 +36,18 @@ FILE_NOQA = (
 )
 
 
+# "qa" in every case: a file without one holds no "noqa" in any case.
+_NOQA_TAILS = ("qa", "QA", "qA", "Qa")
+
+
 def file_suppression(source: str) -> bool | frozenset[str] | None:
     """True when the whole file is suppressed, the suppressed codes (prefixes) when a
     `# keraslint: noqa: CODES` line lists some, None when nothing is."""
-    if "noqa" not in source and "NOQA" not in source.upper():
-        return None
+    if not any(tail in source for tail in _NOQA_TAILS):
+        return None  # substring tests (upper() of a non-ASCII file costs more than the rest)
+    lowered = source.lower()
+    if "noqa" not in lowered or ("flake8" not in lowered and "keraslint" not in lowered):
+        return None  # the expression below scans every line: only where it can match
     codes: set[str] = set()
     for match in re.finditer(FILE_NOQA, source, re.IGNORECASE | re.MULTILINE):
         listed = match.group("codes")

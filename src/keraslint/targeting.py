@@ -60,6 +60,7 @@ __all__ = [
     "API_TF_KERAS",
     "ConfigError",
     "Pins",
+    "begin_run",
     "clear_caches",
     "find_project_pins",
     "installed_pins",
@@ -1024,15 +1025,39 @@ def _alternatives(spec: SpecifierSet, versions: list[str], kind: str) -> Specifi
 _KIND_PACKAGE = {"keras": "keras", "tensorflow": "tensorflow", "tf_keras": "tf-keras"}
 
 
+# Within a lint run (begin_run()): directory -> its project's pins. The folders of a project share
+# their ancestors, which are then checked once per run instead of once per folder. Outside a run
+# (a notebook kernel) every lookup checks the pin files for changes.
+_RUN_PINS: dict[str, Pins | None] | None = None
+
+
+def begin_run() -> None:
+    """A new lint run (flake8's next run in a long-lived host): pin files are checked again, once."""
+    global _RUN_PINS
+    _RUN_PINS = {}
+
+
 def _walk_up(directory: str) -> Pins | None:
+    memo = _RUN_PINS if _RUN_PINS is not None else {}
+    walked: list[str] = []
+    found: Pins | None = None
     while True:
-        pins = _pins_in_dir(directory)
-        if pins is not None:
-            return pins
+        if directory in memo:
+            found = memo[directory]
+            break
+        walked.append(directory)
+        found = _pins_in_dir(directory)
+        if found is not None:
+            break
         parent = os.path.dirname(directory)
         if parent == directory or os.path.exists(os.path.join(directory, ".git")):
-            return None  # filesystem root, or the top of this repository
+            break  # filesystem root, or the top of this repository
         directory = parent
+    if len(memo) >= _CACHE_LIMIT:
+        memo.clear()
+    for seen in walked:
+        memo[seen] = found
+    return found
 
 
 def find_project_pins(start_dir: str) -> Pins | None:
@@ -1160,7 +1185,9 @@ def installed_pins() -> Pins | None:
 
 def clear_caches() -> None:
     """Forget cached project pins, installed versions and line mappings (for long-lived hosts)."""
+    global _RUN_PINS
     _DIR_CACHE.clear()
+    _RUN_PINS = None
     _INSTALLED_CACHE.clear()
     _lines_for_api.cache_clear()
 

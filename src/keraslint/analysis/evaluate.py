@@ -124,6 +124,9 @@ class Evaluator(KerasSemantics):
         self._loop_bound: dict[int, frozenset[str]] = {}  # id of a loop -> the names its body may bind
         # dotted name -> (its Ref, the evidence it was recorded in): a name met again is not recorded again
         self._refs: dict[str, tuple[Ref, VersionEvidence]] = {}
+        # The first names of every dotted key (`self.model`) ever bound in a scope: an attribute of
+        # any other name is bound nowhere, so its lookup is skipped (most attributes: `np.zeros`).
+        self._dotted_roots: set[str] = set()
 
     # --- entry -------------------------------------------------------------------------------
 
@@ -175,7 +178,7 @@ class Evaluator(KerasSemantics):
                 local.vars[name] = UNKNOWN
         for name in _parameter_names(function):
             local.vars[name] = UNKNOWN
-        local.vars.update(attributes)
+        self._bind_keys(local, attributes)
         saved = self._depth
         self._depth = 0
         self._returns.append([])
@@ -364,6 +367,7 @@ class Evaluator(KerasSemantics):
         changed = self._loop_bound.get(id(statement))
         if changed is None:  # the same loop is walked again in each call of its function
             changed = self._loop_bound[id(statement)] = frozenset(_bound_names(body))
+            self._note_keys(changed)
         for name in changed:
             env.vars[name] = UNKNOWN
         self._depth += 1
@@ -387,7 +391,7 @@ class Evaluator(KerasSemantics):
             return  # no np.zeros((n, k)) array in scope: nothing for the loop to fill (a cheap test)
         parent = env.parent.lookup if env.parent is not None else (lambda _name: UNKNOWN)
         previous = lambda name: before[name] if name in before else parent(name)  # noqa: E731
-        env.vars.update(label_facts.filled_in_loop(loop, previous, env.lookup))
+        self._bind_keys(env, label_facts.filled_in_loop(loop, previous, env.lookup))
 
     def _walk_try(self, statement: ast.Try, env: Env) -> None:  # or ast.TryStar (3.11+): the same fields
         before = dict(env.vars)
@@ -421,6 +425,7 @@ class Evaluator(KerasSemantics):
         elif isinstance(target, ast.Attribute):
             key = _dotted(target)
             if key is not None:
+                self._note_keys((key,))
                 env.vars[key] = value
             self._set_instance_attribute(target, value, env)
             self._invalidate_base(target.value, env)
@@ -430,11 +435,22 @@ class Evaluator(KerasSemantics):
             if key is not None:
                 filled = label_facts.filled(target, value, env.lookup(key), lambda index: self.eval(index, env))
             if key is not None and filled is not None:
+                self._note_keys((key,))
                 env.vars[key] = filled  # `y[np.arange(n), labels] = 1` on np.zeros((n, k))
             else:
                 self._invalidate_base(target.value, env)
         elif isinstance(target, ast.Starred):
             self.bind(target.value, UNKNOWN, env)
+
+    def _note_keys(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            dot = key.find(".")
+            if dot != -1:
+                self._dotted_roots.add(key[:dot])
+
+    def _bind_keys(self, env: Env, bound: dict[str, Value]) -> None:
+        self._note_keys(bound)
+        env.vars.update(bound)
 
     def _set_instance_attribute(self, target: ast.Attribute, value: Value, env: Env) -> None:
         """`w.model = ...` / `del w.model` on an instance of a plain module class."""
@@ -452,6 +468,7 @@ class Evaluator(KerasSemantics):
         if isinstance(value, ModelV):
             value.poisoned = True
         elif isinstance(value, (Seq, DictV, LabelsV)):
+            self._note_keys((key,))
             env.vars[key] = UNKNOWN
 
     def _delete(self, target: ast.expr, env: Env) -> None:
@@ -461,6 +478,7 @@ class Evaluator(KerasSemantics):
         else:
             key = _dotted(target)
             if key is not None:
+                self._note_keys((key,))
                 env.vars[key] = UNKNOWN
             if isinstance(target, ast.Attribute):
                 self._set_instance_attribute(target, UNKNOWN, env)
@@ -574,11 +592,9 @@ class Evaluator(KerasSemantics):
         return Const("".join(pieces), node)
 
     def _eval_attribute(self, node: ast.Attribute, env: Env) -> Value:
-        key = _dotted(node)
-        if key is not None:
-            bound = env.lookup(key)
-            if bound is not UNKNOWN:
-                return bound
+        bound = self._bound_attribute(node, env)
+        if bound is not UNKNOWN:
+            return bound
         base = self.eval(node.value, env)
         attr = node.attr
         if isinstance(base, Ref):
@@ -594,6 +610,16 @@ class Evaluator(KerasSemantics):
         if isinstance(base, InstanceV) and attr not in base.cls.methods:  # a property is not an attribute
             return base.attributes.get(attr, UNKNOWN)
         return UNKNOWN
+
+    def _bound_attribute(self, node: ast.Attribute, env: Env) -> Value:
+        """What a dotted key (`self.head`) is bound to; UNKNOWN when it is bound to nothing."""
+        root = node.value
+        while root.__class__ is ast.Attribute:
+            root = root.value  # type: ignore[attr-defined]
+        if root.__class__ is ast.Name and root.id not in self._dotted_roots:  # type: ignore[attr-defined]
+            return UNKNOWN  # no key of this name was ever bound (the text test is exact)
+        key = _dotted(node)
+        return UNKNOWN if key is None else env.lookup(key)
 
     def _eval_dict(self, node: ast.Dict, env: Env) -> Value:
         items = []
@@ -644,8 +670,7 @@ class Evaluator(KerasSemantics):
     def _eval_call(self, node: ast.Call, env: Env) -> Value:
         func = node.func
         if isinstance(func, ast.Attribute):
-            key = _dotted(func)
-            callee = env.lookup(key) if key is not None else UNKNOWN  # e.g. self.head bound in __init__
+            callee = self._bound_attribute(func, env)  # e.g. self.head bound in __init__
             if callee is UNKNOWN:
                 return self._eval_method_call(node, func, env)
         elif func.__class__ is ast.Name:
@@ -672,6 +697,7 @@ class Evaluator(KerasSemantics):
         if isinstance(receiver, (Seq, DictV)) and method in _SEQUENCE_MUTATORS:
             key = _dotted(func.value)
             if key is not None:
+                self._note_keys((key,))
                 env.vars[key] = UNKNOWN
             args, kwargs, _ = self._eval_arguments(node, env)
             if self._instances_made:
@@ -683,6 +709,7 @@ class Evaluator(KerasSemantics):
             self._blind_models.add(id(model))
             key = _dotted(func.value)
             if key is not None and (receiver is UNKNOWN or isinstance(receiver, CallV)):
+                self._note_keys((key,))
                 env.vars[key] = model  # its later fit() calls give this compile() its labels
             return self._model_method(model, method, node, env)
         if not isinstance(receiver, Ref):
@@ -722,7 +749,7 @@ class Evaluator(KerasSemantics):
             _store_attributes(instance, own, env.vars)
         returns = self._run_instance_method(instance, method, args, kwargs, has_star)
         if own is not None:
-            env.vars.update((f"{own}.{key}", value) for key, value in instance.attributes.items())
+            self._bind_keys(env, {f"{own}.{key}": value for key, value in instance.attributes.items()})
         if returns is None:
             instance.attributes.clear()  # what the method did to self is not known
             self._forget_instances(args, kwargs)
@@ -852,7 +879,7 @@ class Evaluator(KerasSemantics):
         if local is None:
             return None
         local.vars[positional[0].arg] = instance
-        local.vars.update(attributes)
+        self._bind_keys(local, attributes)
         return self._run_body(method, local), local
 
     def _bind_arguments(
@@ -1023,7 +1050,10 @@ def _block_names(body: Sequence[ast.stmt], names: set[str]) -> None:
     for statement in body:
         if isinstance(statement, ast.Assign):
             for target in statement.targets:
-                _target_names(target, names)
+                if target.__class__ is ast.Name:
+                    names.add(target.id)  # type: ignore[attr-defined]  # the most frequent target
+                else:
+                    _target_names(target, names)
         elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
             _target_names(statement.target, names)
         elif isinstance(statement, (ast.Import, ast.ImportFrom)):
@@ -1061,6 +1091,10 @@ def _global_sources(body: Sequence[ast.stmt], sources: dict[str, set[object]]) -
             continue
         if isinstance(statement, ast.Expr):
             continue  # a call may change an object, never which object a name holds
+        if statement.__class__ is ast.Assign and all(target.__class__ is ast.Name for target in statement.targets):
+            for target in statement.targets:  # the most frequent statement: `name = ...`
+                sources.setdefault(target.id, set()).add(id(statement))  # type: ignore[attr-defined]
+            continue
         names: set[str] = set()
         if isinstance(statement, (*_FUNCTIONS, ast.ClassDef)):
             names.add(statement.name)
@@ -1090,10 +1124,13 @@ def _compound_names(statement: ast.stmt, names: set[str]) -> None:
         _block_names(child, names)
 
 
+_UNCHANGING_METHODS = catalogue.READ_ONLY_METHODS | catalogue.LAYER_ADDING_METHODS
+
+
 def _changed_receiver(value: ast.expr) -> str | None:
     """The dotted receiver of a method call that may change it (not a read-only or layer-adding one)."""
     if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
-        if value.func.attr not in catalogue.READ_ONLY_METHODS | catalogue.LAYER_ADDING_METHODS:
+        if value.func.attr not in _UNCHANGING_METHODS:
             return _dotted(value.func.value)
     return None
 
