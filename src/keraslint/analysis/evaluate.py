@@ -10,7 +10,7 @@ turns the rest into UNKNOWN. A model mutated under a branch or loop becomes UNKN
 from __future__ import annotations
 
 import ast
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from keraslint import catalogue
 from keraslint import source as text
@@ -448,7 +448,7 @@ class Evaluator(KerasSemantics):
             if dot != -1:
                 self._dotted_roots.add(key[:dot])
 
-    def _bind_keys(self, env: Env, bound: dict[str, Value]) -> None:
+    def _bind_keys(self, env: Env, bound: Mapping[str, Value]) -> None:
         self._note_keys(bound)
         env.vars.update(bound)
 
@@ -615,8 +615,8 @@ class Evaluator(KerasSemantics):
         """What a dotted key (`self.head`) is bound to; UNKNOWN when it is bound to nothing."""
         root = node.value
         while root.__class__ is ast.Attribute:
-            root = root.value  # type: ignore[attr-defined]
-        if root.__class__ is ast.Name and root.id not in self._dotted_roots:  # type: ignore[attr-defined]
+            root = root.value
+        if root.__class__ is ast.Name and root.id not in self._dotted_roots:
             return UNKNOWN  # no key of this name was ever bound (the text test is exact)
         key = _dotted(node)
         return UNKNOWN if key is None else env.lookup(key)
@@ -1051,7 +1051,7 @@ def _block_names(body: Sequence[ast.stmt], names: set[str]) -> None:
         if isinstance(statement, ast.Assign):
             for target in statement.targets:
                 if target.__class__ is ast.Name:
-                    names.add(target.id)  # type: ignore[attr-defined]  # the most frequent target
+                    names.add(target.id)  # the most frequent target
                 else:
                     _target_names(target, names)
         elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
@@ -1091,7 +1091,7 @@ def _global_sources(body: Sequence[ast.stmt], sources: dict[str, set[object]]) -
             continue
         if isinstance(statement, ast.Expr):
             continue  # a call may change an object, never which object a name holds
-        if statement.__class__ is ast.Assign and all(target.__class__ is ast.Name for target in statement.targets):
+        if isinstance(statement, ast.Assign) and all(target.__class__ is ast.Name for target in statement.targets):
             for target in statement.targets:  # the most frequent statement: `name = ...`
                 sources.setdefault(target.id, set()).add(id(statement))  # type: ignore[attr-defined]
             continue
