@@ -233,3 +233,27 @@ def test_pins_are_resolved_once_per_folder_and_run(tmp_path: Path, monkeypatch: 
     (root / "requirements.txt").write_text("keras>=3\n")
     second = lint_run(root / "a.py")
     assert len(calls) == 3 and second == [{"KER101"}]  # the next run reads the changed pins: BCE on softmax
+
+
+REUTERS_TF = textwrap.dedent(
+    """\
+    import tensorflow as tf
+
+    model = tf.keras.Sequential([tf.keras.layers.Dense(46, activation="softmax")])
+    model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x_train, tf.keras.utils.to_categorical(y_train), epochs=20)
+    print(history.history["acc"])
+    """
+)
+
+
+@pytest.mark.parametrize(
+    "pins, expected",
+    [
+        ("tensorflow==2.0.0\n", {(6, "KER207")}),  # TF 2.0 logs 'accuracy': KeyError
+        ("tensorflow==1.15\n", set()),  # TF 1.x's tf.keras logs 'acc'
+    ],
+)
+def test_tensorflow_2_0_pin_excludes_tensorflow_1_keys(tmp_path: Path, pins: str, expected: set) -> None:
+    result = flake8("mnist_cnn.py", cwd=project(tmp_path, pins, REUTERS_TF))
+    assert codes_by_line(result.stdout) == expected, result.stdout + result.stderr

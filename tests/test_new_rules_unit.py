@@ -75,8 +75,9 @@ def site(out=None, loss=None, metrics=(), labels=(), lines=ALL_VERSION_LINES, **
     return CompileSite(expr("model.compile()"), out, loss, (argument,), tuple(labels), (), (), False, **extra)
 
 
-def check(code: str, compile_site: CompileSite, lines=ALL_VERSION_LINES, apis=frozenset()):
-    return list(RULES_BY_CODE[code].check(compile_site, RuleContext(frozenset(lines), False, frozenset(apis))))
+def check(code: str, compile_site: CompileSite, lines=ALL_VERSION_LINES, apis=frozenset(), tf1=True):
+    context = RuleContext(frozenset(lines), False, frozenset(apis), tf1=tf1)
+    return list(RULES_BY_CODE[code].check(compile_site, context))
 
 
 # --- KER106 widened -------------------------------------------------------------------------------------
@@ -417,6 +418,15 @@ class TestKER207:
         read = HistoryRead("acc", expr("'acc'"))
         [finding] = check("KER207", trained(fit(reads=(read,))), {L2, L3})
         assert finding.node is read.node and finding.severity == Severity.CRASH
+        assert finding.message == "history.history['acc'] is never logged ('accuracy' is): KeyError"
+
+    def test_tensorflow_1_key_only_where_tensorflow_1_may_run(self) -> None:
+        # tf.keras on L2: TF 1.x logs 'acc' for 'accuracy', TF 2.0-2.1 'accuracy' (keras-semantics 6.11)
+        tf1_accuracy = LoggedMetric("'accuracy'", accuracy_keys().metrics[0].keys, tf1_keys=frozenset({"acc"}))
+        logged = LoggedKeys((tf1_accuracy,), ("",), ALL_VERSION_LINES)
+        read = HistoryRead("acc", expr("'acc'"))
+        assert check("KER207", trained(fit(reads=(read,)), logged=logged), {L2}) == []
+        [finding] = check("KER207", trained(fit(reads=(read,)), logged=logged), {L2}, tf1=False)
         assert finding.message == "history.history['acc'] is never logged ('accuracy' is): KeyError"
 
     def test_keys_written_by_callbacks(self) -> None:

@@ -157,6 +157,45 @@ def test_help_text_lists_the_spellings():
 
 
 @pytest.mark.parametrize(
+    "setting, expected",
+    [
+        ("tensorflow==2.0", False),  # L2 without TensorFlow 1.x
+        ("tf 2.1.0", False),
+        ("tensorflow>=2.0,<2.2", False),
+        ("tensorflow==1.15", True),
+        ("tensorflow<2.2", True),
+        ("tensorflow==2.1.*", False),
+        ("keras==2.3.1", True),  # a Keras version says nothing about TensorFlow
+        ("L2", True),
+        ("auto", True),
+    ],
+)
+def test_setting_leaves_tensorflow_1_possible(setting, expected):
+    parse_keras_version(setting)  # accepted
+    assert targeting.parse_tf1(setting) is expected
+    assert target_for("x.py", setting).tf1_possible(TF) is expected
+
+
+@pytest.mark.parametrize(
+    "requirements, expected",
+    [
+        ("tensorflow==2.0.0\n", False),
+        ("tensorflow-gpu>=2.1,<2.2\n", False),
+        ("tensorflow==1.15.5\n", True),
+        ("tensorflow\n", True),  # unpinned
+        ("keras==2.3.1\n", True),  # tf.keras is not decided by a Keras pin
+    ],
+)
+def test_pins_leave_tensorflow_1_possible(tmp_path, requirements, expected):
+    project_of(tmp_path, {"requirements.txt": requirements})
+    assert target_for(str(tmp_path / "train.py"), None).tf1_possible(TF) is expected
+
+
+def test_nothing_known_leaves_tensorflow_1_possible(tmp_path):
+    assert target_for(str(tmp_path / "train.py"), None).tf1_possible(TF) is True
+
+
+@pytest.mark.parametrize(
     "p, apis, expected",
     [
         (pins(keras="==2.0.4"), KERAS, {L1}),

@@ -101,14 +101,16 @@ def run_rules(
     evidence = facts.evidence
     local = evidence.local
     l3_minors = evidence.l3_minors
+    tf1 = True
     if lines is None:
         lines, l3_minors, _reason = target_decision(facts, target)
         if not lines:
             return []  # the file's APIs exist on no Keras line keraslint knows
+        tf1 = target.tf1_possible(evidence.apis)
     else:
         local = ()  # lines given by the caller replace the whole decision
     context = RuleContext(lines or ALL_VERSION_LINES, evidence.graph_mode, evidence.apis, evidence.custom_objects,
-                          l3_minors)
+                          l3_minors, tf1)
     selected = ALL_RULES if rules is None else rules
     shared = _conflicting_output_nodes(facts.sites)
     seen: set[tuple[int, int, str]] = set()

@@ -903,17 +903,13 @@ class KernelChecker:
             self._show_text(f"keraslint: configuration ignored: {error}")
 
     def target(self) -> targeting.Target:
-        setting = setting_l3_minors = None
-        if self.settings.keras_version is not None:
-            setting = targeting.parse_keras_version(self.settings.keras_version)
-            setting_l3_minors = targeting.parse_l3_minors(self.settings.keras_version)
+        explicit = targeting.setting_target(self.settings.keras_version) or targeting.UNKNOWN_TARGET
         try:
             directory = os.getcwd()
         except OSError:
             directory = os.curdir
-        return targeting.Target(
-            setting=setting,
-            setting_l3_minors=setting_l3_minors,
+        return replace(
+            explicit,
             project=targeting.find_project_pins(directory),
             installed=targeting.installed_pins(),
             installed_first=True,

@@ -68,6 +68,8 @@ __all__ = [
     "lines_for",
     "parse_keras_version",
     "parse_l3_minors",
+    "parse_tf1",
+    "setting_target",
     "resolve_lines",
     "Target",
     "UNKNOWN_TARGET",
@@ -340,6 +342,32 @@ def parse_l3_minors(value: str | None) -> tuple[int, int] | None:
         return None
     reps = _reps("tf-keras") + _reps("tensorflow") if pkg == "tf-keras" else _reps(pkg)
     return _admitted_l3_minors(spec, reps, _RANGE_LINE_OF[pkg], functools.partial(_setting_released, pkg))
+
+
+def parse_tf1(value: str | None) -> bool:
+    """Whether a keras-version setting leaves TensorFlow 1.x possible (False for a TensorFlow version
+    or range admitting no 1.x release: "tensorflow==2.0", "tf>=2.0,<2.2"). Call after
+    parse_keras_version accepted the value: nothing here raises."""
+    text = _strip_comment(value or "").strip().lower()
+    if text in ("", "auto", "any", "all", "unknown") or re.match(_LINE_LIST_PATTERN, re.sub(r"\s+", "", text)):
+        return True
+    pkg, rest = _setting_package(text)
+    if pkg != "tensorflow":
+        return True  # a Keras (or tf-keras) version says nothing about TensorFlow 1.x
+    single = _version(rest) if rest and not rest.startswith(_OPS) and "," not in rest else None
+    if single is not None:
+        return single.release[0] == 1
+    from packaging.specifiers import InvalidSpecifier
+
+    try:
+        spec = _specifier_set(rest if rest.startswith(_OPS) or "," in rest else "==" + rest)
+    except InvalidSpecifier:
+        return True
+    return _admits_tf1(spec)
+
+
+def _admits_tf1(spec: "SpecifierSet") -> bool:
+    return any(v.release[0] == 1 for v in _admitted_versions(spec, _reps("tensorflow")))
 
 
 def _setting_package(text: str) -> tuple[str, str]:
@@ -1244,6 +1272,13 @@ def _l3_minors_for_api(api: str, pins: Pins) -> tuple[int, int] | None:
     return None if deciding is None else _admitted_l3_minors(deciding[0], _reps(deciding[1]), deciding[2])
 
 
+@functools.lru_cache(maxsize=1024)
+def tf1_for(pins: Pins) -> bool:
+    """Whether the pins leave TensorFlow 1.x possible for tf.keras (its line L2 also holds TF 2.0-2.1)."""
+    deciding = _deciding_pin(API_TF, pins)
+    return deciding is None or deciding[1] != "tensorflow" or _admits_tf1(deciding[0])
+
+
 def lines_for(apis: frozenset[str], pins: Pins) -> frozenset[VersionLine] | None:
     """The lines the pins allow for a file that uses these APIs (API_* constants).
 
@@ -1299,6 +1334,7 @@ class Target:
     installed: Pins | None = None
     installed_first: bool = False  # a notebook kernel: what is installed is what runs
     setting_l3_minors: tuple[int, int] | None = None  # the TF minors within L3 the setting names
+    setting_tf1: bool = True  # the setting leaves TensorFlow 1.x possible (not "tensorflow==2.0")
 
     def lines_for(self, apis: frozenset[str]) -> tuple[frozenset[VersionLine], str]:
         """(lines, reason). First match wins: setting, project pins (narrowed to the installed
@@ -1310,19 +1346,35 @@ class Target:
         """(lines, the TensorFlow 2.x minors within L3 the same source admits, reason): see lines_for."""
         if self.setting is not None:
             return self.setting, self.setting_l3_minors or L3_MINORS, "keras-version setting"
+        pins, reason = self._deciding_pins(apis)
+        lines = lines_for(apis, pins) if pins is not None else None
+        if pins is None or lines is None:
+            return ALL_VERSION_LINES, L3_MINORS, "unknown"
+        return lines, self._minors(apis, pins), reason
+
+    def tf1_possible(self, apis: frozenset[str]) -> bool:
+        """Whether TensorFlow 1.x's tf.keras may run the file, from the same source as decide()."""
+        if self.setting is not None:
+            return self.setting_tf1
+        pins, _reason = self._deciding_pins(apis)
+        return True if pins is None else tf1_for(pins)
+
+    def _deciding_pins(self, apis: frozenset[str]) -> tuple[Pins | None, str]:
+        """The pins the lines are read from, and why (None, "unknown": nothing decides them). First
+        match wins: project pins (narrowed to the installed versions when those allow a strict
+        subset), installed distributions; the installed ones first in a notebook kernel."""
         installed_lines = lines_for(apis, self.installed) if self.installed is not None else None
         if self.installed_first and installed_lines is not None:
-            return installed_lines, self._minors(apis, self.installed), "installed distributions"
+            return self.installed, "installed distributions"
         if self.project is not None:
             project_lines = lines_for(apis, self.project)
             if project_lines is not None:
                 if len(project_lines) > 1 and installed_lines is not None and installed_lines < project_lines:
-                    return (installed_lines, self._minors(apis, self.installed),
-                            f"installed distributions within pins in {self.project.source}")
-                return project_lines, self._minors(apis, self.project), f"pins in {self.project.source}"
+                    return self.installed, f"installed distributions within pins in {self.project.source}"
+                return self.project, f"pins in {self.project.source}"
         if installed_lines is not None:
-            return installed_lines, self._minors(apis, self.installed), "installed distributions"
-        return ALL_VERSION_LINES, L3_MINORS, "unknown"
+            return self.installed, "installed distributions"
+        return None, "unknown"
 
     @staticmethod
     def _minors(apis: frozenset[str], pins: Pins | None) -> tuple[int, int]:
@@ -1332,13 +1384,21 @@ class Target:
 UNKNOWN_TARGET = Target()
 
 
+def setting_target(setting: str | None) -> Target | None:
+    """The Target a keras-version setting names; None for auto (or no setting). ConfigError from a
+    bad setting propagates."""
+    lines = parse_keras_version(setting) if setting is not None else None
+    if lines is None:
+        return None
+    return Target(setting=lines, setting_l3_minors=parse_l3_minors(setting), setting_tf1=parse_tf1(setting))
+
+
 def target_for(filename: str | None, setting: str | None) -> Target:
     """The Target of a file: reads the project's pin files and the installed distributions
     (cached). ConfigError from a bad setting propagates."""
-    if setting is not None:
-        explicit = parse_keras_version(setting)
-        if explicit is not None:
-            return Target(setting=explicit, setting_l3_minors=parse_l3_minors(setting))
+    explicit = setting_target(setting)
+    if explicit is not None:
+        return explicit
     if filename is None or filename in ("stdin", "-"):
         try:
             directory = os.getcwd()

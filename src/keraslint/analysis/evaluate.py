@@ -490,10 +490,11 @@ class Evaluator(KerasSemantics):
         the import route of the Ref an attribute is read from (`K.mean` after `from tensorflow.keras
         import backend as K` is tf.keras's, although its canonical name starts with keras)."""
         key = dotted if route is None else f"{route} {dotted}"
-        if not imported:
-            known = self._refs.get(key)
-            if known is not None and known[1] is self.version_evidence:
-                return known[0]  # what this name says was recorded already (the recording is idempotent)
+        if imported:
+            key = "import " + key  # an import also records the API: its own entry
+        known = self._refs.get(key)
+        if known is not None and known[1] is self.version_evidence:
+            return known[0]  # what this name says was recorded already (the recording is idempotent)
         name, api = canonical(dotted)
         if route is not None and api is not None:
             api = route

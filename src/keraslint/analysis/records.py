@@ -272,11 +272,14 @@ class LoggedMetric:
     weighted: bool = False  # from weighted_metrics: may also be logged as weighted_<key>
     # Default names that Keras makes unique with a numeric suffix (auc, auc_1, ...).
     numbered: bool = False
+    # Keys logged on L2 only by TensorFlow 1.x's tf.keras ('acc' for 'accuracy'), not by TF 2.0-2.1.
+    tf1_keys: frozenset[str] = frozenset()
 
-    def on(self, line: VersionLine) -> frozenset[str] | None:
+    def on(self, line: VersionLine, tf1: bool = True) -> frozenset[str] | None:
+        """The keys on `line`; `tf1`: TensorFlow 1.x may be what runs L2."""
         for key_line, keys in self.keys:
             if key_line == line:
-                return keys
+                return keys | self.tf1_keys if tf1 and line is VersionLine.L2 else keys
         return None
 
 
@@ -289,14 +292,15 @@ class LoggedKeys:
     prefixes: tuple[str, ...]  # output-name prefixes ("" for a single output); may hold both forms
     lines: frozenset[VersionLine]
 
-    def keys(self, line: VersionLine) -> frozenset[str] | None:
-        """Every key that may be logged on `line` (a superset), or None when not established."""
+    def keys(self, line: VersionLine, tf1: bool = True) -> frozenset[str] | None:
+        """Every key that may be logged on `line` (a superset), or None when not established.
+        `tf1`: TensorFlow 1.x may be what runs L2 (False when the project pins TF 2.0 or 2.1)."""
         if line not in self.lines:
             return None
         keys = {"loss"}
         keys.update(f"{prefix}loss" for prefix in self.prefixes if prefix)
         for metric in self.metrics:
-            for key in metric.on(line) or ():
+            for key in metric.on(line, tf1) or ():
                 for prefix in self.prefixes:
                     keys.add(prefix + key)
                     if metric.weighted:

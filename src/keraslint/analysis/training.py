@@ -542,7 +542,7 @@ def _fit_result(value: ast.expr, bindings: dict[str, list[ast.stmt]]) -> ast.Cal
 def logged_keys(raw: RawCompile, tf_api: bool) -> LoggedKeys | None:
     """The keys the model of this compile() logs, per line; None when its metrics or output names
     are not established. `tf_api`: the file uses tf.keras, whose Keras 2.3-era line also covers
-    TensorFlow 1.x (which logs 'acc' for 'accuracy')."""
+    TensorFlow 1.x (which logs 'acc' for 'accuracy': LoggedMetric.tf1_keys)."""
     if raw.double_star or getattr(raw.model, "custom_training", False):
         return None
     prefixes = _prefixes(raw)
@@ -618,7 +618,7 @@ def _elements(value: Value) -> list[Value] | None:
 
 
 def _logged_metric(value: Value, weighted: bool, applies: frozenset[VersionLine], tf_api: bool) -> LoggedMetric | None:
-    found = _metric_keys(value, tf_api)
+    found = _metric_keys(value)
     if found is None:
         return None
     shown, keys, numbered = found
@@ -628,13 +628,26 @@ def _logged_metric(value: Value, weighted: bool, applies: frozenset[VersionLine]
             per_line.append((line, frozenset()))  # not a metric on this line
         elif line in keys:
             per_line.append((line, keys[line]))
-    return LoggedMetric(shown, tuple(per_line), weighted, numbered)
+    tf1_keys = _tf1_keys(value) if tf_api and L2 in applies and L2 in keys else frozenset()
+    return LoggedMetric(shown, tuple(per_line), weighted, numbered, tf1_keys)
 
 
-def _metric_keys(value: Value, tf_api: bool) -> tuple[str, dict[VersionLine, frozenset[str]], bool] | None:
+def _tf1_keys(value: Value) -> frozenset[str]:
+    """What TensorFlow 1.x's tf.keras (within L2) logs besides TF 2.0-2.1's key: 'acc' for
+    'accuracy' / 'acc', and a metric function's name for its string (training_utils
+    get_metric_name)."""
+    if not (isinstance(value, Const) and isinstance(value.value, str)):
+        return frozenset()
+    if value.value in catalogue.ACCURACY_STRINGS:
+        return frozenset({"acc"})
+    function_name = catalogue.L1_METRIC_FUNCTION_NAMES.get(value.value)
+    return frozenset() if function_name is None else frozenset({function_name})
+
+
+def _metric_keys(value: Value) -> tuple[str, dict[VersionLine, frozenset[str]], bool] | None:
     """(as written, {line: keys it may log}, numbered) for one metric; None when not established."""
     if isinstance(value, Const) and isinstance(value.value, str):
-        return _string_keys(value.value, tf_api)
+        return _string_keys(value.value)
     if isinstance(value, CallV) and value.callee.startswith(_METRICS) and not value.has_star:
         name = value.callee[len(_METRICS) :]
         given = value.kwarg("name")
@@ -666,13 +679,13 @@ def _default_keys(class_name: str) -> dict[VersionLine, frozenset[str]]:
     return keys
 
 
-def _string_keys(text: str, tf_api: bool) -> tuple[str, dict[VersionLine, frozenset[str]], bool]:
+def _string_keys(text: str) -> tuple[str, dict[VersionLine, frozenset[str]], bool]:
     shown = repr(text)
     written = frozenset({text})
     if text in catalogue.ACCURACY_STRINGS:
-        # Keras 2.0-2.2 logs 'acc' for both (training.py@2.2.4 L398-400); later lines as written.
-        l2 = written | {"acc"} if tf_api else written  # tf.keras in TensorFlow 1.x also logs 'acc'
-        return shown, {L1: frozenset({"acc"}), L2: l2, L3: written, L4: written, L5: written}, False
+        # Keras 2.0-2.2 logs 'acc' for both (training.py@2.2.4 L398-400); later lines as written
+        # (TensorFlow 1.x's tf.keras on L2 too: _tf1_keys).
+        return shown, {L1: frozenset({"acc"}), L2: written, L3: written, L4: written, L5: written}, False
     if text.lower() in catalogue.ACCURACY_STRINGS:
         both = frozenset({text, text.lower()})
         return shown, {L3: both, L4: both, L5: both}, False
@@ -685,7 +698,5 @@ def _string_keys(text: str, tf_api: bool) -> tuple[str, dict[VersionLine, frozen
     keys = dict.fromkeys(ALL_VERSION_LINES - {L1}, written)
     function_name = catalogue.L1_METRIC_FUNCTION_NAMES.get(text)
     if function_name is not None:
-        keys[L1] = frozenset({function_name})
-        if tf_api:  # TensorFlow 1.x's tf.keras names the function too (training_utils get_metric_name)
-            keys[L2] = written | {function_name}
+        keys[L1] = frozenset({function_name})  # (TensorFlow 1.x's tf.keras on L2 too: _tf1_keys)
     return shown, keys, False
