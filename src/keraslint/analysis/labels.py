@@ -290,24 +290,34 @@ def _numbers(items: Sequence[Value]) -> list[int | float] | None:
 
 def literal_labels(array: Seq) -> LabelFact | None:
     """A literal label array: `[[0, 1, 0], [1, 0, 0]]` (one-hot), `[[1, 1, 0], ...]` (multi-hot),
-    `[0, 2, 1]` (class ids), `[0, 1, 1]` (one 0/1 column), `[1.5, 2.25]` (continuous)."""
+    `[0, 2, 1]` (class ids), `[0, 1, 1]` (one 0/1 column), `[1.5, 2.25]` (continuous); of rank 3 or
+    more (`[[[1, 0], [0, 1]]]`, a sequence's labels per step), by its innermost rows."""
     if not array.items:
         return None
     seq_rows = _seq_rows(array.items)
+    shape = [len(array.items)]
+    while seq_rows is not None and seq_rows[0].items and _seq_rows(seq_rows[0].items) is not None:
+        # rank 3 or more (samples, steps, classes): the innermost rows hold the labels
+        depth = len(seq_rows[0].items)
+        if any(len(row.items) != depth for row in seq_rows):
+            return None
+        shape.append(depth)
+        seq_rows = _seq_rows(tuple(item for row in seq_rows for item in row.items))
     if seq_rows is not None:
         rows = [row.items for row in seq_rows]
         width = len(rows[0])
         if width == 0 or any(len(row) != width for row in rows):
             return None
+        dims = "x".join(str(size) for size in shape)
         if width == 1:
-            return _column_labels([row[0] for row in rows], f"a literal {len(rows)}x1 array")
+            return _column_labels([row[0] for row in rows], f"a literal {dims}x1 array")
         numbers: list[list[int | float]] = []
         for row in rows:
             row_numbers = _numbers(row)
             if row_numbers is None:
                 return None
             numbers.append(row_numbers)
-        shown = f"a literal {len(rows)}x{width} array"
+        shown = f"a literal {dims}x{width} array"
         if any(_fractional(number) for row in numbers for number in row):
             return LabelFact(CONTINUOUS, None, "literal fractional values")
         if any(number not in (0, 1) for row in numbers for number in row):
