@@ -18,7 +18,7 @@ from keraslint.analysis import labels as label_facts
 from keraslint.analysis import models
 from keraslint.analysis.evidence import VersionEvidence
 from keraslint.analysis.names import canonical
-from keraslint.analysis.statements import child_blocks, spans_a_line
+from keraslint.analysis.statements import TRY_TYPES, child_blocks, spans_a_line
 from keraslint.analysis.values import (
     UNKNOWN,
     CallV,
@@ -256,7 +256,7 @@ class Evaluator(KerasSemantics):
             self._walk_if(statement, env)
         elif isinstance(statement, (ast.For, ast.AsyncFor, ast.While)):
             self._walk_loop(statement, env)
-        elif isinstance(statement, _TRY_TYPES):
+        elif isinstance(statement, TRY_TYPES):
             self._walk_try(statement, env)
         elif isinstance(statement, (ast.With, ast.AsyncWith)):
             for item in statement.items:
@@ -1035,7 +1035,6 @@ def _trains_at_module_level(module: ast.Module, source: str) -> bool:
     return False
 
 
-_TRY_TYPES = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 # Methods whose result kind does not depend on the receiver (`anything.argmax(axis=1)` is class ids).
 _KIND_FIXING_METHODS = frozenset({"argmax"})
 

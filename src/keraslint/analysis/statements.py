@@ -16,6 +16,10 @@ _COMPOUND = tuple(
 )
 
 
+# try statements (`try ... except*` is its own class from Python 3.11 on, with the same fields)
+TRY_TYPES = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
+
+
 def child_blocks(statement: ast.stmt) -> list[Sequence[ast.stmt]]:
     """The statement blocks nested directly in a statement (bodies, else, finally, handlers, match
     cases); a function's or class's body too, so callers that treat those as scopes check first."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import bisect
 import functools
+import re
 import string
 from typing import TYPE_CHECKING, Iterable, NamedTuple, Sequence
 
@@ -22,7 +23,7 @@ from keraslint.analysis.records import (
     Output,
     TrainingCall,
 )
-from keraslint.analysis.statements import assigned_targets, child_blocks, names_in, spans_a_line
+from keraslint.analysis.statements import TRY_TYPES, assigned_targets, child_blocks, names_in, spans_a_line
 from keraslint.analysis.values import CallV, Const, DictV, FuncV, Ref, Seq, Value
 from keraslint.immutable import replace
 from keraslint.versions import ALL_VERSION_LINES, VersionLine
@@ -268,7 +269,85 @@ def history_reads(
                 name, call = fit
                 current[name] = id(call)
                 found.setdefault(id(call), [])
-    return {key: tuple(reads) for key, reads in found.items()}
+    guarded = _guarded_reads(module.body, read_lines, source)
+    return {key: tuple(read for read in reads if id(read.node) not in guarded) for key, reads in found.items()}
+
+
+# Handlers under which a KeyError is caught: a read inside their `try` cannot fail the program.
+_KEY_ERROR_CATCHERS = frozenset({"KeyError", "LookupError", "Exception", "BaseException"})
+
+
+def _guarded_reads(body: Sequence[ast.stmt], read_lines: frozenset[int], source: str) -> frozenset[int]:
+    """The key nodes of `name.history["key"]` reads that code written for several Keras versions
+    guards: under an `if` (or conditional expression) testing which keys `name.history` holds
+    (`'acc' in h.history`), after `if 'acc' not in h.history: return`, or in a `try` whose handler
+    catches the KeyError. Which branch runs depends on the version: such a read is not a finding.
+    Only the statements of `body` holding one of `read_lines` are walked."""
+    if source and _GUARD_WORDS.search(source) is None:
+        return frozenset()  # no key test and no handler is written: no walk
+    guarded: set[int] = set()
+    _guarded_after_exits(body, guarded)
+    for statement in body:
+        if not spans_a_line(statement, read_lines):
+            continue
+        for node in ast.walk(statement):
+            if isinstance(node, (ast.If, ast.IfExp, ast.While)):
+                names = _tested_histories(node.test)
+                if names:
+                    guarded.update(_read_keys([node], names))
+            elif isinstance(node, TRY_TYPES) and any(_catches_key_error(handler) for handler in node.handlers):
+                guarded.update(_read_keys(node.body, None))
+            if isinstance(node, ast.stmt):
+                for block in child_blocks(node):
+                    _guarded_after_exits(block, guarded)
+    return frozenset(guarded)
+
+
+# A membership test on a history (`in h.history`), or a handler that may catch a KeyError.
+_GUARD_WORDS = re.compile(r"\bin\s+[\w.]*history\b|except\s*(?::|\(|KeyError|LookupError|Exception|BaseException)")
+
+
+def _guarded_after_exits(block: Sequence[ast.stmt], guarded: set[int]) -> None:
+    """`if 'acc' not in h.history: return ...` makes what follows in the block conditional too."""
+    for index, statement in enumerate(block):
+        if isinstance(statement, ast.If) and statement.body and isinstance(statement.body[-1], _EXITS):
+            names = _tested_histories(statement.test)
+            if names:
+                guarded.update(_read_keys(block[index + 1 :], names))
+
+
+_EXITS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
+
+
+def _tested_histories(test: ast.expr) -> set[str]:
+    """The names whose `.history` (or `.history.keys()`) a test checks for a key (`in` / `not in`)."""
+    names: set[str] = set()
+    for node in ast.walk(test):
+        if not isinstance(node, ast.Compare) or not any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops):
+            continue
+        for operand in node.comparators:
+            if isinstance(operand, ast.Call) and isinstance(operand.func, ast.Attribute) and not operand.args:
+                operand = operand.func.value if operand.func.attr == "keys" else operand
+            if isinstance(operand, ast.Attribute) and operand.attr == "history" and isinstance(operand.value, ast.Name):
+                names.add(operand.value.id)
+    return names
+
+
+def _catches_key_error(handler: ast.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True  # a bare except
+    caught = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(isinstance(kind, ast.Name) and kind.id in _KEY_ERROR_CATCHERS for kind in caught)
+
+
+def _read_keys(roots: Sequence[ast.AST], names: set[str] | None) -> Iterable[int]:
+    """The ids of the key nodes of history reads inside `roots` (of `names` only, unless None)."""
+    for root in roots:
+        for node in ast.walk(root):
+            if isinstance(node, ast.Subscript):
+                read = _history_read(node)
+                if read is not None and (names is None or read[0] in names):
+                    yield id(read[1].node)
 
 
 def _scopes_holding(body: Sequence[ast.stmt], lines: frozenset[int], scopes: list[Sequence[ast.stmt]]) -> None:
@@ -336,7 +415,12 @@ def _history_readers(module: ast.Module, read_lines: frozenset[int]) -> dict[str
                 read = _history_read(node)
                 if read is not None and read[0] in parameters:
                     reads.setdefault(read[0], []).append(replace(read[1], in_helper=True))
-        reads = {name: found for name, found in reads.items() if name not in rebound}
+        guarded = _guarded_reads([statement], read_lines, "")
+        reads = {
+            name: [read for read in found if id(read.node) not in guarded]
+            for name, found in reads.items() if name not in rebound
+        }
+        reads = {name: found for name, found in reads.items() if found}
         if reads:
             positional = len(arguments.posonlyargs) + len(arguments.args)
             readers[statement.name] = _Reader(parameters[:positional], reads)
