@@ -514,6 +514,16 @@ class TestKER306:
         [finding] = check("KER306", site(optimizer=optimizer("Adam", "lr", "learning_rate")), {L3, L5})
         assert finding.fix is None and finding.severity == Severity.CRASH
 
+    def test_lr_replaced_by_a_schedule_only_raises_on_keras_3(self) -> None:
+        # A LearningRateScheduler of the epoch alone sets the rate from epoch 0 on (precision probe 5):
+        # dropping lr= changes nothing on TF 2.11-2.15 / tf-keras; Keras 3 still rejects it.
+        scheduled = site(optimizer=optimizer("SGD", "lr"), rate_scheduled=True)
+        assert check("KER306", scheduled, {L3, L4}) == []
+        [finding] = check("KER306", scheduled, {L3, L5})
+        assert finding.message == "lr= on SGD() of the new optimizer API: ValueError on Keras 3"
+        [decay] = check("KER306", site(optimizer=optimizer("SGD", "decay"), rate_scheduled=True), {L3})
+        assert decay.message.endswith("ValueError on TF 2.11-2.15")  # decay= is rejected whatever sets the rate
+
     def test_decay(self) -> None:
         sgd = optimizer("SGD", "decay")
         [finding] = check("KER306", site(optimizer=sgd), {L3, L4})

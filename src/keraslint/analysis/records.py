@@ -237,6 +237,9 @@ class CallbackFact:
     monitor_node: ast.AST | None = field(default=None, compare=False, repr=False)
     path_node: ast.AST | None = field(default=None, compare=False, repr=False)
     path: str | None = None  # the checkpoint path when it is one string constant
+    # It may set the learning rate each epoch whatever the optimizer was given (a LearningRateScheduler
+    # whose schedule is not shown to read the current rate).
+    sets_rate: bool = False
 
 
 @record
@@ -259,6 +262,9 @@ class TrainingCall:
     callbacks: tuple[CallbackFact, ...] | None  # None when the list is not established or not all Keras's
     history_reads: tuple[HistoryRead, ...]
     node: ast.Call = field(compare=False, repr=False)
+    # A callback may set the learning rate each epoch whatever the optimizer was given (a
+    # LearningRateScheduler of the epoch alone, a callback not shown to leave the rate alone).
+    sets_rate: bool = False
 
 
 @record
@@ -328,6 +334,9 @@ class CompileSite:
     # fit() calls of the compiled model and the keys it logs (on the first site of a compile() only).
     training: tuple[TrainingCall, ...] = ()
     logged: LoggedKeys | None = None
+    # Every fit() of this compile() may set the learning rate each epoch whatever the optimizer was
+    # given (a schedule of the epoch alone, or a callback keraslint does not know): on every site.
+    rate_scheduled: bool = False
     # Methods called on the compiled model after this compile() ("__call__": applied to tensors inside
     # another model); empty when none was seen.
     usage: frozenset[str] = frozenset()

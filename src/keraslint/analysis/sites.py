@@ -85,9 +85,10 @@ def _with_training(sites: list[CompileSite], raw: RawCompile, fits: list[FitCall
     alternatives = optimizer_alternatives(given[0]) if given is not None else ()
     training = training_calls(fits, evaluator.module, evaluator.history_lines, fit_lines, evaluator.source_text)
     logged = logged_keys(raw, API_TF in evaluator.apis) if training else None
+    scheduled = bool(training) and all(call.sets_rate for call in training)  # every fit() sets the rate
     return [
         replace(site, optimizer=optimizer, optimizer_alternatives=alternatives, training=training if index == 0 else (),
-                logged=logged if index == 0 else None, usage=uses, file_trains=trains)
+                logged=logged if index == 0 else None, usage=uses, file_trains=trains, rate_scheduled=scheduled)
         for index, site in enumerate(sites)
     ]
 

@@ -70,6 +70,7 @@ def training_calls(raws: Iterable[FitRecord], module: ast.Module | None,
                 _callbacks(args, kwargs, has_star, callbacks_position),
                 reads.get(id(node), ()),
                 node,
+                _may_set_rate(_given_callbacks(args, kwargs, callbacks_position), has_star, module),
             )
         )
     return tuple(calls)
@@ -103,9 +104,7 @@ def _callbacks(
 ) -> tuple[CallbackFact, ...] | None:
     if has_star:
         return None
-    given = kwargs.get("callbacks")
-    if given is None and position is not None and len(args) > position:
-        given = args[position]
+    given = _given_callbacks(args, kwargs, position)
     if given is None or (isinstance(given, Const) and given.value is None):
         return ()
     if not isinstance(given, Seq):
@@ -119,6 +118,53 @@ def _callbacks(
     return tuple(facts)
 
 
+def _given_callbacks(args: Sequence[Value], kwargs: dict[str, Value], position: int | None) -> Value | None:
+    given = kwargs.get("callbacks")
+    if given is None and position is not None and len(args) > position:
+        given = args[position]
+    return given
+
+
+def _may_set_rate(given: Value | None, has_star: bool, module: ast.Module | None) -> bool:
+    """Whether a callback of fit() may set the learning rate each epoch whatever the optimizer was
+    given: a LearningRateScheduler of the epoch alone, a callback list not established, or a callback
+    other than a class of the module whose code never touches a learning rate."""
+    if has_star:
+        return True
+    if given is None or (isinstance(given, Const) and given.value is None):
+        return False
+    if not isinstance(given, Seq):
+        return True
+    nodes = given.item_nodes or (None,) * len(given.items)
+    for item, node in zip(given.items, nodes):
+        fact = callback_fact(item)
+        if fact is not None:
+            if fact.sets_rate:
+                return True
+        elif not _leaves_rate(node, module):
+            return True
+    return False
+
+
+_RATE_WORDS = frozenset({"lr", "learning_rate", "_learning_rate", "set_value", "assign"})
+
+
+def _leaves_rate(node: ast.AST | None, module: ast.Module | None) -> bool:
+    """`MyLogger()` of a class of the module whose code names no learning rate (`optimizer.lr`,
+    `set_value`): it cannot set one."""
+    if module is None or not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+        return False
+    classes = [statement for statement in module.body
+               if isinstance(statement, ast.ClassDef) and statement.name == node.func.id]
+    if len(classes) != 1:
+        return False
+    for inner in ast.walk(classes[0]):
+        word = inner.attr if isinstance(inner, ast.Attribute) else inner.id if isinstance(inner, ast.Name) else None
+        if word in _RATE_WORDS:
+            return False
+    return True
+
+
 def callback_fact(value: Value) -> CallbackFact | None:
     """A Keras callback object; None for anything else (a callback class of the project's own)."""
     if not isinstance(value, CallV) or not value.callee.startswith(_CALLBACKS):
@@ -127,7 +173,8 @@ def callback_fact(value: Value) -> CallbackFact | None:
     adds = tuple(sorted(catalogue.CALLBACK_ADDED_KEYS.get(kind, {}).items()))
     if kind not in catalogue.MONITOR_CALLBACKS:
         if kind in catalogue.OTHER_KERAS_CALLBACKS:
-            return CallbackFact(kind, None, False, None, None, (), adds, value.node)
+            sets_rate = kind == "LearningRateScheduler" and not _schedule_reads_rate(value)
+            return CallbackFact(kind, None, False, None, None, (), adds, value.node, sets_rate=sets_rate)
         return None  # LambdaCallback and others may write into the logs
     if value.has_star:
         return CallbackFact(kind, None, True, None, None, None, adds, value.node)
@@ -159,6 +206,29 @@ def callback_fact(value: Value) -> CallbackFact | None:
             path = path_value.value
     return CallbackFact(kind, monitor, given, mode, save_best_only, path_fields, adds, value.node,
                         monitor_node, path_node, path)
+
+
+def _schedule_reads_rate(scheduler: CallV) -> bool:
+    """Whether a LearningRateScheduler's schedule is shown to read the current learning rate (its
+    second parameter, `lambda epoch, lr: lr * 0.9`): then the optimizer's own rate is where it
+    starts. A schedule of the epoch alone, or one not seen, sets the rate whatever it was."""
+    node = scheduler.arg_node(0, "schedule")
+    given = _param(scheduler, 0, "schedule")
+    function: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef | None = None
+    if isinstance(node, ast.Lambda):
+        function = node
+    elif isinstance(given, FuncV):
+        function = given.node
+    if function is None:
+        return False
+    parameters = [*function.args.posonlyargs, *function.args.args]
+    if len(parameters) < 2 and function.args.vararg is None:
+        return False  # Keras calls schedule(epoch) when it takes one argument
+    rate = parameters[1].arg if len(parameters) >= 2 else None
+    body: list[ast.AST] = [function.body] if isinstance(function, ast.Lambda) else list(function.body)
+    return rate is None or any(
+        isinstance(inner, ast.Name) and inner.id == rate for part in body for inner in ast.walk(part)
+    )
 
 
 def _param(call: CallV, position: int, keyword: str) -> Value | None:

@@ -37,7 +37,8 @@ class LegacyOptimizerArgument(Rule):
     with a log line and trains at its default learning rate (0.001, SGD 0.01), and raises
     ValueError for `decay=`. Keras 3 raises ValueError for `lr=` and ignores `decay=` with a warning:
     no decay happens. Keras 2.0-2.10 accept both (Keras 2.0-2.2 know only `lr`). An `lr=` equal to the
-    default learning rate changes nothing where it is dropped: then only Keras 3 is named. The `legacy`
+    default learning rate changes nothing where it is dropped, nor does one that a `LearningRateScheduler`
+    of the epoch alone replaces from the first epoch on: then only Keras 3 is named. The `legacy`
     optimizers keep both on tf.keras; a learning rate passed by position (`Adam(0.01)`) is fine
     everywhere: neither is flagged.
 
@@ -70,17 +71,19 @@ model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categor
 
     def check(self, site: CompileSite, context: RuleContext) -> Iterable[Finding]:
         if site.optimizer is not None:
-            yield from self._check_one(site.optimizer, context)
+            yield from self._check_one(site.optimizer, context, site.rate_scheduled)
             return
         # One optimizer per branch: reported only when the optimizer of every branch is wrong, so
         # that whichever runs, training is (version-guarded code builds `lr=` on one branch and
         # `learning_rate=` on the other: silent).
-        per_branch = [list(self._check_one(optimizer, context)) for optimizer in site.optimizer_alternatives]
+        per_branch = [list(self._check_one(optimizer, context, site.rate_scheduled))
+                      for optimizer in site.optimizer_alternatives]
         if per_branch and all(per_branch):
             yield from (finding for branch in per_branch for finding in branch)
 
-    def _check_one(self, optimizer: OptimizerFact, context: RuleContext) -> Iterator[Finding]:
-        """The findings for the lr= / decay= this optimizer is given."""
+    def _check_one(self, optimizer: OptimizerFact, context: RuleContext, scheduled: bool) -> Iterator[Finding]:
+        """The findings for the lr= / decay= this optimizer is given. `scheduled`: training may set
+        the learning rate each epoch (a LearningRateScheduler), so a dropped `lr=` may change nothing."""
         if optimizer.legacy or optimizer.name not in catalogue.OPTIMIZER_DEFAULT_LEARNING_RATES:
             return
         lines = context.lines & _NEW_API
@@ -91,7 +94,8 @@ model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categor
         shown = f"{optimizer.name}()"
         if "lr" in optimizer.given:
             default = catalogue.OPTIMIZER_DEFAULT_LEARNING_RATES[optimizer.name]
-            ignored_harmlessly = optimizer.constant("lr", None) == default  # dropped, but it was the default
+            # dropped, but it was the default, or a schedule sets the rate from the first epoch on
+            ignored_harmlessly = scheduled or optimizer.constant("lr", None) == default
             bad = lines if "learning_rate" not in optimizer.given and not ignored_harmlessly else lines & {L5}
             if bad:
                 parts = []
