@@ -606,12 +606,24 @@ _add(
         "Session", "InteractiveSession", "placeholder", "set_random_seed", "global_variables_initializer",
         "get_variable", "variable_scope", "get_default_graph", "reset_default_graph", "ConfigProto",
         "train.AdamOptimizer", "train.GradientDescentOptimizer", "train.RMSPropOptimizer",
-        "train.MomentumOptimizer", "train.AdagradOptimizer", "contrib", "logging")],
+        "train.MomentumOptimizer", "train.AdagradOptimizer", "logging")],
     _fact(
         _K1_K2,
         "removed from the top-level API of tensorflow/tensorflow@v2.0.0 (tensorflow/python/... tf_export "
         "v1-only: tf_export(v1=[...])); TF 1.x tf.keras is the L2 code path and TF 1.x backs standalone "
         "Keras 2.0-2.3",
+    ),
+)
+
+# TensorFlow 1.x modules that TF 2.0 no longer ships (imported from, not only named: `from
+# tensorflow.contrib import rnn`, `from tensorflow.examples.tutorials.mnist import input_data`).
+_path(
+    ["tensorflow.contrib", "tensorflow.examples.tutorials"],
+    _fact(
+        _K1_K2,
+        "tensorflow/tensorflow@v2.0.0 has no tensorflow/contrib (the TF 2.0 release notes: contrib removed "
+        "or moved to tensorflow/addons); the TF 2.0 wheel has no tensorflow.examples.tutorials "
+        "(tensorflow/tensorflow #32790, #34083: ModuleNotFoundError on 2.0.0)",
     ),
 )
 
