@@ -141,8 +141,12 @@ class TestKER108:
         assert finding.message.endswith("tanh output as probabilities: the model cannot learn")
 
     def test_sparse_on_softplus(self) -> None:
+        # The TF backend clips the output to [eps, 1-eps], then normalises it (a softmax of its log:
+        # keras/backend.py@v2.15.0, keras/src/backend/tensorflow/nn.py@v3.15.1): it trains worse,
+        # it is not the categorical loss's NaN (precision probe 5 measured 0.45 against 0.72).
         [finding] = check("KER108", site(output(10, Activation.SOFTPLUS), instance_loss("SparseCategoricalCrossentropy", SCCE, False)))
-        assert finding.severity == Severity.BROKEN and "softplus" in finding.message
+        assert finding.severity == Severity.DEGRADED and "softplus" in finding.message
+        assert finding.message.endswith("output as probabilities: values outside (0, 1) are clipped, trains worse")
 
     def test_binary_on_relu_is_degraded(self) -> None:
         out = output(1, Activation.LEAKY_RELU)

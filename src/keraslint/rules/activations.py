@@ -106,9 +106,10 @@ class CrossentropyOnNonProbabilityOutput(Rule):
     ## Why is this bad?
     Categorical crossentropy divides the output by its sum: a relu output gives a NaN loss (every
     run measured), tanh 0.11-0.16 accuracy against 0.97. Sparse categorical crossentropy on the
-    TensorFlow backend takes the log of the true class's value clipped to [eps, 1-eps]: nothing
-    pushes the other classes down. Binary crossentropy clips the output to [eps, 1-eps]: 0.4 to 10
-    points lost. Only softmax and sigmoid outputs are recovered as logits by the TensorFlow backend;
+    TensorFlow backend clips the output to [eps, 1-eps] and then normalises it (a softmax of its log:
+    keras/backend.py@v2.15.0 `sparse_categorical_crossentropy`, keras/src/backend/tensorflow/nn.py@v3.15.1),
+    so every value below eps counts as eps: it trains worse. Binary crossentropy clips the output to
+    [eps, 1-eps]: 0.4 to 10 points lost. Only softmax and sigmoid outputs are recovered as logits by the TensorFlow backend;
     nothing undoes these. Softplus and exponential outputs are positive, so categorical
     crossentropy's division turns them into a distribution (the exponential exactly into a
     softmax): not flagged with categorical crossentropy. A model that is never trained after its
@@ -155,7 +156,7 @@ model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accur
         if never_trained(site):
             return  # never trained with this loss
         binary = loss.kind in catalogue.BINARY_KINDS
-        if binary:
+        if binary or loss.kind not in _CATEGORICAL:  # binary, or sparse: clipped (and renormalised), not lost
             consequence, severity = "values outside (0, 1) are clipped, trains worse", Severity.DEGRADED
         elif loss.kind in _CATEGORICAL and activation == Activation.RELU:
             consequence, severity = "NaN loss", Severity.BROKEN

@@ -347,8 +347,8 @@ class SigmoidWithCategoricalCrossentropy(Rule):
     It trains about as well as a softmax, but the outputs no longer sum to one, so `predict()`
     does not return a distribution over the classes that callers expect. With the sparse loss the
     TensorFlow backend of tf.keras 2.6+ and Keras 3 trains the sigmoid's logits as a softmax; older
-    versions take the log of the true class's sigmoid alone (keras backend
-    `sparse_categorical_crossentropy`, no normalisation), which pushes no other class down.
+    versions normalise the clipped sigmoid values (a softmax of their log: keras backend
+    `sparse_categorical_crossentropy`), as the categorical loss divides them by their sum.
 
     ## Fix safety
     Replacing the activation string with `"softmax"` is safe, and applied, when the targets are
