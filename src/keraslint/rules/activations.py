@@ -110,9 +110,10 @@ class CrossentropyOnNonProbabilityOutput(Rule):
     log: `sparse_categorical_crossentropy` in keras/backend.py@v2.15.0 and in
     keras/src/backend/tensorflow/nn.py@v3.15.1), so every value below eps counts as eps: it trains
     worse. Binary crossentropy clips the output to [eps, 1-eps]: 0.4 to 10 points lost. Only softmax
-    and sigmoid outputs are recovered as logits by the TensorFlow backend; nothing undoes these. Softplus and exponential outputs are positive, so categorical
-    crossentropy's division turns them into a distribution (the exponential exactly into a
-    softmax): not flagged with categorical crossentropy. A model that is never trained after its
+    and sigmoid outputs are recovered as logits by the TensorFlow backend; nothing undoes these.
+    Softplus and exponential outputs are positive, so categorical crossentropy's division turns them
+    into a distribution (the exponential exactly into a softmax): not flagged with categorical
+    crossentropy. A model that is never trained after its
     compile() while it is applied inside another model, predicted, or while the file trains other
     models (a GAN's generator) never trains with that loss: not flagged.
 
