@@ -9,7 +9,6 @@ from __future__ import annotations
 import ast
 import bisect
 import functools
-import re
 import string
 from typing import TYPE_CHECKING, Iterable, NamedTuple, Sequence
 
@@ -339,7 +338,7 @@ def history_reads(
                 name, call = fit
                 current[name] = id(call)
                 found.setdefault(id(call), [])
-    guarded = _guarded_reads(module.body, read_lines, source)
+    guarded = _guarded_reads(module.body, read_lines)
     return {key: tuple(read for read in reads if id(read.node) not in guarded) for key, reads in found.items()}
 
 
@@ -347,34 +346,28 @@ def history_reads(
 _KEY_ERROR_CATCHERS = frozenset({"KeyError", "LookupError", "Exception", "BaseException"})
 
 
-def _guarded_reads(body: Sequence[ast.stmt], read_lines: frozenset[int], source: str) -> frozenset[int]:
+def _guarded_reads(body: Sequence[ast.stmt], read_lines: frozenset[int]) -> frozenset[int]:
     """The key nodes of `name.history["key"]` reads that code written for several Keras versions
     guards: under an `if` (or conditional expression) testing which keys `name.history` holds
     (`'acc' in h.history`), after `if 'acc' not in h.history: return`, or in a `try` whose handler
     catches the KeyError. Which branch runs depends on the version: such a read is not a finding.
-    Only the statements of `body` holding one of `read_lines` are walked."""
-    if source and _GUARD_WORDS.search(source) is None:
-        return frozenset()  # no key test and no handler is written: no walk
+    Only the blocks and statements holding one of `read_lines` are visited."""
     guarded: set[int] = set()
-    _guarded_after_exits(body, guarded)
-    for statement in body:
-        if not spans_a_line(statement, read_lines):
-            continue
-        for node in ast.walk(statement):
-            if isinstance(node, (ast.If, ast.IfExp, ast.While)):
-                names = _tested_histories(node.test)
-                if names:
-                    guarded.update(_read_keys([node], names))
-            elif isinstance(node, TRY_TYPES) and any(_catches_key_error(handler) for handler in node.handlers):
-                guarded.update(_read_keys(node.body, None))
-            if isinstance(node, ast.stmt):
-                for block in child_blocks(node):
-                    _guarded_after_exits(block, guarded)
+    _guard_block(body, read_lines, guarded)
     return frozenset(guarded)
 
 
-# A membership test on a history (`in h.history`), or a handler that may catch a KeyError.
-_GUARD_WORDS = re.compile(r"\bin\s+[\w.]*history\b|except\s*(?::|\(|KeyError|LookupError|Exception|BaseException)")
+def _guard_block(block: Sequence[ast.stmt], read_lines: frozenset[int], guarded: set[int]) -> None:
+    _guarded_after_exits(block, guarded)
+    for statement in _covering(block, read_lines):
+        if isinstance(statement, (ast.If, ast.While)):
+            names = _tested_histories(statement.test)
+            if names:
+                guarded.update(_read_keys([statement], names))
+        elif isinstance(statement, TRY_TYPES) and any(_catches_key_error(handler) for handler in statement.handlers):
+            guarded.update(_read_keys(statement.body, None))
+        for child in child_blocks(statement):
+            _guard_block(child, read_lines, guarded)
 
 
 def _guarded_after_exits(block: Sequence[ast.stmt], guarded: set[int]) -> None:
@@ -478,6 +471,7 @@ def _history_readers(module: ast.Module, read_lines: frozenset[int]) -> dict[str
         parameters = [param.arg for param in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]
         reads: dict[str, list[HistoryRead]] = {}
         rebound: set[str] = set()
+        guarded = set(_guarded_reads([statement], read_lines))
         for node in ast.walk(statement):
             if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
                 rebound.add(node.id)
@@ -485,7 +479,8 @@ def _history_readers(module: ast.Module, read_lines: frozenset[int]) -> dict[str
                 read = _history_read(node)
                 if read is not None and read[0] in parameters:
                     reads.setdefault(read[0], []).append(replace(read[1], in_helper=True))
-        guarded = _guarded_reads([statement], read_lines, "")
+            elif isinstance(node, ast.IfExp):
+                guarded.update(_guarded_in_expression(node))
         reads = {
             name: [read for read in found if id(read.node) not in guarded]
             for name, found in reads.items() if name not in rebound
@@ -557,6 +552,7 @@ def _reads_and_stores(statement: ast.stmt) -> tuple[list[tuple[str, HistoryRead]
     """(`name.history["key"]` reads, names bound) of a statement outside its nested blocks."""
     reads: list[tuple[str, HistoryRead]] = []
     stores: set[str] = set()
+    guarded: set[int] = set()
     for node in _own_nodes(statement):
         if isinstance(node, ast.Name):
             if isinstance(node.ctx, (ast.Store, ast.Del)):
@@ -567,7 +563,17 @@ def _reads_and_stores(statement: ast.stmt) -> tuple[list[tuple[str, HistoryRead]
                 reads.append(read)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             stores.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.IfExp):
+            guarded.update(_guarded_in_expression(node))
+    if guarded:
+        reads = [(name, read) for name, read in reads if id(read.node) not in guarded]
     return reads, stores
+
+
+def _guarded_in_expression(node: ast.IfExp) -> Iterable[int]:
+    """`h.history['acc'] if 'acc' in h.history else h.history['accuracy']`: both reads are guarded."""
+    names = _tested_histories(node.test)
+    return _read_keys([node], names) if names else ()
 
 
 def _history_read(node: ast.Subscript) -> tuple[str, HistoryRead] | None:
