@@ -518,6 +518,15 @@ class TestKER306:
         [finding] = check("KER306", site(optimizer=optimizer("Adam", "lr", "learning_rate")), {L3, L5})
         assert finding.fix is None and finding.severity == Severity.CRASH
 
+    def test_lr_next_to_a_rate_by_position(self) -> None:
+        # SGD(0.9, lr=1e-5): the first parameter is the learning rate; where lr= is dropped 0.9 trains
+        # (precision probe 6, measured on tf-keras 2.21); learning_rate= would pass it twice.
+        sgd = optimizer("SGD", "lr")
+        sgd = OptimizerFact(sgd.name, False, sgd.given, sgd.constants, 1, False, sgd.node, sgd.keyword_nodes)
+        [finding] = check("KER306", site(optimizer=sgd), {L3, L4})
+        assert finding.message.endswith("ignored on TF 2.11-2.15/tf-keras (the learning rate given by position trains)")
+        assert finding.fix is None
+
     def test_lr_replaced_by_a_schedule_only_raises_on_keras_3(self) -> None:
         # A LearningRateScheduler of the epoch alone sets the rate from epoch 0 on (precision probe 5):
         # dropping lr= changes nothing on TF 2.11-2.15 / tf-keras; Keras 3 still rejects it.

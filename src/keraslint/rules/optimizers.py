@@ -38,13 +38,16 @@ class LegacyOptimizerArgument(Rule):
     ValueError for `decay=`. Keras 3 raises ValueError for `lr=` and ignores `decay=` with a warning:
     no decay happens. Keras 2.0-2.10 accept both (Keras 2.0-2.2 know only `lr`). An `lr=` equal to the
     default learning rate changes nothing where it is dropped, nor does one that a `LearningRateScheduler`
-    of the epoch alone replaces from the first epoch on: then only Keras 3 is named. The `legacy`
+    of the epoch alone replaces from the first epoch on: then only Keras 3 is named. Next to a learning
+    rate given by position (`SGD(0.9, lr=1e-5)`: the first parameter is the learning rate), `lr=`
+    is dropped and the positional value trains. The `legacy`
     optimizers keep both on tf.keras; a learning rate passed by position (`Adam(0.01)`) is fine
     everywhere: neither is flagged.
 
     ## Fix safety
     `learning_rate=` means the same on Keras 2.3 and every later version: safe, applied, unless
-    Keras 2.0-2.2 may run (it has no `learning_rate`): unsafe there. `decay=` has no one-word
+    Keras 2.0-2.2 may run (it has no `learning_rate`): unsafe there. None is offered next to a
+    positional argument (it would pass the learning rate twice: TypeError). `decay=` has no one-word
     replacement (a `keras.optimizers.schedules.InverseTimeDecay` learning rate): not applied.
     """
 
@@ -94,13 +97,16 @@ model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categor
         shown = f"{optimizer.name}()"
         if "lr" in optimizer.given:
             default = catalogue.OPTIMIZER_DEFAULT_LEARNING_RATES[optimizer.name]
+            # A learning rate by position (`SGD(0.9, lr=1e-5)`) is what trains where lr= is dropped.
+            by_position = optimizer.positional >= 1
             # dropped, but it was the default, or a schedule sets the rate from the first epoch on
-            ignored_harmlessly = scheduled or optimizer.constant("lr", None) == default
+            ignored_harmlessly = scheduled or (not by_position and optimizer.constant("lr", None) == default)
             bad = lines if "learning_rate" not in optimizer.given and not ignored_harmlessly else lines & {L5}
             if bad:
                 parts = []
                 if bad & {L3, L4}:
-                    parts.append(f"ignored on {_keras2(bad, context)} (trains at {default})")
+                    trains = "the learning rate given by position trains" if by_position else f"trains at {default}"
+                    parts.append(f"ignored on {_keras2(bad, context)} ({trains})")
                 if L5 in bad:
                     parts.append("ValueError on Keras 3")
                 yield Finding(
@@ -127,8 +133,8 @@ model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categor
 
     @staticmethod
     def _lr_fix(optimizer: OptimizerFact, context: RuleContext) -> Fix | None:
-        if "learning_rate" in optimizer.given:
-            return None
+        if "learning_rate" in optimizer.given or optimizer.positional or optimizer.open_arguments:
+            return None  # learning_rate= next to a learning rate by position: TypeError everywhere
         if optimizer.keyword_node("lr") is None:
             return None  # passed through **kwargs
         return rename_keyword_fix(optimizer.node, "lr", "learning_rate", safe=L1 not in context.lines)
