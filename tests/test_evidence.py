@@ -34,6 +34,8 @@ def possible(source: str) -> frozenset[VersionLine]:
                      "aug = tf.keras.layers.experimental.preprocessing.RandomFlip()\n" + COMPILE,
                      {L3, L4}, id="experimental.preprocessing path and the layer name"),
         pytest.param("import keras\nx = keras.ops.relu(1)\n" + COMPILE, {L5}, id="keras.ops"),
+        # keras-team/keras-core 0.1 (the Keras 3 preview): keras_core/optimizers/base_optimizer.py rejects
+        # lr= and ignores decay=, keras_core/trainers/compile_utils.py resolves 'accuracy' as Keras 3 does
         pytest.param("import keras\n" + COMPILE + "model.fit(x, y, nb_epoch=3)\n", {L1, L2},
                      id="nb_epoch: Keras 2.0-2.3 in eager mode"),
         pytest.param("import tensorflow as tf\nfrom tensorflow import keras\ntf.compat.v1.disable_eager_execution()\n"
@@ -252,3 +254,13 @@ def test_pins_on_tf_minors_where_the_files_apis_do_not_exist_leave_l3() -> None:
     assert facts is not None and facts.evidence.l3_minors == (2, 5)
     assert engine.target_lines(facts, _on_l3((12, 12)))[0] == frozenset()
     assert engine.target_lines(facts, _on_l3((4, 12)))[0] == frozenset({L3})
+
+
+def test_keras_core_is_the_keras_3_preview() -> None:
+    # keras-team/keras-core 0.1: keras_core/optimizers/base_optimizer.py rejects lr= and ignores decay=,
+    # keras_core/trainers/compile_utils.py resolves 'accuracy' as Keras 3 does: a file importing it runs L5.
+    from keraslint.analysis.facts import refine
+
+    facts = file_facts("import keras_core as keras\n" + COMPILE)
+    assert facts is not None and facts.sites  # its compile() is Keras's
+    assert refine(ALL_VERSION_LINES, facts.evidence) == frozenset({L5})

@@ -52,6 +52,7 @@ _MAX_EXPRESSION_DEPTH = 150
 _MAX_FOLLOWED_CALLS = 400
 _SEQUENCE_MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "reverse", "sort", "update"})
 _L5_EVIDENCE_PREFIXES = ("keras.ops", "keras.random", "keras.tree")
+_L5_ONLY_ROOTS = ("keras.src", "keras_core")
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # Constants that are facts; bytes, complex numbers and Ellipsis are not.
 _CONSTANT_TYPES = (str, int, float, type(None))
@@ -502,7 +503,7 @@ class Evaluator(KerasSemantics):
         if api is not None:
             if imported or dotted.startswith("tensorflow."):  # `import tensorflow as tf` ... tf.keras.X
                 self.apis.add(api)
-                if dotted.startswith("keras.src"):
+                if dotted.startswith(_L5_ONLY_ROOTS):  # Keras 3's private tree, the keras-core preview
                     self.keras3_evidence = True
             if name.startswith(_L5_EVIDENCE_PREFIXES):
                 self.keras3_evidence = True

@@ -18,6 +18,7 @@ _KERAS_ALIASES = (
     ("tf_keras.src", "tf_keras"),
     ("tf_keras", "tf_keras"),
     ("keras.src", "keras"),
+    ("keras_core", "keras"),  # the Keras 3 preview (keras-core 0.1): the same API, imported under this name
     ("keras", "keras"),
 )
 _CATEGORIES = frozenset(
