@@ -77,6 +77,13 @@ def test_single_label_evidence(before: str, expected) -> None:
     assert labels_of(program(before)) == [expected]
 
 
+def test_dummies_without_the_first_class_are_not_one_hot() -> None:
+    # pd.get_dummies(drop_first=True): k-1 columns, the first class a row of zeros (one 0/1 column for
+    # two classes): not one-hot (precision probe 6: `explain` called it one-hot)
+    assert labels_of(program("y = pd.get_dummies(frame['label'], drop_first=True)\n")) == []
+    assert labels_of(program("y = pd.get_dummies(frame['label'], drop_first=False)\n")) == [(ONE_HOT, None, True)]
+
+
 def test_directory_loaders() -> None:
     flow = "gen = keras.preprocessing.image.ImageDataGenerator().flow_from_directory('d', classes=['a', 'b', 'c'])\n"
     assert labels_of(program(flow, "model.fit(gen)")) == [(ONE_HOT, 3, True)]

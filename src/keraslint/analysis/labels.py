@@ -144,6 +144,9 @@ def _call_labels(call: CallV) -> LabelFact | None:
         shown = f"{prefix}one_hot(y, {classes})" if classes is not None else f"{prefix}one_hot"
         return LabelFact(ONE_HOT, classes, shown)
     if name == "pandas.get_dummies":
+        drop_first = call.kwarg("drop_first")
+        if call.has_star or not (drop_first is None or (isinstance(drop_first, Const) and drop_first.value is False)):
+            return None  # drop_first=True: k-1 columns, the first class a row of zeros (one 0/1 column for two)
         return LabelFact(ONE_HOT, None, "pd.get_dummies")
     if name == "numpy.argmax" and _int(_kwarg(call, "axis", 1)) in (1, -1):
         return LabelFact(INTEGER, None, "np.argmax(..., axis=1)")
