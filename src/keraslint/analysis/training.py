@@ -469,6 +469,8 @@ def _history_readers(module: ast.Module, read_lines: frozenset[int]) -> dict[str
             continue
         arguments = statement.args
         parameters = [param.arg for param in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]
+        if not any(name in parameters for name, _read in _reads_within(statement.body, read_lines)):
+            continue  # no read of a parameter's history (a `main()`): the whole walk below is spared
         reads: dict[str, list[HistoryRead]] = {}
         rebound: set[str] = set()
         guarded = set(_guarded_reads([statement], read_lines))
@@ -568,6 +570,18 @@ def _reads_and_stores(statement: ast.stmt) -> tuple[list[tuple[str, HistoryRead]
     if guarded:
         reads = [(name, read) for name, read in reads if id(read.node) not in guarded]
     return reads, stores
+
+
+def _reads_within(block: Sequence[ast.stmt], read_lines: frozenset[int]) -> Iterable[tuple[str, HistoryRead]]:
+    """The `name.history["key"]` reads of a block, visiting only the statements holding a read line."""
+    for statement in _covering(block, read_lines):
+        for node in _own_nodes(statement):
+            if isinstance(node, ast.Subscript):
+                read = _history_read(node)
+                if read is not None:
+                    yield read
+        for child in child_blocks(statement):
+            yield from _reads_within(child, read_lines)
 
 
 def _guarded_in_expression(node: ast.IfExp) -> Iterable[int]:
