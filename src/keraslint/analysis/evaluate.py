@@ -619,7 +619,7 @@ class Evaluator(KerasSemantics):
         while root.__class__ is ast.Attribute:
             root = root.value
         if root.__class__ is ast.Name and root.id not in self._dotted_roots:
-            return UNKNOWN  # no key of this name was ever bound (the text test is exact)
+            return UNKNOWN  # no dotted key under this name was ever bound in any scope
         key = _dotted(node)
         return UNKNOWN if key is None else env.lookup(key)
 
