@@ -469,25 +469,20 @@ def _history_readers(module: ast.Module, read_lines: frozenset[int]) -> dict[str
             continue
         arguments = statement.args
         parameters = [param.arg for param in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]
-        if not any(name in parameters for name, _read in _reads_within(statement.body, read_lines)):
-            continue  # no read of a parameter's history (a `main()`): the whole walk below is spared
-        reads: dict[str, list[HistoryRead]] = {}
+        found = [(name, read) for name, read in _reads_within(statement.body, read_lines) if name in parameters]
+        if not found:
+            continue  # no read of a parameter's history (a `main()`): no walk for what it rebinds
         rebound: set[str] = set()
         guarded = set(_guarded_reads([statement], read_lines))
         for node in ast.walk(statement):
             if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
                 rebound.add(node.id)
-            elif isinstance(node, ast.Subscript):
-                read = _history_read(node)
-                if read is not None and read[0] in parameters:
-                    reads.setdefault(read[0], []).append(replace(read[1], in_helper=True))
             elif isinstance(node, ast.IfExp):
                 guarded.update(_guarded_in_expression(node))
-        reads = {
-            name: [read for read in found if id(read.node) not in guarded]
-            for name, found in reads.items() if name not in rebound
-        }
-        reads = {name: found for name, found in reads.items() if found}
+        reads: dict[str, list[HistoryRead]] = {}
+        for name, read in found:
+            if name not in rebound and id(read.node) not in guarded:
+                reads.setdefault(name, []).append(replace(read, in_helper=True))
         if reads:
             positional = len(arguments.posonlyargs) + len(arguments.args)
             readers[statement.name] = _Reader(parameters[:positional], reads)
