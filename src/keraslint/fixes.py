@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Callable
 
-from keraslint.analysis.records import MetricFact
+from keraslint.analysis.records import MetricFact, MetricForm
 from keraslint.diagnostics import Fix
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -138,7 +138,7 @@ def rename_class_fix(call: ast.AST | None, class_name: str) -> Fix | None:
 def metric_object_fix(metric: MetricFact, class_name: str, keywords: tuple[tuple[str, object], ...]) -> Fix | None:
     """Replace a metric string with `ClassName(key=value, ...)`; the fixer adds the import."""
     node = metric.value_node
-    if metric.form != "string" or not is_plain_string(node) or node is not metric.report_node:
+    if metric.form != MetricForm.STRING or not is_plain_string(node) or node is not metric.report_node:
         return None
 
     def replace(old: cst.CSTNode) -> cst.CSTNode | None:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from keraslint.analysis.records import CompileSite, LabelKind, LossKind
+from keraslint import catalogue
+from keraslint.analysis.records import CompileSite, LabelKind, LossKind, MetricForm
 from keraslint.versions import VersionLine, describe
-
-_ACCURACY_STRINGS = ("accuracy", "acc")
 
 
 def describe_site(site: CompileSite, lines: frozenset[VersionLine]) -> str:
@@ -23,7 +22,8 @@ def describe_site(site: CompileSite, lines: frozenset[VersionLine]) -> str:
     parts.append("labels " + (", ".join(labels) or "unknown"))
     written = [metric for argument in site.metrics_arguments for metric in argument.metrics]
     # compile() resolves the string only, never a function object named accuracy
-    if any(metric.form == "string" and metric.name.lower() in _ACCURACY_STRINGS for metric in written):
+    accuracy = catalogue.ACCURACY_STRINGS
+    if any(metric.form == MetricForm.STRING and metric.name.lower() in accuracy for metric in written):
         resolved = accuracy_resolution(site, lines)
         if resolved:
             parts.append("'accuracy' is " + ", ".join(f"{name} on {describe(on)}" for name, on in resolved.items()))

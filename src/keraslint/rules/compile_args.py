@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from keraslint import catalogue
-from keraslint.analysis.records import CompileSite, FixSafety, MetricFact, Severity
+from keraslint.analysis.records import CompileSite, FixSafety, MetricFact, MetricForm, Severity
 from keraslint.diagnostics import Fix
 from keraslint.fixes import pass_by_keyword_fix, string_fix, wrap_in_list_fix
 from keraslint.versions import ALL_VERSION_LINES, VersionLine
@@ -133,7 +133,7 @@ model.compile(optimizer="adam", loss="log_cosh")
     @staticmethod
     def _loss(site: CompileSite, newest: VersionLine, where: str) -> Iterable[Finding]:
         loss = site.loss
-        if loss is None or loss.form != "string" or loss.identifier not in catalogue.LOSS_SPELLINGS:
+        if loss is None or loss.form != MetricForm.STRING or loss.identifier not in catalogue.LOSS_SPELLINGS:
             return
         if newest not in loss.valid_on:
             spelling = catalogue.LOSS_SPELLINGS[loss.identifier]
@@ -156,7 +156,7 @@ model.compile(optimizer="adam", loss="log_cosh")
             if custom_objects:
                 continue
             for metric in argument.metrics:
-                if metric.form == "string":
+                if metric.form == MetricForm.STRING:
                     yield from _metric_spelling(metric, newest, where)
 
     @staticmethod

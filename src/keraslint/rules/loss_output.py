@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from keraslint import catalogue
-from keraslint.analysis.records import CompileSite, FixSafety, LossFact, Output, Severity
+from keraslint.analysis.records import CompileSite, FixSafety, LossFact, MetricForm, Output, Severity
 from keraslint.diagnostics import Fix
 from keraslint.fixes import keyword_fix, string_fix
 from keraslint.versions import ALL_VERSION_LINES, API_KERAS, VersionLine
@@ -78,7 +78,7 @@ model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accur
 
 def _softmax_loss_fix(site: CompileSite, loss: LossFact, output: Output) -> Fix | None:
     """The loss (or, for multi-hot labels, the activation) the labels in the code call for."""
-    node = loss.value_node if loss.form == "string" else None
+    node = loss.value_node if loss.form == MetricForm.STRING else None
     multi, single, integers = multi_label(site), single_label(site), integer_ids(site)
     if multi is not None:
         return string_fix(f"use a sigmoid output (multi-hot labels: {multi.origin})", False, output.activation_value,
@@ -242,7 +242,7 @@ model.compile(optimizer="adam", loss=keras.losses.CategoricalCrossentropy(from_l
         if not squashed and not repaired:
             return
         fix = None
-        if loss.form == "instance":
+        if loss.form == MetricForm.INSTANCE:
             fix = keyword_fix("drop from_logits (the output keeps its activation)", False,
                               loss.value_node, "from_logits", "False")
         head = f"from_logits=True on a {output.activation} output"
@@ -329,7 +329,7 @@ model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(
         severity = Severity.DEGRADED if loss.kind in catalogue.BINARY_KINDS else Severity.BROKEN
         width = f"{output.width}-unit " if output.width is not None else ""
         fix = None
-        if loss.form == "instance":
+        if loss.form == MetricForm.INSTANCE:
             fix = keyword_fix("pass from_logits=True", True, loss.value_node, "from_logits", "True")
         yield Finding(
             loss.report_node,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from keraslint import catalogue
-from keraslint.analysis.records import CompileSite, FixSafety, LossFact, MetricFact, Output, Severity
+from keraslint.analysis.records import CompileSite, FixSafety, LossFact, MetricFact, MetricForm, Output, Severity
 from keraslint.diagnostics import Fix
 from keraslint.fixes import keyword_fix, metric_object_fix, rename_class_fix, string_fix
 from keraslint.versions import ALL_VERSION_LINES, API_KERAS, VersionLine
@@ -18,7 +18,7 @@ _NOT_L1 = frozenset({L2, L3, L4, L5})
 
 def accuracy_string_lines(metric: MetricFact) -> frozenset[VersionLine]:
     """Lines on which a metric string is resolved as the ambiguous 'accuracy' (section 1, 3.3)."""
-    if metric.form != "string":
+    if metric.form != MetricForm.STRING:
         return frozenset()
     text = metric.name
     if text in catalogue.ACCURACY_STRINGS:
@@ -34,13 +34,13 @@ def is_exact_accuracy(metric: MetricFact, lines: frozenset[VersionLine]) -> froz
     """Lines on which this metric is exact-match accuracy: keras.metrics.Accuracy, the `accuracy`
     function (also what `metrics.get('accuracy')` returns; an Accuracy() object on Keras 3) or its
     `acc` alias (TF 2.1 through tf-keras). compile() resolves only strings, never a function."""
-    if metric.form == "instance" and metric.name == "Accuracy":
+    if metric.form == MetricForm.INSTANCE and metric.name == "Accuracy":
         return _NOT_L1 & lines
-    if metric.form == "string" and metric.name == "Accuracy":
+    if metric.form == MetricForm.STRING and metric.name == "Accuracy":
         return frozenset({L2}) & lines
-    if metric.form == "function" and metric.name == "accuracy":
+    if metric.form == MetricForm.FUNCTION and metric.name == "accuracy":
         return _NOT_L1 & lines  # absent from Keras 2.0-2.2
-    if metric.form == "function" and metric.name == "acc":
+    if metric.form == MetricForm.FUNCTION and metric.name == "acc":
         return frozenset({L3, L4}) & lines  # keras 2.3.1, TF 2.0 and Keras 3 raise instead
     return frozenset()
 
@@ -139,7 +139,7 @@ model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accur
 
 def _named_metric_fix(metric: MetricFact, metric_class: str, function: str, classless_line: bool) -> Fix | None:
     if classless_line:  # Keras 2.0-2.2 has no metric classes: the function, renaming the history key
-        if metric.form != "string" or metric.value_node is not metric.report_node:
+        if metric.form != MetricForm.STRING or metric.value_node is not metric.report_node:
             return None
         return string_fix(f"use '{function}' (renames the history key)", False, metric.value_node, function)
     # The name as written: L2-L5 log a metric string under its own spelling ('acc' -> acc, val_acc).
@@ -207,7 +207,7 @@ model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=[keras.
                 yield Finding(metric.report_node, message, _accuracy_class_fix(metric, output, loss))
 
 
-_EXACT_SPELLINGS = {"instance": "Accuracy()", "string": "'Accuracy'"}
+_EXACT_SPELLINGS = {MetricForm.INSTANCE: "Accuracy()", MetricForm.STRING: "'Accuracy'"}
 
 # The accuracy class that reads what a crossentropy loss trains on.
 _ACCURACY_FOR_LOSS = {
@@ -222,7 +222,7 @@ _ACCURACY_FOR_LOSS = {
 def _accuracy_class_fix(metric: MetricFact, output: Output | None, loss: LossFact | None) -> Fix | None:
     """Unsafe: the class matching the crossentropy loss, else CategoricalAccuracy for a softmax
     and BinaryAccuracy for a sigmoid (labels decide)."""
-    if metric.form != "instance":
+    if metric.form != MetricForm.INSTANCE:
         return None
     activation = output.activation if output is not None else None
     kind = loss.kind if loss is not None else None
@@ -313,7 +313,7 @@ model.fit(x_train, y_train, epochs=10)
                 lines = _accuracy_lines(metric, output) & argument.lines & context.lines
                 consequence = _regression_consequence(metric, output.width)
                 if lines and consequence is not None:
-                    shown = f"'{metric.name}'" if metric.form == "string" else f"{metric.name}()"
+                    shown = f"'{metric.name}'" if metric.form == MetricForm.STRING else f"{metric.name}()"
                     yield Finding(
                         metric.report_node,
                         f"{shown} on continuous targets ({targets.origin}): {consequence} on {on(lines)}",
@@ -334,9 +334,9 @@ _CATEGORICAL_ACCURACIES = frozenset(
 def _regression_consequence(metric: MetricFact, width: int | None) -> str | None:
     """What the accuracy reports on continuous targets, by what it resolves to (sections 1, 6.9);
     None for a categorical accuracy named on one column (always 1.0 whatever the targets: KER206's)."""
-    if metric.name == "Accuracy" and metric.form == "instance":
+    if metric.name == "Accuracy" and metric.form == MetricForm.INSTANCE:
         return "exact matches, ~0.0"
-    ambiguous = metric.form == "string" and metric.name not in catalogue.ACCURACY_FUNCTIONS
+    ambiguous = metric.form == MetricForm.STRING and metric.name not in catalogue.ACCURACY_FUNCTIONS
     if ambiguous and width == 1:
         return "binary accuracy, ~0.0"
     categorical = ambiguous or metric.name in _CATEGORICAL_ACCURACIES
@@ -348,21 +348,21 @@ def _regression_consequence(metric: MetricFact, width: int | None) -> str | None
 
 
 def _regression_metric_fix(metric: MetricFact) -> Fix | None:
-    if metric.form != "string" or metric.value_node is not metric.report_node:
+    if metric.form != MetricForm.STRING or metric.value_node is not metric.report_node:
         return None
     return string_fix("report mean absolute error instead", False, metric.value_node, "mae")
 
 
 def _accuracy_lines(metric: MetricFact, output: Output) -> frozenset[VersionLine]:
-    if metric.form == "string":
+    if metric.form == MetricForm.STRING:
         if metric.name in catalogue.ACCURACY_FUNCTIONS:
             return ALL_VERSION_LINES
         return accuracy_string_lines(metric)
-    if metric.form == "instance" and metric.name in catalogue.ACCURACY_CLASSES:
+    if metric.form == MetricForm.INSTANCE and metric.name in catalogue.ACCURACY_CLASSES:
         if metric.name == "Accuracy" and _is_score_output(output):
             return frozenset()  # reported once, as KER202
         return _NOT_L1
-    if metric.form == "function" and metric.name in catalogue.ACCURACY_FUNCTIONS:
+    if metric.form == MetricForm.FUNCTION and metric.name in catalogue.ACCURACY_FUNCTIONS:
         return ALL_VERSION_LINES
     return frozenset()
 
@@ -426,7 +426,7 @@ model.compile(
                     size = f"by a wide margin on Keras 2.3, by about a point on {on(lines - {L2})}"
                 else:
                     size = f"by a wide margin on {on(lines)}" if wide else f"by about a point on {on(lines)}"
-                shown = f"'{metric.name}'" if metric.form == "string" else f"{metric.name}()"
+                shown = f"'{metric.name}'" if metric.form == MetricForm.STRING else f"{metric.name}()"
                 yield Finding(
                     metric.report_node,
                     f"{shown} thresholds logits at 0.5 (from_logits=True): off {size}",
@@ -435,18 +435,18 @@ model.compile(
 
     @staticmethod
     def _threshold_lines(metric: MetricFact, width: int | None) -> frozenset[VersionLine]:
-        if metric.form == "string":
+        if metric.form == MetricForm.STRING:
             if metric.name == "binary_accuracy":
                 return ALL_VERSION_LINES
             lines = accuracy_string_lines(metric)
             if width == 1:
                 return lines
             return lines & {L1, L2}  # wider outputs get categorical_accuracy from TF 2.2 on
-        if metric.form == "instance" and metric.name == "BinaryAccuracy":
+        if metric.form == MetricForm.INSTANCE and metric.name == "BinaryAccuracy":
             if not metric.threshold_known or (metric.threshold is not None and abs(metric.threshold) <= _LOGIT_ZERO):
                 return frozenset()  # a threshold at (or a hair above) 0 reads logits right
             return ALL_VERSION_LINES
-        if metric.form == "function" and metric.name == "binary_accuracy":
+        if metric.form == MetricForm.FUNCTION and metric.name == "binary_accuracy":
             return ALL_VERSION_LINES
         return frozenset()
 
@@ -459,12 +459,12 @@ _KERAS3_SAFE_THRESHOLD = 1e-07
 
 def _threshold_fix(metric: MetricFact, keras3: bool) -> Fix | None:
     threshold = _KERAS3_SAFE_THRESHOLD if keras3 else 0.0
-    if metric.form == "instance":
+    if metric.form == MetricForm.INSTANCE:
         node = metric.value_node
         if node is not metric.report_node:
             return None
         why = " (Keras 3.0-3.4 reject 0.0)" if keras3 else ""
         return keyword_fix(f"set threshold={threshold!r}{why}", True, node, "threshold", repr(threshold))
-    if metric.form == "string":
+    if metric.form == MetricForm.STRING:
         return metric_object_fix(metric, "BinaryAccuracy", (("threshold", threshold), ("name", metric.name)))
     return None
