@@ -322,24 +322,36 @@ def parse_keras_version(value: str) -> frozenset[VersionLine] | None:
     return lines
 
 
-def parse_l3_minors(value: str | None) -> tuple[int, int] | None:
-    """The TensorFlow 2.x minors within L3 a keras-version setting names ("tensorflow==2.5" -> (5, 5),
-    "keras>=2.6,<2.11" -> (6, 10)); None when it names none in particular (auto, line names, a
-    version off L3). Call after parse_keras_version accepted the value: nothing here raises."""
+def _setting_versions(value: str | None) -> tuple[str, "Version | None", "SpecifierSet | None"] | None:
+    """(package, the one version it names, or else the range) of a keras-version setting; None for
+    auto, line names and an unreadable range. Call after parse_keras_version accepted the value."""
     text = _strip_comment(value or "").strip().lower()
     if text in ("", "auto", "any", "all", "unknown") or re.match(_LINE_LIST_PATTERN, re.sub(r"\s+", "", text)):
         return None
     pkg, rest = _setting_package(text)
-    line_of = _SETTING_LINE_OF[pkg]
     single = _version(rest) if rest and not rest.startswith(_OPS) and "," not in rest else None
     if single is not None:
-        return _l3_span(single, line_of is _setting_keras_line) if line_of(single) is VersionLine.L3 else None
+        return pkg, single, None
     from packaging.specifiers import InvalidSpecifier
 
     try:
-        spec = _specifier_set(rest if rest.startswith(_OPS) or "," in rest else "==" + rest)
+        return pkg, None, _specifier_set(rest if rest.startswith(_OPS) or "," in rest else "==" + rest)
     except InvalidSpecifier:
         return None
+
+
+def parse_l3_minors(value: str | None) -> tuple[int, int] | None:
+    """The TensorFlow 2.x minors within L3 a keras-version setting names ("tensorflow==2.5" -> (5, 5),
+    "keras>=2.6,<2.11" -> (6, 10)); None when it names none in particular (auto, line names, a
+    version off L3). Call after parse_keras_version accepted the value: nothing here raises."""
+    found = _setting_versions(value)
+    if found is None:
+        return None
+    pkg, single, spec = found
+    if single is not None:
+        line_of = _SETTING_LINE_OF[pkg]
+        return _l3_span(single, line_of is _setting_keras_line) if line_of(single) is VersionLine.L3 else None
+    assert spec is not None
     reps = _reps("tf-keras") + _reps("tensorflow") if pkg == "tf-keras" else _reps(pkg)
     return _admitted_l3_minors(spec, reps, _RANGE_LINE_OF[pkg], functools.partial(_setting_released, pkg))
 
@@ -348,21 +360,13 @@ def parse_tf1(value: str | None) -> bool:
     """Whether a keras-version setting leaves TensorFlow 1.x possible (False for a TensorFlow version
     or range admitting no 1.x release: "tensorflow==2.0", "tf>=2.0,<2.2"). Call after
     parse_keras_version accepted the value: nothing here raises."""
-    text = _strip_comment(value or "").strip().lower()
-    if text in ("", "auto", "any", "all", "unknown") or re.match(_LINE_LIST_PATTERN, re.sub(r"\s+", "", text)):
-        return True
-    pkg, rest = _setting_package(text)
-    if pkg != "tensorflow":
-        return True  # a Keras (or tf-keras) version says nothing about TensorFlow 1.x
-    single = _version(rest) if rest and not rest.startswith(_OPS) and "," not in rest else None
+    found = _setting_versions(value)
+    if found is None or found[0] != "tensorflow":
+        return True  # auto, line names, or a Keras (tf-keras) version: nothing about TensorFlow 1.x
+    _pkg, single, spec = found
     if single is not None:
         return single.release[0] == 1
-    from packaging.specifiers import InvalidSpecifier
-
-    try:
-        spec = _specifier_set(rest if rest.startswith(_OPS) or "," in rest else "==" + rest)
-    except InvalidSpecifier:
-        return True
+    assert spec is not None
     return _admits_tf1(spec)
 
 
