@@ -300,7 +300,8 @@ def history_reads(
     found: dict[int, list[HistoryRead]] = {}
     if not read_lines or not fit_lines:
         return {}  # no line holds `history[`: nothing is read
-    readers = _history_readers(module, read_lines)
+    guarded = _guarded_reads(module.body, read_lines)
+    readers = _history_readers(module, read_lines, guarded)
     returners = _fit_returners(module, fit_lines)
     starts = _start_lines(fit_lines, returners, source)
     call_lines: frozenset[int] | None = frozenset()  # lines that may call a reader (None: any line)
@@ -338,7 +339,6 @@ def history_reads(
                 name, call = fit
                 current[name] = id(call)
                 found.setdefault(id(call), [])
-    guarded = _guarded_reads(module.body, read_lines)
     return {key: tuple(read for read in reads if id(read.node) not in guarded) for key, reads in found.items()}
 
 
@@ -458,7 +458,7 @@ class _Reader(NamedTuple):
     reads: dict[str, list[HistoryRead]]
 
 
-def _history_readers(module: ast.Module, read_lines: frozenset[int]) -> dict[str, _Reader]:
+def _history_readers(module: ast.Module, read_lines: frozenset[int], guarded: frozenset[int]) -> dict[str, _Reader]:
     """Module-level functions that read the history of a parameter they never rebind
     (`def plot(h): plt.plot(h.history["acc"])`): a call passing a fit() result reads its keys."""
     readers: dict[str, _Reader] = {}
@@ -473,15 +473,15 @@ def _history_readers(module: ast.Module, read_lines: frozenset[int]) -> dict[str
         if not found:
             continue  # no read of a parameter's history (a `main()`): no walk for what it rebinds
         rebound: set[str] = set()
-        guarded = set(_guarded_reads([statement], read_lines))
+        in_expressions: set[int] = set()  # reads guarded by a conditional expression
         for node in ast.walk(statement):
             if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
                 rebound.add(node.id)
             elif isinstance(node, ast.IfExp):
-                guarded.update(_guarded_in_expression(node))
+                in_expressions.update(_guarded_in_expression(node))
         reads: dict[str, list[HistoryRead]] = {}
         for name, read in found:
-            if name not in rebound and id(read.node) not in guarded:
+            if name not in rebound and id(read.node) not in guarded and id(read.node) not in in_expressions:
                 reads.setdefault(name, []).append(replace(read, in_helper=True))
         if reads:
             positional = len(arguments.posonlyargs) + len(arguments.args)
