@@ -264,3 +264,45 @@ def test_keras_core_is_the_keras_3_preview() -> None:
     facts = file_facts("import keras_core as keras\n" + COMPILE)
     assert facts is not None and facts.sites  # its compile() is Keras's
     assert refine(ALL_VERSION_LINES, facts.evidence) == frozenset({L5})
+
+
+FALLBACK_BODY = "    from keras.layers.advanced_activations import LeakyReLU\n"
+
+
+@pytest.mark.parametrize(
+    ("handler", "narrows"),
+    [
+        pytest.param("except ImportError:\n    from keras.layers import LeakyReLU\n", False, id="ImportError"),
+        pytest.param("except (ModuleNotFoundError, ValueError):\n    LeakyReLU = None\n", False,
+                     id="ModuleNotFoundError in a tuple"),
+        pytest.param("except Exception:\n    pass\n", False, id="any exception around imports only"),
+        pytest.param("except:\n    pass\n", False, id="bare except around imports only"),
+        pytest.param("except KeyError:\n    pass\n", True, id="an unrelated exception: the import must work"),
+        pytest.param("finally:\n    pass\n", True, id="no handler"),
+    ],
+)
+def test_an_import_with_a_fallback_runs_wherever_one_branch_does(handler: str, narrows: bool) -> None:
+    # keras.layers.advanced_activations is gone from keras 2.9 on: alone it removes L3's later minors,
+    # Keras 3 and tf-keras; with a fallback the file runs there too.
+    source = "import keras\ntry:\n" + FALLBACK_BODY + handler + COMPILE
+    facts = file_facts(source)
+    assert facts is not None
+    narrowed = facts.evidence.possible != ALL_VERSION_LINES or facts.evidence.l3_minors != (2, 15)
+    assert narrowed is narrows
+
+
+def test_a_fallback_whose_branches_both_narrow_keeps_their_union() -> None:
+    # Both branches are Keras 2-only (Merge: 2.0-2.1; fit_generator: not Keras 3): the file is not Keras 3.
+    source = ("import keras\ntry:\n    from keras.layers import Merge\nexcept ImportError:\n"
+              "    from keras.engine.topology import Layer\n" + COMPILE)
+    facts = file_facts(source)
+    assert facts is not None
+    assert VersionLine.L5 not in facts.evidence.possible
+    assert facts.evidence.possible >= {L1}
+
+
+def test_any_exception_around_more_than_imports_still_narrows() -> None:
+    # `except Exception` around training code is error handling, not an import fallback.
+    source = ("import keras\n" + COMPILE + "try:\n    model.fit_generator(g, steps_per_epoch=3)\n"
+              "except Exception as error:\n    print(error)\n")
+    assert possible(source) == {L1, L2, L3, L4}

@@ -18,7 +18,7 @@ from keraslint.analysis import labels as label_facts
 from keraslint.analysis import models
 from keraslint.analysis.evidence import VersionEvidence
 from keraslint.analysis.names import canonical
-from keraslint.analysis.statements import TRY_TYPES, child_blocks, spans_a_line
+from keraslint.analysis.statements import TRY_TYPES, child_blocks, handler_catches, spans_a_line
 from keraslint.analysis.values import (
     UNKNOWN,
     CallV,
@@ -395,16 +395,30 @@ class Evaluator(KerasSemantics):
         self._bind_keys(env, label_facts.filled_in_loop(loop, previous, env.lookup))
 
     def _walk_try(self, statement: ast.Try, env: Env) -> None:  # or ast.TryStar (3.11+): the same fields
+        # An import fallback (`try: from keras.layers.advanced_activations import ... except
+        # ImportError: ...`) runs wherever one of its branches does: their APIs are alternatives.
+        outer = self.version_evidence
+        fallback = _imports_with_fallback(statement)
+        alternatives: list[VersionEvidence] = []
         before = dict(env.vars)
+        if fallback:
+            self.version_evidence = VersionEvidence()
         self.walk_block(statement.body, env)
         self.walk_block(statement.orelse, env)
         outcomes = [env.vars]
         self._depth += 1
         for handler in statement.handlers:
             env.vars = dict(before)
+            if fallback:
+                alternatives.append(self.version_evidence)
+                self.version_evidence = VersionEvidence()
             self.walk_block(handler.body, env)
             outcomes.append(env.vars)
         self._depth -= 1
+        if fallback:
+            alternatives.append(self.version_evidence)
+            self.version_evidence = outer
+            outer.either(alternatives)
         env.vars = _merge(outcomes)
         self.walk_block(statement.finalbody, env)
 
@@ -1282,3 +1296,15 @@ def _is_main_guard(test: ast.expr) -> bool:
         and isinstance(target, ast.Constant)
         and target.value == "__main__"
     )
+
+
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
+_ANY_ERROR = frozenset({"Exception", "BaseException"})
+
+
+def _imports_with_fallback(statement: ast.Try) -> bool:
+    """A try statement that catches a failed import: ImportError, or any exception around imports only."""
+    if any(handler_catches(handler, _IMPORT_ERRORS) for handler in statement.handlers):
+        return True
+    imports_only = all(isinstance(line, (ast.Import, ast.ImportFrom)) for line in statement.body)
+    return imports_only and any(handler_catches(handler, _ANY_ERROR) for handler in statement.handlers)

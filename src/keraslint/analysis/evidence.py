@@ -7,7 +7,7 @@ method it sees; the lines an API exists on are intersected. Unknown names narrow
 from __future__ import annotations
 
 import functools
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from keraslint.analysis import api_lines
 from keraslint.analysis.api_lines import ApiFact
@@ -41,6 +41,16 @@ class VersionEvidence:
         self.eager, self.graph, self.l3_minors = eager, graph, (low, high)
         if key not in self.reasons:
             self.reasons.append(key)
+
+    def either(self, alternatives: Sequence[VersionEvidence]) -> None:
+        """Narrowed to where at least one of the alternatives runs (the branches of an import fallback)."""
+        eager = frozenset().union(*(found.eager for found in alternatives))
+        graph = frozenset().union(*(found.graph for found in alternatives))
+        low = min(found.l3_minors[0] for found in alternatives)
+        high = max(found.l3_minors[1] for found in alternatives)
+        reasons = [reason for found in alternatives for reason in found.reasons]
+        key = " or ".join(dict.fromkeys(reasons))
+        self._narrow(key, ApiFact(eager, key, graph - eager, (low, high)))
 
     def name(self, dotted: str, canonical: str, api: str | None) -> None:
         """A name referred to: `dotted` as written (imports resolved), `canonical` from names.py."""

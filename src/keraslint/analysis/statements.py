@@ -20,6 +20,17 @@ _COMPOUND = tuple(
 TRY_TYPES = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 
 
+def handler_catches(handler: ast.ExceptHandler, names: frozenset[str]) -> bool:
+    """Whether an except clause catches one of these exception class names (a bare except catches all)."""
+    if handler.type is None:
+        return True
+    caught = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(
+        (isinstance(kind, ast.Name) and kind.id in names) or (isinstance(kind, ast.Attribute) and kind.attr in names)
+        for kind in caught
+    )
+
+
 def child_blocks(statement: ast.stmt) -> list[Sequence[ast.stmt]]:
     """The statement blocks nested directly in a statement (bodies, else, finally, handlers, match
     cases); a function's or class's body too, so callers that treat those as scopes check first."""

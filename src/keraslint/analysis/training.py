@@ -22,7 +22,9 @@ from keraslint.analysis.records import (
     Output,
     TrainingCall,
 )
-from keraslint.analysis.statements import TRY_TYPES, assigned_targets, child_blocks, names_in, spans_a_line
+from keraslint.analysis.statements import (
+    TRY_TYPES, assigned_targets, child_blocks, handler_catches, names_in, spans_a_line,
+)
 from keraslint.analysis.values import CallV, Const, DictV, FuncV, Ref, Seq, Value
 from keraslint.immutable import replace
 from keraslint.versions import ALL_VERSION_LINES, VersionLine
@@ -397,10 +399,7 @@ def _tested_histories(test: ast.expr) -> set[str]:
 
 
 def _catches_key_error(handler: ast.ExceptHandler) -> bool:
-    if handler.type is None:
-        return True  # a bare except
-    caught = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    return any(isinstance(kind, ast.Name) and kind.id in _KEY_ERROR_CATCHERS for kind in caught)
+    return handler_catches(handler, _KEY_ERROR_CATCHERS)
 
 
 def _read_keys(roots: Sequence[ast.AST], names: set[str] | None) -> Iterable[int]:
