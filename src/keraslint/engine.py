@@ -9,7 +9,7 @@ import time
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from keraslint import source as text, targeting
-from keraslint.analysis.facts import FileFacts, file_facts, refine
+from keraslint.analysis.facts import FileFacts, file_facts, refine, with_imported
 from keraslint.diagnostics import INTERNAL_ERROR_CODE, INTERNAL_ERROR_NAME, Diagnostic
 from keraslint.immutable import replace
 from keraslint.versions import ALL_VERSION_LINES, L3_MINORS, VersionLine
@@ -94,6 +94,26 @@ def internal_error(error: BaseException) -> Diagnostic:
 
 
 def run_rules(
+    facts: FileFacts, target: targeting.Target, rules: Sequence[Rule] | None, lines: frozenset[VersionLine] | None
+) -> list[Diagnostic]:
+    diagnostics = _checked(facts, target, rules, lines)
+    if diagnostics and lines is None:
+        # Only a file with findings pays for reading the project modules it imports.
+        bounded = with_project_modules(facts, target)
+        if bounded is not facts:
+            diagnostics = _checked(bounded, target, rules, lines)
+    return diagnostics
+
+
+def with_project_modules(facts: FileFacts, target: targeting.Target) -> FileFacts:
+    """The facts with their evidence bounded by the project modules the file imports."""
+    imported = target.imported_evidence(facts.tree)
+    if imported is None:
+        return facts
+    return replace(facts, evidence=with_imported(facts.evidence, imported))
+
+
+def _checked(
     facts: FileFacts, target: targeting.Target, rules: Sequence[Rule] | None, lines: frozenset[VersionLine] | None
 ) -> list[Diagnostic]:
     from keraslint.rules import ALL_RULES, RuleContext
@@ -181,6 +201,10 @@ def explain(source: str, *, filename: str | None = None, tree: ast.Module | None
     if facts is None:
         lines, reason = target.lines_for(frozenset())
         return lines, reason, []
+    try:
+        facts = with_project_modules(facts, target)
+    except Exception:  # noqa: BLE001 - as above
+        pass
     lines, reason = target_lines(facts, target)
     from keraslint.analysis.describe import describe_site
 

@@ -22,10 +22,11 @@ import re
 import sys
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeGuard
 
-from keraslint.immutable import record
+from keraslint.immutable import record, replace
 from keraslint.versions import ALL_VERSION_LINES, API_KERAS, API_TF, API_TF_KERAS, L3_MINORS, VersionLine
 
 if TYPE_CHECKING:  # pragma: no cover
+    from keraslint.analysis.records import Evidence
     from packaging.specifiers import SpecifierSet
     from packaging.version import Version
 
@@ -1339,6 +1340,15 @@ class Target:
     installed_first: bool = False  # a notebook kernel: what is installed is what runs
     setting_l3_minors: tuple[int, int] | None = None  # the TF minors within L3 the setting names
     setting_tf1: bool = True  # the setting leaves TensorFlow 1.x possible (not "tensorflow==2.0")
+    folder: str | None = None  # where the file lies: the project modules it imports are found from there
+
+    def imported_evidence(self, tree: ast.Module) -> Evidence | None:
+        """The version evidence of the project modules the file imports (read from `folder`)."""
+        if self.folder is None:
+            return None
+        from keraslint import project_modules
+
+        return project_modules.imported_evidence(self.folder, tree)
 
     def lines_for(self, apis: frozenset[str]) -> tuple[frozenset[VersionLine], str]:
         """(lines, reason). First match wins: setting, project pins (narrowed to the installed
@@ -1401,8 +1411,6 @@ def target_for(filename: str | None, setting: str | None) -> Target:
     """The Target of a file: reads the project's pin files and the installed distributions
     (cached). ConfigError from a bad setting propagates."""
     explicit = setting_target(setting)
-    if explicit is not None:
-        return explicit
     if filename is None or filename in ("stdin", "-"):
         try:
             directory = os.getcwd()
@@ -1410,7 +1418,9 @@ def target_for(filename: str | None, setting: str | None) -> Target:
             directory = os.curdir
     else:
         directory = os.path.dirname(os.path.abspath(filename))
-    return Target(project=find_project_pins(directory), installed=installed_pins())
+    if explicit is not None:
+        return replace(explicit, folder=directory)
+    return Target(project=find_project_pins(directory), installed=installed_pins(), folder=directory)
 
 
 def resolve_lines(

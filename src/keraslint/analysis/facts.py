@@ -9,7 +9,7 @@ from keraslint import source as text
 from keraslint.analysis.evaluate import Evaluator
 from keraslint.analysis.records import CompileSite, Evidence, LocalEvidence
 from keraslint.analysis.sites import build_sites
-from keraslint.immutable import field, record
+from keraslint.immutable import field, record, replace
 from keraslint.versions import ALL_VERSION_LINES, API_KERAS, API_TF, API_TF_KERAS, VersionLine
 
 
@@ -61,6 +61,27 @@ def file_facts(source: str, tree: ast.Module | None = None) -> FileFacts | None:
         tree = parsed
     evaluator = evaluate(source, tree)
     return FileFacts(build_sites(evaluator), _evidence(evaluator), source, tree)
+
+
+def module_evidence(source: str, tree: ast.Module) -> Evidence:
+    """What a module's own APIs say about the lines it runs on, whatever it compiles (a module the
+    checked file imports)."""
+    return _evidence(evaluate(source, tree))
+
+
+def with_imported(evidence: Evidence, imported: Evidence) -> Evidence:
+    """A file's evidence bounded by the evidence of the modules it imports (their lines, TF minors
+    and Keras-3-only APIs; their import styles are their own)."""
+    possible = evidence.possible & imported.possible
+    low = max(evidence.l3_minors[0], imported.l3_minors[0])
+    high = min(evidence.l3_minors[1], imported.l3_minors[1])
+    if low > high:  # no TF 2.x minor has the APIs of both
+        possible -= {VersionLine.L3}
+        low, high = evidence.l3_minors
+    return replace(
+        evidence, possible=possible, l3_minors=(low, high), keras3_only=evidence.keras3_only or imported.keras3_only,
+        reasons=evidence.reasons + imported.reasons,
+    )
 
 
 def evaluate(source: str, tree: ast.Module) -> Evaluator:
