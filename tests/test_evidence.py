@@ -306,3 +306,30 @@ def test_any_exception_around_more_than_imports_still_narrows() -> None:
     source = ("import keras\n" + COMPILE + "try:\n    model.fit_generator(g, steps_per_epoch=3)\n"
               "except Exception as error:\n    print(error)\n")
     assert possible(source) == {L1, L2, L3, L4}
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [("tf.compat.v1.enable_v2_behavior()\n", True), ("tf.compat.v1.enable_eager_execution()\n", False), ("", False)],
+)
+def test_tf2_behaviour_turned_on_in_tensorflow_1(call: str, expected: bool) -> None:
+    # Only TF 2 behaviour (tf2.enabled()) makes TF 1.x's tf.keras log metric strings as written.
+    source = "import tensorflow as tf\n" + call + COMPILE.replace("keras.", "tf.keras.")
+    facts = file_facts(source)
+    assert facts is not None
+    assert facts.evidence.tf2_behavior is expected
+
+
+def test_tf2_behaviour_keeps_the_tensorflow_2_key_on_tensorflow_1() -> None:
+    source = textwrap.dedent("""\
+        import tensorflow as tf
+        tf.compat.v1.enable_v2_behavior()
+        model = tf.keras.Sequential([tf.keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+        history = model.fit(x, y)
+        print(history.history["accuracy"])
+        """)
+    tf115 = targeting.setting_target("tensorflow==1.15")
+    assert engine.analyse(source, target=tf115) == []
+    assert [d.code for d in engine.analyse(source.replace("tf.compat.v1.enable_v2_behavior()\n", ""),
+                                            target=tf115)] == ["KER207"]

@@ -75,8 +75,8 @@ def site(out=None, loss=None, metrics=(), labels=(), lines=ALL_VERSION_LINES, **
     return CompileSite(expr("model.compile()"), out, loss, (argument,), tuple(labels), (), (), False, **extra)
 
 
-def check(code: str, compile_site: CompileSite, lines=ALL_VERSION_LINES, apis=frozenset(), tf1=True):
-    context = RuleContext(frozenset(lines), False, frozenset(apis), tf1=tf1)
+def check(code: str, compile_site: CompileSite, lines=ALL_VERSION_LINES, apis=frozenset(), tf1=True, tf2=True):
+    context = RuleContext(frozenset(lines), False, frozenset(apis), tf1=tf1, tf2=tf2)
     return list(RULES_BY_CODE[code].check(compile_site, context))
 
 
@@ -432,6 +432,21 @@ class TestKER207:
         assert check("KER207", trained(fit(reads=(read,)), logged=logged), {L2}) == []
         [finding] = check("KER207", trained(fit(reads=(read,)), logged=logged), {L2}, tf1=False)
         assert finding.message == "history.history['acc'] is never logged ('accuracy' is): KeyError"
+
+    def test_tensorflow_1_only_logs_its_own_key(self) -> None:
+        # TF 1.x's tf.keras names 'accuracy' 'acc' (training_utils.get_metric_name without TF 2
+        # behaviour): with TF 2.x excluded, 'accuracy' is not logged on L2 (tensorflow #32886).
+        tf1_accuracy = LoggedMetric("'accuracy'", accuracy_keys().metrics[0].keys, tf1_keys=frozenset({"acc"}))
+        logged = LoggedKeys((tf1_accuracy,), ("",), ALL_VERSION_LINES)
+        read = HistoryRead("accuracy", expr("'accuracy'"))
+        assert check("KER207", trained(fit(reads=(read,)), logged=logged), {L2}) == []
+        [finding] = check("KER207", trained(fit(reads=(read,)), logged=logged), {L2}, tf2=False)
+        assert finding.message == "history.history['accuracy'] is never logged ('acc' is): KeyError"
+        # a metric TF 1.x names as TF 2 does (no TF 1.x key of its own) keeps its key
+        auc = LoggedMetric("AUC()", ((L2, frozenset({"auc"})),))
+        auc_read = HistoryRead("auc", expr("'auc'"))
+        assert check("KER207", trained(fit(reads=(auc_read,)), logged=LoggedKeys((auc,), ("",), frozenset({L2}))),
+                     {L2}, tf2=False) == []
 
     def test_keys_written_by_callbacks(self) -> None:
         # Keras 2 writes 'lr' (keras/callbacks.py@v2.15.0 L3108), Keras 3 'learning_rate'

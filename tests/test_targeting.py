@@ -191,6 +191,33 @@ def test_pins_leave_tensorflow_1_possible(tmp_path, requirements, expected):
     assert target_for(str(tmp_path / "train.py"), None).tf1_possible(TF) is expected
 
 
+@pytest.mark.parametrize(
+    "setting, expected",
+    [
+        ("tensorflow==1.15", False),  # L2 with TensorFlow 1.x only
+        ("tensorflow<2", False),
+        ("tensorflow==2.1", True),
+        ("tensorflow<2.2", True),
+        ("keras==2.3.1", True),
+        ("auto", True),
+    ],
+)
+def test_setting_leaves_tensorflow_2_possible(setting, expected):
+    parse_keras_version(setting)
+    assert targeting.parse_tf2(setting) is expected
+    assert target_for("x.py", setting).tf2_possible(TF) is expected
+
+
+@pytest.mark.parametrize(
+    "requirements, expected",
+    [("tensorflow==1.15.5\n", False), ("tensorflow-gpu>=1.13,<2\n", False), ("tensorflow==2.1.0\n", True),
+     ("tensorflow\n", True)],
+)
+def test_pins_leave_tensorflow_2_possible(tmp_path, requirements, expected):
+    project_of(tmp_path, {"requirements.txt": requirements})
+    assert target_for(str(tmp_path / "train.py"), None).tf2_possible(TF) is expected
+
+
 def test_nothing_known_leaves_tensorflow_1_possible(tmp_path):
     assert target_for(str(tmp_path / "train.py"), None).tf1_possible(TF) is True
 

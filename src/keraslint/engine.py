@@ -12,7 +12,7 @@ from keraslint import source as text, targeting
 from keraslint.analysis.facts import FileFacts, file_facts, refine, with_imported
 from keraslint.diagnostics import INTERNAL_ERROR_CODE, INTERNAL_ERROR_NAME, Diagnostic
 from keraslint.immutable import replace
-from keraslint.versions import ALL_VERSION_LINES, L3_MINORS, VersionLine
+from keraslint.versions import ALL_VERSION_LINES, API_KERAS, L3_MINORS, VersionLine
 
 if TYPE_CHECKING:  # pragma: no cover
     from keraslint.analysis.records import Activation, CompileSite, LocalEvidence
@@ -121,16 +121,19 @@ def _checked(
     evidence = facts.evidence
     local = evidence.local
     l3_minors = evidence.l3_minors
-    tf1 = True
+    tf1 = tf2 = True
     if lines is None:
         lines, l3_minors, _reason = target_decision(facts, target)
         if not lines:
             return []  # the file's APIs exist on no Keras line keraslint knows
         tf1 = target.tf1_possible(evidence.apis)
+        # TF 1.x alone names metrics its own way, unless standalone Keras may build the model or
+        # the file turns on TF 2 behaviour.
+        tf2 = target.tf2_possible(evidence.apis) or API_KERAS in evidence.apis or evidence.tf2_behavior
     else:
         local = ()  # lines given by the caller replace the whole decision
     context = RuleContext(lines or ALL_VERSION_LINES, evidence.graph_mode, evidence.apis, evidence.custom_objects,
-                          l3_minors, tf1)
+                          l3_minors, tf1, tf2)
     selected = ALL_RULES if rules is None else rules
     shared = _conflicting_output_nodes(facts.sites)
     seen: set[tuple[int, int, str]] = set()

@@ -70,6 +70,7 @@ __all__ = [
     "parse_keras_version",
     "parse_l3_minors",
     "parse_tf1",
+    "parse_tf2",
     "setting_target",
     "resolve_lines",
     "Target",
@@ -373,6 +374,23 @@ def parse_tf1(value: str | None) -> bool:
 
 def _admits_tf1(spec: "SpecifierSet") -> bool:
     return any(v.release[0] == 1 for v in _admitted_versions(spec, _reps("tensorflow")))
+
+
+def parse_tf2(value: str | None) -> bool:
+    """Whether a keras-version setting leaves TensorFlow 2.x possible (False for "tensorflow==1.15",
+    "tensorflow<2"). Call after parse_keras_version accepted the value: nothing here raises."""
+    found = _setting_versions(value)
+    if found is None or found[0] != "tensorflow":
+        return True
+    _pkg, single, spec = found
+    if single is not None:
+        return single.release[0] >= 2
+    assert spec is not None
+    return _admits_tf2(spec)
+
+
+def _admits_tf2(spec: "SpecifierSet") -> bool:
+    return any(v.release[0] >= 2 for v in _admitted_versions(spec, _reps("tensorflow")))
 
 
 def _setting_package(text: str) -> tuple[str, str]:
@@ -1284,6 +1302,13 @@ def tf1_for(pins: Pins) -> bool:
     return deciding is None or deciding[1] != "tensorflow" or _admits_tf1(deciding[0])
 
 
+@functools.lru_cache(maxsize=1024)
+def tf2_for(pins: Pins) -> bool:
+    """Whether the pins leave TensorFlow 2.x possible for tf.keras (False: TF 1.x only)."""
+    deciding = _deciding_pin(API_TF, pins)
+    return deciding is None or deciding[1] != "tensorflow" or _admits_tf2(deciding[0])
+
+
 def lines_for(apis: frozenset[str], pins: Pins) -> frozenset[VersionLine] | None:
     """The lines the pins allow for a file that uses these APIs (API_* constants).
 
@@ -1340,6 +1365,7 @@ class Target:
     installed_first: bool = False  # a notebook kernel: what is installed is what runs
     setting_l3_minors: tuple[int, int] | None = None  # the TF minors within L3 the setting names
     setting_tf1: bool = True  # the setting leaves TensorFlow 1.x possible (not "tensorflow==2.0")
+    setting_tf2: bool = True  # the setting leaves TensorFlow 2.x possible (not "tensorflow==1.15")
     folder: str | None = None  # where the file lies: the project modules it imports are found from there
 
     def imported_evidence(self, tree: ast.Module) -> Evidence | None:
@@ -1373,6 +1399,13 @@ class Target:
         pins, _reason = self._deciding_pins(apis)
         return True if pins is None else tf1_for(pins)
 
+    def tf2_possible(self, apis: frozenset[str]) -> bool:
+        """Whether TensorFlow 2.x's tf.keras may run the file, from the same source as decide()."""
+        if self.setting is not None:
+            return self.setting_tf2
+        pins, _reason = self._deciding_pins(apis)
+        return True if pins is None else tf2_for(pins)
+
     def _deciding_pins(self, apis: frozenset[str]) -> tuple[Pins | None, str]:
         """The pins the lines are read from, and why (None, "unknown": nothing decides them). First
         match wins: project pins (narrowed to the installed versions when those allow a strict
@@ -1404,7 +1437,8 @@ def setting_target(setting: str | None) -> Target | None:
     lines = parse_keras_version(setting) if setting is not None else None
     if lines is None:
         return None
-    return Target(setting=lines, setting_l3_minors=parse_l3_minors(setting), setting_tf1=parse_tf1(setting))
+    return Target(setting=lines, setting_l3_minors=parse_l3_minors(setting), setting_tf1=parse_tf1(setting),
+                  setting_tf2=parse_tf2(setting))
 
 
 def target_for(filename: str | None, setting: str | None) -> Target:

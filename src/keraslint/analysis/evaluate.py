@@ -90,6 +90,7 @@ class Evaluator(KerasSemantics):
         self.apis: set[str] = set()
         self.keras3_evidence = False
         self.graph_mode = False
+        self.tf2_behavior = False  # tf.compat.v1.enable_v2_behavior(): TF 1.x behaves as TF 2
         self.custom_objects = False  # a custom-object registry is used: unknown spellings may resolve
         self.history_lines: frozenset[int] = frozenset()  # lines that may hold history["key"] reads
         self.source_text = ""  # the file's text, for word tests that need no walk

@@ -105,7 +105,7 @@ def _evidence(evaluator: Evaluator) -> Evidence:
     )
     return Evidence(apis, evaluator.keras3_evidence, graph_mode, versions.possible(evaluator.graph_mode),
                     tuple(versions.reasons), custom_objects=evaluator.custom_objects, l3_minors=versions.l3_minors,
-                    local=local)
+                    local=local, tf2_behavior=evaluator.tf2_behavior)
 
 
 # Lines an import style can reach: tf.keras never ran Keras 2.0-2.2; `import keras` is never tf-keras.

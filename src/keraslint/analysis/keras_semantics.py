@@ -67,6 +67,7 @@ class KerasSemantics:
 
     # The Evaluator's state and Python semantics used here (defined in evaluate.py), for the type checker.
     graph_mode: bool
+    tf2_behavior: bool
     custom_objects: bool
     zeros_made: bool
     regression_targets: dict[tuple[int, str], tuple[Env, str]]
@@ -98,13 +99,21 @@ class KerasSemantics:
         ) -> tuple[list[Value], Env] | None:
             ...
 
-    def _call_ref(self, callee: Ref, args: Args, kwargs: Kwargs, has_star: bool, node: ast.Call) -> Value:
-        name = callee.name
+    def _switches(self, name: str) -> bool:
+        """Notes calls that switch how the whole file runs; True for graph mode (the call returns None)."""
         if name == "tensorflow.compat.v1.disable_eager_execution":
             self.graph_mode = True
-            return Const(None, node)
-        if name in catalogue.CUSTOM_OBJECT_REGISTRIES:
+            return True
+        if name.endswith(".enable_v2_behavior"):
+            self.tf2_behavior = True
+        elif name in catalogue.CUSTOM_OBJECT_REGISTRIES:
             self.custom_objects = True
+        return False
+
+    def _call_ref(self, callee: Ref, args: Args, kwargs: Kwargs, has_star: bool, node: ast.Call) -> Value:
+        name = callee.name
+        if self._switches(name):
+            return Const(None, node)
         if name in catalogue.MODEL_CLASSES:
             return self._construct_model(name, args, kwargs, has_star, node)
         if name.startswith(_APPLICATIONS) and name[len(_APPLICATIONS) :][:1].isupper():

@@ -281,11 +281,13 @@ class LoggedMetric:
     # Keys logged on L2 only by TensorFlow 1.x's tf.keras ('acc' for 'accuracy'), not by TF 2.0-2.1.
     tf1_keys: frozenset[str] = frozenset()
 
-    def on(self, line: VersionLine, tf1: bool = True) -> frozenset[str] | None:
-        """The keys on `line`; `tf1`: TensorFlow 1.x may be what runs L2."""
+    def on(self, line: VersionLine, tf1: bool = True, tf2: bool = True) -> frozenset[str] | None:
+        """The keys on `line`; `tf1` / `tf2`: TensorFlow 1.x / 2.x may be what runs L2."""
         for key_line, keys in self.keys:
             if key_line == line:
-                return keys | self.tf1_keys if tf1 and line is VersionLine.L2 else keys
+                if line is not VersionLine.L2 or not (tf1 and self.tf1_keys):
+                    return keys
+                return keys | self.tf1_keys if tf2 else self.tf1_keys
         return None
 
 
@@ -298,15 +300,15 @@ class LoggedKeys:
     prefixes: tuple[str, ...]  # output-name prefixes ("" for a single output); may hold both forms
     lines: frozenset[VersionLine]
 
-    def keys(self, line: VersionLine, tf1: bool = True) -> frozenset[str] | None:
+    def keys(self, line: VersionLine, tf1: bool = True, tf2: bool = True) -> frozenset[str] | None:
         """Every key that may be logged on `line` (a superset), or None when not established.
-        `tf1`: TensorFlow 1.x may be what runs L2 (False when the project pins TF 2.0 or 2.1)."""
+        `tf1` / `tf2`: TensorFlow 1.x / 2.x may be what runs L2 (the pins may exclude either)."""
         if line not in self.lines:
             return None
         keys = {"loss"}
         keys.update(f"{prefix}loss" for prefix in self.prefixes if prefix)
         for metric in self.metrics:
-            for key in metric.on(line, tf1) or ():
+            for key in metric.on(line, tf1, tf2) or ():
                 for prefix in self.prefixes:
                     keys.add(prefix + key)
                     if metric.weighted:
@@ -358,6 +360,8 @@ class Evidence:
     possible: frozenset[VersionLine] = frozenset(VersionLine)
     reasons: tuple[str, ...] = ()  # the APIs that narrowed `possible`, for explanations
     custom_objects: bool = False  # a custom-object registry: unknown spellings may resolve
+    # tf.compat.v1.enable_v2_behavior(): TF 1.x's tf.keras names metrics as TF 2 does.
+    tf2_behavior: bool = False
     # TF 2.x minors within L3 (TF 2.2-2.15) the file's APIs allow: (2, 15) when nothing narrows them.
     l3_minors: tuple[int, int] = L3_MINORS
     # Evidence that holds only inside module-level definitions a script never uses.

@@ -808,6 +808,8 @@ def _tf1_keys(value: Value) -> frozenset[str]:
         return frozenset()
     if value.value in catalogue.ACCURACY_STRINGS:
         return frozenset({"acc"})
+    if value.value in ("crossentropy", "ce"):
+        return frozenset({"ce"})
     function_name = catalogue.L1_METRIC_FUNCTION_NAMES.get(value.value)
     return frozenset() if function_name is None else frozenset({function_name})
 

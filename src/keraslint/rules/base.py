@@ -27,6 +27,7 @@ class RuleContext:
     custom_objects: bool = False  # the file registers custom objects: unknown spellings may resolve
     l3_minors: tuple[int, int] = L3_MINORS  # the TF 2.x minors within L3 the file (APIs, pins, setting) allows
     tf1: bool = True  # TensorFlow 1.x's tf.keras may be what runs L2 (not when the pins name TF 2.0-2.1)
+    tf2: bool = True  # TF 2.x may run L2 (not when the pins name TF 1.x only and the file uses only tf.keras)
 
     def l3_from(self, minor: int) -> bool:
         """Whether TF 2.<minor> or later (within L3) may run this file."""

@@ -132,7 +132,7 @@ model.fit(x_train, y_train, validation_split=0.1, callbacks=[stop])
                 continue  # a callback of the project's own may write keys into the logs
             keys_by_line: dict[VersionLine, frozenset[str]] = {}
             for line in context.lines:
-                base = logged.keys(line, context.tf1)
+                base = logged.keys(line, context.tf1, context.tf2)
                 if base is None:
                     continue
                 keys = set(base).union(*(callback.added_keys(line) for callback in call.callbacks))
