@@ -678,6 +678,12 @@ class TestKER201:
         compile_site = site(output(6, SIGMOID), bce(), (string_metric("accuracy"),), labels=(label(ONE_HOT, 6),))
         assert len(check("KER201", compile_site, {L1, L2})) == 1
 
+    # Precision probe 7: two one-hot columns are complementary, binary accuracy is not inflated (as a 2-unit softmax).
+    def test_two_unit_sigmoid_with_one_hot_labels_is_silent(self) -> None:
+        compile_site = site(output(2, SIGMOID), bce(), (string_metric("accuracy"),), labels=(label(ONE_HOT, 2),))
+        assert check("KER201", compile_site, {L1, L2}) == []
+        assert len(check("KER201", replace(compile_site, output=output(3, SIGMOID)), {L1, L2})) == 1
+
     @pytest.mark.parametrize(
         "compile_site",
         [

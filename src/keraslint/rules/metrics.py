@@ -48,9 +48,9 @@ def is_exact_accuracy(metric: MetricFact, lines: frozenset[VersionLine]) -> froz
 class AmbiguousAccuracy(Rule):
     """## What it does
     Flags `metrics=["accuracy"]` (or `"acc"`) together with binary crossentropy on a softmax output
-    of width >= 3, or on a sigmoid output of width >= 2 whose labels the code shows to be one-hot
-    (`to_categorical`, `OneHotEncoder`, a categorical directory loader, ...) or multi-hot
-    (`MultiLabelBinarizer`, several 1s set per row, ...).
+    of width >= 3, or on a sigmoid output whose labels the code shows to be one-hot (width >= 3:
+    `to_categorical`, `OneHotEncoder`, a categorical directory loader, ...) or multi-hot (width >= 2:
+    `MultiLabelBinarizer`, several 1s set per row, ...).
 
     ## Why is this bad?
     Keras resolves the string to a concrete metric, differently by version. Keras 2.0-2.3 and
@@ -60,7 +60,8 @@ class AmbiguousAccuracy(Rule):
     `categorical_accuracy`: correct for single-label outputs, meaningless for multi-hot labels
     (0.37 against 0.91 element-wise). A sigmoid output alone says nothing about the labels: without
     label evidence it is not flagged. A 2-unit softmax gives identical numbers on every version:
-    not flagged. Nor is a softmax trained on integer class ids: Keras 2.0-2.3 checks the targets
+    not flagged; nor a 2-unit sigmoid on one-hot rows, whose two columns are complementary (binary
+    accuracy there stays within a few rows of argmax accuracy). Nor is a softmax trained on integer class ids: Keras 2.0-2.3 checks the targets
     against the output shape for binary crossentropy and stops at `fit()` before any accuracy is
     reported (`_standardize_user_data`), and TF 2.2+ picks sparse categorical accuracy.
 
@@ -117,8 +118,9 @@ model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accur
                 wrong_on, picked = frozenset({L3, L4, L5}), "categorical_accuracy"
                 consequence = f"wrong for multi-hot labels ({multi.origin})"
                 metric_class, function = "BinaryAccuracy", "binary_accuracy"
-            elif single is not None:
-                # Keras <= 2.3 resolves from the loss: binary accuracy over every unit of a one-hot row.
+            elif single is not None and output.width >= 3:
+                # Keras <= 2.3 resolves from the loss: binary accuracy over every unit of a one-hot row
+                # (two columns of one-hot rows are complementary: no more inflated than a 2-unit softmax).
                 wrong_on, picked = frozenset({L1, L2}), "binary_accuracy"
                 consequence = f"inflated for one-hot labels ({single.origin})"
                 metric_class, function = "CategoricalAccuracy", "categorical_accuracy"
