@@ -51,6 +51,12 @@ def possible(source: str) -> frozenset[VersionLine]:
                      {L1, L2}, id="TF 1.x contrib through tf."),
         pytest.param("import keras\nimport horovod.tensorflow.keras as hvd\n" + COMPILE, {L1, L2, L3},
                      id="horovod: not TF 2.16+"),
+        pytest.param("import keras\nfrom tensorflow.python.keras.layers import Dense\n" + COMPILE, {L2, L3},
+                     id="TensorFlow's own Keras 2 tree (precision probe 7)"),
+        pytest.param("import keras\nfrom tensorflow.python.keras.models import Model\n" + COMPILE, {L2, L3},
+                     id="TensorFlow's own Keras 2 models"),
+        pytest.param("import keras\nfrom tensorflow.python.keras.metrics import accuracy\n" + COMPILE,
+                     ALL_VERSION_LINES, id="a tensor function of TensorFlow's own Keras 2 works under any Keras"),
     ],
 )
 def test_apis_narrow_the_lines(source: str, lines: set[VersionLine]) -> None:
@@ -129,7 +135,7 @@ def test_keras_only_methods_on_a_model_the_facts_cannot_see_are_evidence() -> No
 
 
 def test_every_entry_names_its_source() -> None:
-    for table in (api_lines.API_FACTS, api_lines.PATH_FACTS, api_lines.ROUTE_FACTS):
+    for table in (api_lines.API_FACTS, api_lines.PATH_FACTS, api_lines.ROUTE_FACTS, api_lines.PRIVATE_TREE_FACTS):
         for key, fact in table.items():
             assert fact.source.strip(), key
             assert fact.possible <= ALL_VERSION_LINES, key

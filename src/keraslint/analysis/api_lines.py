@@ -751,6 +751,21 @@ PRIVATE_PREFIXES: Tuple[str, ...] = (
     "tensorflow_core.python.keras.",
 )
 
+# TensorFlow's own Keras tree is private, yet its models and layers narrow: it is tf.keras itself up
+# to TF 2.5, then a frozen Keras 2 copy beside the public tf.keras (the keras package), never Keras 3
+# or tf-keras. Its functions (metrics, losses, backend) work on tensors under any Keras: no evidence.
+_TF_OWN_KERAS = _fact(
+    _on(L2, L3),
+    "tensorflow/tensorflow@v2.6.0: tf.keras is exported from the keras package, tensorflow/python/keras "
+    "stays as an unexported copy; precision probe 7 on TF 2.16.1 + Keras 3.15.1: a model of that copy "
+    "cannot fit and its layers cannot be added to a Keras 3 model",
+)
+PRIVATE_TREE_FACTS: Dict[str, ApiFact] = {
+    f"{root}.{part}": _TF_OWN_KERAS
+    for root in ("tensorflow.python.keras", "tensorflow_core.python.keras")
+    for part in ("layers", "models", "engine", "Model", "Sequential", "Input")
+}
+
 # What a rule checks is never evidence against the lines where that rule would fire: an `lr=` that
 # Keras 3 rejects is KER306's finding, not proof that the file avoids Keras 3. Kept for the docs.
 RULE_SUBJECTS: FrozenSet[str] = frozenset(

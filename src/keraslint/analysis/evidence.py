@@ -93,7 +93,10 @@ _CALLED_NAMES = frozenset(key.split("(", 1)[0] for key in api_lines.API_FACTS if
 def _name_facts(dotted: str, canonical: str, api: str | None) -> tuple[tuple[str, ApiFact], ...]:
     """The table entries a name matches (most names match none): looked up once per name."""
     if dotted.startswith(api_lines.PRIVATE_PREFIXES):
-        return ()
+        # only the models and layers of TensorFlow's own Keras 2 narrow, never the names of a private tree
+        head = ".".join(dotted.split(".", 4)[:4])
+        fact = api_lines.PRIVATE_TREE_FACTS.get(head)
+        return () if fact is None else ((head, fact),)
     found: list[tuple[str, ApiFact]] = []
     fact = api_lines.API_FACTS.get(canonical)
     if fact is not None:

@@ -61,9 +61,10 @@ class AmbiguousAccuracy(Rule):
     (0.37 against 0.91 element-wise). A sigmoid output alone says nothing about the labels: without
     label evidence it is not flagged. A 2-unit softmax gives identical numbers on every version:
     not flagged; nor a 2-unit sigmoid on one-hot rows, whose two columns are complementary (binary
-    accuracy there stays within a few rows of argmax accuracy). Nor is a softmax trained on integer class ids: Keras 2.0-2.3 checks the targets
-    against the output shape for binary crossentropy and stops at `fit()` before any accuracy is
-    reported (`_standardize_user_data`), and TF 2.2+ picks sparse categorical accuracy.
+    accuracy there stays within a few rows of argmax accuracy). Nor is a softmax trained on integer
+    class ids: Keras 2.0-2.3 checks the targets against the output shape for binary crossentropy and
+    stops at `fit()` before any accuracy is reported (`_standardize_user_data`), and TF 2.2+ picks
+    sparse categorical accuracy.
 
     ## Fix safety
     Naming the metric keeps the history key as written (`accuracy`, or `acc`):
