@@ -502,6 +502,17 @@ class TestKER306:
         assert finding.fix is not None and not finding.fix.safe  # no learning_rate on Keras 2.0-2.2
         assert finding.fix.node is adam.node and not finding.fix.argument
 
+    def test_lr_next_to_decay_names_keras_3_only(self) -> None:
+        # keras-semantics §6.12: on TF 2.11-2.15 / tf-keras decay= raises ValueError before anything
+        # trains, so lr= "trains at the default" is not what happens there (precision probe 7).
+        [lr, decay] = check("KER306", site(optimizer=optimizer("SGD", "lr", "decay")), {L3, L4, L5})
+        assert lr.message == "lr= on SGD() of the new optimizer API: ValueError on Keras 3"
+        assert lr.severity == Severity.CRASH
+        assert decay.message.startswith("decay= on SGD() of the new optimizer API: ValueError on TF 2.11-2.15")
+        # without Keras 3 among the lines, lr= has nothing left to report
+        assert [f.message for f in check("KER306", site(optimizer=optimizer("SGD", "lr", "decay")), {L3})] == [
+            "decay= on SGD() of the new optimizer API: ValueError on TF 2.11-2.15"]
+
     def test_lr_fix_safe_without_keras_2_0_to_2_2(self) -> None:
         [finding] = check("KER306", site(optimizer=optimizer("SGD", "lr")), {L2, L3})
         assert "(trains at 0.01)" in finding.message and finding.fix is not None and finding.fix.safe

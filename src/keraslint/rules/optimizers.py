@@ -40,7 +40,8 @@ class LegacyOptimizerArgument(Rule):
     default learning rate changes nothing where it is dropped, nor does one that a `LearningRateScheduler`
     of the epoch alone replaces from the first epoch on: then only Keras 3 is named. Next to a learning
     rate given by position (`SGD(0.9, lr=1e-5)`: the first parameter is the learning rate), `lr=`
-    is dropped and the positional value trains. The `legacy`
+    is dropped and the positional value trains. Next to `decay=`, TF 2.11-2.15 raise for `decay=`
+    before anything trains: `lr=` names Keras 3 only there. The `legacy`
     optimizers keep both on tf.keras; a learning rate passed by position (`Adam(0.01)`) is fine
     everywhere: neither is flagged.
 
@@ -102,6 +103,8 @@ model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categor
             # dropped, but it was the default, or a schedule sets the rate from the first epoch on
             ignored_harmlessly = scheduled or (not by_position and optimizer.constant("lr", None) == default)
             bad = lines if "learning_rate" not in optimizer.given and not ignored_harmlessly else lines & {L5}
+            if "decay" in optimizer.given:
+                bad -= {L3, L4}  # decay= raises there first: nothing trains (the decay= finding says so)
             if bad:
                 parts = []
                 if bad & {L3, L4}:
