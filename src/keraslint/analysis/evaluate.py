@@ -449,7 +449,9 @@ class Evaluator(KerasSemantics):
             key = _dotted(target.value)
             filled = None
             if key is not None:
-                filled = label_facts.filled(target, value, env.lookup(key), lambda index: self.eval(index, env))
+                current = env.lookup(key)
+                filled = label_facts.filled(target, value, current, lambda index: self.eval(index, env))
+                filled = filled or label_facts.assigned_ids(target, value, current)
             if key is not None and filled is not None:
                 self._note_keys((key,))
                 env.vars[key] = filled  # `y[np.arange(n), labels] = 1` on np.zeros((n, k))

@@ -601,6 +601,22 @@ def filled(
     return LabelsV(LabelFact(ONE_HOT, _int(shape[-1]), f"{found[0]}[np.arange(n), labels] = 1"))
 
 
+def assigned_ids(target: ast.Subscript, assigned: Value, current: Value) -> LabelsV | None:
+    """`y[22000:] = 2` / `y[y > 3] = 3` on integer class ids: still integer class ids, but no longer
+    an established number of classes (one may be added, or several merged)."""
+    if isinstance(target.value, ast.Subscript) or isinstance(target.slice, ast.Tuple):
+        return None  # `y[i, c] = ...`: a cell of a matrix, not a row's class id
+    if not isinstance(current, LabelsV) or current.fact.kind not in (INTEGER, BINARY):
+        return None
+    fact = current.fact
+    value = assigned.value if isinstance(assigned, Const) else None
+    if type(value) is not int or value < 0:
+        return None
+    if fact.kind is BINARY and value in (0, 1):
+        return current
+    return LabelsV(LabelFact(INTEGER, None, f"{fact.origin} with class id {value} assigned by index"))
+
+
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 Loop = ast.For | ast.AsyncFor | ast.While
 Lookup = Callable[[str], Value]
