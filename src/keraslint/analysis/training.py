@@ -455,6 +455,8 @@ class _Reader(NamedTuple):
 
     parameters: list[str]
     reads: dict[str, list[HistoryRead]]
+    # history parameter -> reads whose key is built from another parameter: (prefix, that parameter, suffix)
+    templated: dict[str, list["_Template"]]
 
 
 def _history_readers(module: ast.Module, read_lines: frozenset[int], guarded: frozenset[int]) -> dict[str, _Reader]:
@@ -462,30 +464,110 @@ def _history_readers(module: ast.Module, read_lines: frozenset[int], guarded: fr
     (`def plot(h): plt.plot(h.history["acc"])`): a call passing a fit() result reads its keys."""
     readers: dict[str, _Reader] = {}
     for statement in module.body:
-        if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            continue
-        if not spans_a_line(statement, read_lines):
-            continue
-        arguments = statement.args
-        parameters = [param.arg for param in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]
-        found = [(name, read) for name, read in _reads_within(statement.body, read_lines) if name in parameters]
-        if not found:
-            continue  # no read of a parameter's history (a `main()`): no walk for what it rebinds
-        rebound: set[str] = set()
-        in_expressions: set[int] = set()  # reads guarded by a conditional expression
-        for node in ast.walk(statement):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-                rebound.add(node.id)
-            elif isinstance(node, ast.IfExp):
-                in_expressions.update(_guarded_in_expression(node))
-        reads: dict[str, list[HistoryRead]] = {}
-        for name, read in found:
-            if name not in rebound and id(read.node) not in guarded and id(read.node) not in in_expressions:
-                reads.setdefault(name, []).append(replace(read, in_helper=True))
-        if reads:
-            positional = len(arguments.posonlyargs) + len(arguments.args)
-            readers[statement.name] = _Reader(parameters[:positional], reads)
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and spans_a_line(statement, read_lines):
+            reader = _reader_of(statement, read_lines, guarded)
+            if reader is not None:
+                readers[statement.name] = reader
     return readers
+
+
+_Template = tuple[str, str, str]  # (prefix, key parameter, suffix) of a key built from a parameter
+
+
+def _reader_of(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, read_lines: frozenset[int], guarded: frozenset[int]
+) -> _Reader | None:
+    arguments = function.args
+    parameters = [param.arg for param in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]
+    found: list[tuple[str, HistoryRead]] = []
+    templates: list[tuple[str, _Template]] = []
+    for subscript in _subscripts_within(function.body, read_lines):
+        constant = _history_read(subscript)
+        if constant is not None:
+            if constant[0] in parameters:
+                found.append(constant)
+            continue
+        template = _templated_read(subscript, parameters)
+        if template is not None:
+            templates.append(template)
+    if not found and not templates:
+        return None  # no read of a parameter's history (a `main()`): no walk for what it rebinds
+    rebound, in_expressions, tests_keys = _scan_helper(function)
+    reads: dict[str, list[HistoryRead]] = {}
+    for name, read in found:
+        if name not in rebound and id(read.node) not in guarded and id(read.node) not in in_expressions:
+            reads.setdefault(name, []).append(replace(read, in_helper=True))
+    templated: dict[str, list[_Template]] = {}
+    if not tests_keys:  # a key that is tested may be guarded: built keys are then left alone
+        for name, built in templates:
+            if name not in rebound and built[1] not in rebound:
+                templated.setdefault(name, []).append(built)
+    if not reads and not templated:
+        return None
+    return _Reader(parameters[: len(arguments.posonlyargs) + len(arguments.args)], reads, templated)
+
+
+def _scan_helper(function: ast.AST) -> tuple[set[str], set[int], bool]:
+    """(names rebound, reads guarded by a conditional expression, whether keys are tested:
+    `key in h.history` or a try statement)."""
+    rebound: set[str] = set()
+    in_expressions: set[int] = set()
+    tests_keys = False
+    for node in ast.walk(function):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            rebound.add(node.id)
+        elif isinstance(node, ast.IfExp):
+            in_expressions.update(_guarded_in_expression(node))
+        elif isinstance(node, TRY_TYPES) or (
+            isinstance(node, ast.Compare) and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops)
+        ):
+            tests_keys = True
+    return rebound, in_expressions, tests_keys
+
+
+def _templated_read(node: ast.Subscript, parameters: list[str]) -> tuple[str, _Template] | None:
+    """(history parameter, (prefix, key parameter, suffix)) for `h.history[key]`, `h.history['val_' + key]`
+    or `h.history[f"val_{key}"]`, where `key` is another parameter of the function."""
+    value = node.value
+    if not (
+        isinstance(node.ctx, ast.Load) and isinstance(value, ast.Attribute) and value.attr == "history"
+        and isinstance(value.value, ast.Name) and value.value.id in parameters
+    ):
+        return None
+    parts = _string_parts(node.slice)
+    if parts is None:
+        return None
+    names = [index for index, part in enumerate(parts) if isinstance(part, ast.Name)]
+    if len(names) != 1:
+        return None
+    key = parts[names[0]]
+    assert isinstance(key, ast.Name)
+    if key.id not in parameters or key.id == value.value.id:
+        return None
+    text = [part.value if isinstance(part, ast.Constant) and isinstance(part.value, str) else "" for part in parts]
+    return value.value.id, ("".join(text[: names[0]]), key.id, "".join(text[names[0] + 1 :]))
+
+
+def _string_parts(node: ast.expr) -> list[ast.expr] | None:
+    """The pieces of a string built by `+` or an f-string: string constants and names; None otherwise."""
+    if isinstance(node, ast.Name) or (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+        return [node]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _string_parts(node.left), _string_parts(node.right)
+        return None if left is None or right is None else left + right
+    if isinstance(node, ast.JoinedStr):
+        parts: list[ast.expr] = []
+        for value in node.values:
+            if isinstance(value, ast.FormattedValue):
+                if value.conversion != -1 or value.format_spec is not None or not isinstance(value.value, ast.Name):
+                    return None
+                parts.append(value.value)
+            elif isinstance(value, ast.Constant) and isinstance(value.value, str):
+                parts.append(value)
+            else:
+                return None
+        return parts
+    return None
 
 
 def _passed_reads(statement: ast.stmt, readers: dict[str, _Reader]) -> list[tuple[str, HistoryRead]]:
@@ -494,16 +576,26 @@ def _passed_reads(statement: ast.stmt, readers: dict[str, _Reader]) -> list[tupl
     if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Name) or value.func.id not in readers:
         return []
     reader = readers[value.func.id]
-    passed: list[tuple[str, str]] = []  # (parameter, name given)
+    given: dict[str, ast.expr] = {}  # parameter -> argument
     for parameter, argument in zip(reader.parameters, value.args):
         if isinstance(argument, ast.Starred):
             break
-        if isinstance(argument, ast.Name):
-            passed.append((parameter, argument.id))
+        given[parameter] = argument
     for keyword in value.keywords:
-        if keyword.arg is not None and isinstance(keyword.value, ast.Name):
-            passed.append((keyword.arg, keyword.value.id))
-    return [(name, read) for parameter, name in passed for read in reader.reads.get(parameter, ())]
+        if keyword.arg is not None:
+            given[keyword.arg] = keyword.value
+    found: list[tuple[str, HistoryRead]] = []
+    for parameter, argument in given.items():
+        if not isinstance(argument, ast.Name):
+            continue
+        found.extend((argument.id, read) for read in reader.reads.get(parameter, ()))
+        for prefix, key_parameter, suffix in reader.templated.get(parameter, ()):
+            key = given.get(key_parameter)
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                # reported at the key passed: `plot_graphs(history, "acc")`
+                read = HistoryRead(prefix + key.value + suffix, key, in_helper=True, receiver=parameter)
+                found.append((argument.id, read))
+    return found
 
 
 def _in_order(statements: Sequence[ast.stmt]) -> Iterable[ast.stmt]:
@@ -566,16 +658,14 @@ def _reads_and_stores(statement: ast.stmt) -> tuple[list[tuple[str, HistoryRead]
     return reads, stores
 
 
-def _reads_within(block: Sequence[ast.stmt], read_lines: frozenset[int]) -> Iterable[tuple[str, HistoryRead]]:
-    """The `name.history["key"]` reads of a block, visiting only the statements holding a read line."""
+def _subscripts_within(block: Sequence[ast.stmt], read_lines: frozenset[int]) -> Iterable[ast.Subscript]:
+    """The subscripts of a block, visiting only the statements holding a history read line."""
     for statement in _covering(block, read_lines):
         for node in _own_nodes(statement):
             if isinstance(node, ast.Subscript):
-                read = _history_read(node)
-                if read is not None:
-                    yield read
+                yield node
         for child in child_blocks(statement):
-            yield from _reads_within(child, read_lines)
+            yield from _subscripts_within(child, read_lines)
 
 
 def _guarded_in_expression(node: ast.IfExp) -> Iterable[int]:
