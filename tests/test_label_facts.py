@@ -183,9 +183,20 @@ def test_integer_and_binary_evidence(before: str, expected) -> None:
     assert labels_of(program(before)) == [expected]
 
 
-def test_data_set_labels_changed_in_place_are_forgotten() -> None:
-    before = "(x, y), _ = keras.datasets.mnist.load_data()\ny[y > 4] = 1\n"
-    assert labels_of(program(before)) == []
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        # class ids written by index stay class ids; how many is no longer established (recall probe 6)
+        pytest.param("y[y > 4] = 1\n", [(LabelKind.INTEGER, None, True)], id="classes merged"),
+        pytest.param("y[100:] = 10\n", [(LabelKind.INTEGER, None, True)], id="a class added"),
+        pytest.param("y[y > 4] = 0.5\n", [], id="a fraction: no longer class ids"),
+        pytest.param("y[y > 4] = -1\n", [], id="a negative id: not a class"),
+        pytest.param("y[0, 1] = 1\n", [], id="a cell of a matrix"),
+    ],
+)
+def test_data_set_labels_changed_in_place(change: str, expected: list) -> None:
+    before = "(x, y), _ = keras.datasets.mnist.load_data()\n" + change
+    assert labels_of(program(before)) == expected
 
 
 # --- continuous targets ----------------------------------------------------------------------------
