@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import os
+import sys
 from typing import Iterator
 
 from keraslint import source as text
@@ -20,11 +21,21 @@ from keraslint.analysis.records import Evidence
 _MAX_DEPTH = 3  # train.py -> package/__init__.py -> package/model.py -> ...
 _MAX_BYTES = 1_000_000
 _MAX_CACHED = 512
-# Libraries, never the project's own modules, even when a folder of that name lies next to a file.
-_LIBRARIES = frozenset({"keras", "tensorflow", "tf_keras", "keras_core", "numpy", "pandas", "sklearn", "torch"})
-
+# Libraries, never the project's own modules, even when a folder of that name lies next to a file
+# (the standard library too: looking for them on disk is most of the cost).
+_LIBRARIES = frozenset({
+    "keras", "tensorflow", "tf_keras", "keras_core", "numpy", "pandas", "sklearn", "torch", "matplotlib", "scipy",
+    "seaborn", "cv2", "PIL", "tqdm", "h5py", "IPython", "google", "__future__",
+}) | frozenset(sys.stdlib_module_names)
+# (folder, top-level name) -> the folder on the import path holding it; forgotten with each run.
+_ROOTS: dict[tuple[str, str], str | None] = {}
 # (path, size, mtime) -> the module's own evidence and its imports; None: unreadable.
 _CACHE: dict[tuple[str, int, int], tuple[Evidence | None, tuple[ModuleImport, ...]] | None] = {}
+
+
+def clear() -> None:
+    """Forget what was found on disk (a new lint run in a long-lived host)."""
+    _ROOTS.clear()
 
 
 def imported_evidence(folder: str, tree: ast.Module) -> Evidence | None:
@@ -130,6 +141,15 @@ def _files_of(folder: str, imports: tuple[ModuleImport, ...]) -> Iterator[str]:
 def _root_holding(folder: str, name: str) -> str | None:
     """The first folder on the file's import path that holds module or package `name`: the file's
     own folder, then the folders above the packages it sits in."""
+    key = (folder, name)
+    if key not in _ROOTS:
+        if len(_ROOTS) >= 4 * _MAX_CACHED:
+            _ROOTS.clear()
+        _ROOTS[key] = _find_root(folder, name)
+    return _ROOTS[key]
+
+
+def _find_root(folder: str, name: str) -> str | None:
     current = folder
     for _ in range(8):
         if os.path.isfile(os.path.join(current, name + ".py")) or os.path.isdir(os.path.join(current, name)):

@@ -1086,6 +1086,9 @@ def begin_run() -> None:
     """A new lint run (flake8's next run in a long-lived host): pin files are checked again, once."""
     global _RUN_PINS
     _RUN_PINS = {}
+    from keraslint import project_modules
+
+    project_modules.clear()
 
 
 def _walk_up(directory: str) -> Pins | None:
@@ -1239,6 +1242,9 @@ def clear_caches() -> None:
     global _RUN_PINS
     _DIR_CACHE.clear()
     _RUN_PINS = None
+    from keraslint import project_modules
+
+    project_modules.clear()
     _INSTALLED_CACHE.clear()
     _lines_for_api.cache_clear()
 

@@ -43,6 +43,14 @@ Kwargs = tuple[tuple[str, Value], ...]
 FitCall = tuple[str, ast.Call, Args, dict[str, Value], bool]
 
 
+_GRAPH_MODE = "tensorflow.compat.v1.disable_eager_execution"
+_TF2_BEHAVIOUR = frozenset(
+    f"tensorflow.{module}enable_v2_behavior" for module in ("", "compat.v1.", "compat.v2.")
+)
+# Calls that switch how the whole file runs (looked up on every call: one set test first)
+_SWITCHES = frozenset({_GRAPH_MODE, *_TF2_BEHAVIOUR, *catalogue.CUSTOM_OBJECT_REGISTRIES})
+
+
 @record(frozen=False)
 class RawCompile:
     """A compile() call as written, with argument values evaluated where it stands."""
@@ -101,10 +109,10 @@ class KerasSemantics:
 
     def _switches(self, name: str) -> bool:
         """Notes calls that switch how the whole file runs; True for graph mode (the call returns None)."""
-        if name == "tensorflow.compat.v1.disable_eager_execution":
+        if name == _GRAPH_MODE:
             self.graph_mode = True
             return True
-        if name.endswith(".enable_v2_behavior"):
+        if name in _TF2_BEHAVIOUR:
             self.tf2_behavior = True
         elif name in catalogue.CUSTOM_OBJECT_REGISTRIES:
             self.custom_objects = True
@@ -112,7 +120,7 @@ class KerasSemantics:
 
     def _call_ref(self, callee: Ref, args: Args, kwargs: Kwargs, has_star: bool, node: ast.Call) -> Value:
         name = callee.name
-        if self._switches(name):
+        if name in _SWITCHES and self._switches(name):
             return Const(None, node)
         if name in catalogue.MODEL_CLASSES:
             return self._construct_model(name, args, kwargs, has_star, node)

@@ -8,12 +8,10 @@ never run.
 from __future__ import annotations
 
 import ast
+from typing import NamedTuple
 
-from keraslint.immutable import record
 
-
-@record
-class ModuleImport:
+class ModuleImport(NamedTuple):  # a tuple: made for every import of every file with findings
     level: int  # 0 absolute, 1 for `from . import`, 2 for `from .. import`, ...
     module: str  # dotted, "" for `from . import x`
     names: tuple[str, ...] = ()  # what a from-import takes: a name may be a submodule
