@@ -721,6 +721,21 @@ class TestKER202:
         # rules.md: the matching class depends on the labels: unsafe.
         assert_fix(finding.fix, safe=False, description="use CategoricalAccuracy", node=metric.value_node)
 
+    def test_integer_ids_against_several_units_fail_the_shape_check(self) -> None:
+        # tf_keras/metrics/accuracy_metrics.py accuracy(): y_true.shape.assert_is_compatible_with(y_pred.shape);
+        # the ids, expanded to one column, meet 10 units: ValueError on TF 2.2-2.15/tf-keras (tensorflow #44674).
+        metric = instance_metric("Accuracy")
+        sparse = string_loss("sparse_categorical_crossentropy", SCCE)
+        finding = single(check("KER202", site(output(10, LINEAR), sparse, (metric,)), {L3, L4, L5}))
+        assert finding.message == ("Accuracy() on a 10-unit linear output counts exact matches: ValueError at fit() "
+                                   "on TF 2.2-2.15/tf-keras (integer labels against several units), ~0.0 on Keras 3")
+        assert finding.severity is Severity.CRASH
+        # Keras 3 broadcasts the comparison: ~0.0, no error
+        assert single(check("KER202", site(output(10, LINEAR), sparse, (metric,)), {L5})).severity is None
+        # integer labels shown by the code, with a loss that is not sparse
+        by_labels = site(output(10, SOFTMAX), None, (metric,), labels=(label(INTEGER, 10),))
+        assert single(check("KER202", by_labels, {L3})).severity is Severity.CRASH
+
     def test_accuracy_object_on_a_sigmoid_gets_binary_accuracy(self) -> None:
         metric = instance_metric("Accuracy")
         finding = single(check("KER202", site(output(1, SIGMOID), None, (metric,)), {L5}))

@@ -163,6 +163,10 @@ class ExactMatchAccuracy(Rule):
     `"accuracy"` is resolved by `compile()` to binary, categorical or sparse accuracy; the function
     of that name, and what `metrics.get("accuracy")` returns (the function on Keras 2.3 to tf-keras,
     an `Accuracy()` object on Keras 3), are exact matches (`get("acc")`: TF 2.1 to tf-keras).
+    With integer class ids (a sparse loss, or labels the code shows to be ids) against an output of
+    several units, TF 2.2-2.15 and tf-keras stop instead: the ids, expanded to one column, fail the
+    function's shape check (`y_true.shape.assert_is_compatible_with(y_pred.shape)`,
+    `tf_keras/metrics/accuracy_metrics.py`; tensorflow #44674): ValueError at the first `fit()`.
 
     ## Fix safety
     Unsafe: the matching class (`CategoricalAccuracy`, `SparseCategoricalAccuracy`,
@@ -206,8 +210,21 @@ model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=[keras.
                 if not bad:
                     continue
                 shown = _EXACT_SPELLINGS.get(metric.form, f"the {metric.name} function")
-                message = f"{shown} {what} ~0.0 on {on(bad)}"
-                yield Finding(metric.report_node, message, _accuracy_class_fix(metric, output, loss))
+                crash = bad & {L3, L4} if _ids_against_units(site) else frozenset()
+                parts = [f"ValueError at fit() on {on(crash)} (integer labels against several units)"] if crash else []
+                if bad - crash:
+                    parts.append(f"~0.0 on {on(bad - crash)}")
+                yield Finding(metric.report_node, f"{shown} {what} {', '.join(parts)}",
+                              _accuracy_class_fix(metric, output, loss), Severity.CRASH if crash else None)
+
+
+def _ids_against_units(site: CompileSite) -> bool:
+    """Integer class ids (a sparse loss, or labels shown to be ids) against an output of several units."""
+    loss, output = site.loss, site.output
+    if output is not None and (output.width is None or output.width < 2):
+        return False
+    sparse = loss is not None and loss.kind == catalogue.SCCE
+    return sparse or (output is not None and integer_ids(site) is not None)
 
 
 _EXACT_SPELLINGS = {MetricForm.INSTANCE: "Accuracy()", MetricForm.STRING: "'Accuracy'"}
