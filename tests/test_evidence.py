@@ -339,3 +339,11 @@ def test_tf2_behaviour_keeps_the_tensorflow_2_key_on_tensorflow_1() -> None:
     assert engine.analyse(source, target=tf115) == []
     assert [d.code for d in engine.analyse(source.replace("tf.compat.v1.enable_v2_behavior()\n", ""),
                                             target=tf115)] == ["KER207"]
+
+
+def test_standalone_keras_internal_modules_end_at_2_12() -> None:
+    # pip_build.py@v2.13.1: from keras 2.13 the package is the public API and the code lives in keras.src.
+    facts = file_facts("import keras\nfrom keras.layers.core import Dense\n" + COMPILE)
+    assert facts is not None
+    assert facts.evidence.l3_minors == (2, 12)
+

@@ -30,6 +30,7 @@ from keraslint.analysis.records import (
     TrainingCall,
 )
 from keraslint.versions import ALL_VERSION_LINES, API_KERAS, API_TF, API_TF_KERAS, VersionLine
+from keraslint.immutable import replace
 from keraslint.rules import RULES_BY_CODE
 from keraslint.rules.base import RuleContext
 
@@ -501,6 +502,16 @@ class TestKER306:
         assert finding.message == "lr= on Adam() of the new optimizer API: ignored on TF 2.11-2.15/tf-keras (trains at 0.001), ValueError on Keras 3"
         assert finding.fix is not None and not finding.fix.safe  # no learning_rate on Keras 2.0-2.2
         assert finding.fix.node is adam.node and not finding.fix.argument
+
+    def test_standalone_keras_has_the_new_optimizers_from_2_13(self) -> None:
+        # keras/optimizers/__init__.py@v2.11.0 / @v2.12.0 export the old optimizers under `import keras`;
+        # pip_build.py@v2.13.1 makes the public API (the new ones) the package (precision probe 8).
+        standalone = replace(optimizer("Adam", "lr"), standalone=True)
+        [finding] = check("KER306", site(optimizer=standalone), {L3})
+        assert finding.message == "lr= on Adam() of the new optimizer API: ignored on TF 2.13-2.15 (trains at 0.001)"
+        context = RuleContext(frozenset({L3}), False, frozenset(), l3_minors=(2, 12))
+        assert list(RULES_BY_CODE["KER306"].check(site(optimizer=standalone), context)) == []
+        assert len(list(RULES_BY_CODE["KER306"].check(site(optimizer=optimizer("Adam", "lr")), context))) == 1
 
     def test_lr_next_to_decay_names_keras_3_only(self) -> None:
         # keras-semantics §6.12: on TF 2.11-2.15 / tf-keras decay= raises ValueError before anything

@@ -499,8 +499,10 @@ _path(
         _UP_TO_TF215,
         f"module files of {_SA}@2.0.0..2.3.1 and @2.4.0, and of keras@v2.6.0..v2.8.0 or ..v2.12.0 (recurrent, "
         "embeddings, merge, advanced_activations, wrappers, local, cudnn_recurrent, convolutional_recurrent, "
-        "multi_gpu_utils end at 2.8); from keras 2.13 the code lives under the private keras.src; never part "
+        "multi_gpu_utils end at 2.8); from keras 2.13 the code lives under the private keras.src "
+        "(pip_build.py@v2.13.1: the package is the generated public API): not importable after 2.12; never part "
         "of the public tf.keras, tf-keras or Keras 3 API (Keras 3 has keras.src.layers.core etc. only)",
+        l3_minors=(2, 12),
     ),
 )
 _path(

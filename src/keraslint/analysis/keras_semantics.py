@@ -151,7 +151,7 @@ class KerasSemantics:
             return loaded  # a data set loader: its targets' facts
         if label_facts.is_regressor_wrapper(name):
             self._follow_regressor(args, kwargs)
-        call = CallV(name, args, kwargs, node, has_star)
+        call = CallV(name, args, kwargs, node, has_star, callee.api)
         if name.startswith(models.LAYER_PREFIX):
             self._note_activation_string(call)
         return call

@@ -21,6 +21,8 @@ _KERAS_ALIASES = (
     ("keras_core", "keras"),  # the Keras 3 preview (keras-core 0.1): the same API, imported under this name
     ("keras", "keras"),
 )
+# TensorFlow's own Keras 2 tree (tf.keras up to TF 2.5, a frozen copy later): never the new optimizers.
+_KERAS_2_TREES = frozenset({"tensorflow.python.keras"})
 _CATEGORIES = frozenset(
     {"losses", "metrics", "layers", "activations", "applications", "utils", "optimizers", "ops", "backend", "callbacks"}
 )
@@ -45,6 +47,8 @@ def canonical(dotted: str) -> tuple[str, str | None]:
     for prefix, api in _KERAS_ALIASES:
         if dotted == prefix or dotted.startswith(prefix + "."):
             rest = dotted[len(prefix) + 1 :]
+            if prefix in _KERAS_2_TREES and rest.startswith("optimizers.") and rest.count(".") == 1:
+                rest = "optimizers.legacy." + rest[len("optimizers.") :]  # its optimizers are Keras 2's
             return _canonical_keras(rest), api
     for prefix in _TF_KERAS_MODULES:
         if dotted == prefix or dotted.startswith(prefix + "."):

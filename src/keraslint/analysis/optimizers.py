@@ -50,4 +50,5 @@ def optimizer_fact(value: Value | None) -> OptimizerFact | None:
         value.has_star,
         value.node,
         nodes,
+        value.api == "keras",
     )

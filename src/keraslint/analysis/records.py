@@ -201,6 +201,9 @@ class OptimizerFact:
     open_arguments: bool  # unresolved *args / **kwargs
     node: ast.Call = field(compare=False, repr=False)
     keyword_nodes: tuple[tuple[str, ast.keyword], ...] = field(default=(), compare=False, repr=False)
+    # Reached through `import keras`: standalone keras 2.11-2.12 exported its own tree, whose
+    # optimizers are the old ones; its public API (the new optimizers) from keras 2.13 on.
+    standalone: bool = False
 
     def keyword_node(self, name: str) -> ast.keyword | None:
         for key, node in self.keyword_nodes:

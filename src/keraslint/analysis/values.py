@@ -73,6 +73,7 @@ class CallV:
     kwargs: tuple[tuple[str, "Value"], ...]
     node: ast.Call = field(compare=False, repr=False)
     has_star: bool = False
+    api: str | None = field(default=None, compare=False, repr=False)  # the callee's import route (Ref.api)
 
     def kwarg(self, name: str) -> "Value | None":
         for key, value in self.kwargs:

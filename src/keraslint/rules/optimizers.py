@@ -17,10 +17,11 @@ _NEW_API = frozenset({L3, L4, L5})
 _KERAS2_WORDS = {L3: "TF 2.11-2.15", L4: "tf-keras"}
 
 
-def _keras2(lines: frozenset[VersionLine], context: RuleContext) -> str:
-    """The tf.keras lines with the new optimizers, TF minors as the file allows (`tensorflow==2.11`)."""
+def _keras2(lines: frozenset[VersionLine], context: RuleContext, first: int = 11) -> str:
+    """The tf.keras lines with the new optimizers, TF minors as the file allows (`tensorflow==2.11`);
+    `first`: the minor they arrive in (13 through `import keras`)."""
     words = dict(_KERAS2_WORDS)
-    low, high = max(context.l3_minors[0], 11), min(context.l3_minors[1], 15)
+    low, high = max(context.l3_minors[0], first), min(context.l3_minors[1], 15)
     if (low, high) != (11, 15):
         words[L3] = tf_minors(low, high)
     return "/".join(words[line] for line in sorted(lines & {L3, L4}))
@@ -35,7 +36,10 @@ class LegacyOptimizerArgument(Rule):
     ## Why is this bad?
     From TF 2.11 on (and in tf-keras) `keras.optimizers.Adam` is the new optimizer: it drops `lr=`
     with a log line and trains at its default learning rate (0.001, SGD 0.01), and raises
-    ValueError for `decay=`. Keras 3 raises ValueError for `lr=` and ignores `decay=` with a warning:
+    ValueError for `decay=`; through `import keras` (standalone keras) from keras 2.13 on, because up
+    to 2.12 the `keras` package exported its own tree, whose optimizers are the old ones
+    (`keras/optimizers/__init__.py@v2.12.0`; `pip_build.py@v2.13.1` makes the public API the
+    package). Keras 3 raises ValueError for `lr=` and ignores `decay=` with a warning:
     no decay happens. Keras 2.0-2.10 accept both (Keras 2.0-2.2 know only `lr`). An `lr=` equal to the
     default learning rate changes nothing where it is dropped, nor does one that a `LearningRateScheduler`
     of the epoch alone replaces from the first epoch on: then only Keras 3 is named. Next to a learning
@@ -91,8 +95,11 @@ model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categor
         if optimizer.legacy or optimizer.name not in catalogue.OPTIMIZER_DEFAULT_LEARNING_RATES:
             return
         lines = context.lines & _NEW_API
-        if not context.l3_from(11):
-            lines -= {L3}  # the new optimizers arrived in TF 2.11; the file's APIs end before
+        # tf.keras has the new optimizers from TF 2.11; `import keras` from keras 2.13 (keras/__init__.py
+        # exported the old ones up to v2.12.0; pip_build.py@v2.13.1 made the public API the package)
+        first = 13 if optimizer.standalone else 11
+        if not context.l3_from(first):
+            lines -= {L3}  # the file's APIs end before
         if not lines:
             return
         shown = f"{optimizer.name}()"
@@ -109,7 +116,7 @@ model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categor
                 parts = []
                 if bad & {L3, L4}:
                     trains = "the learning rate given by position trains" if by_position else f"trains at {default}"
-                    parts.append(f"ignored on {_keras2(bad, context)} ({trains})")
+                    parts.append(f"ignored on {_keras2(bad, context, first)} ({trains})")
                 if L5 in bad:
                     parts.append("ValueError on Keras 3")
                 yield Finding(
@@ -124,7 +131,7 @@ model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categor
             if bad:
                 parts = []
                 if bad & {L3, L4}:
-                    parts.append(f"ValueError on {_keras2(bad, context)}")
+                    parts.append(f"ValueError on {_keras2(bad, context, first)}")
                 if L5 in bad:
                     parts.append("ignored on Keras 3 (no decay)")
                 yield Finding(
