@@ -11,6 +11,7 @@ import ast
 from typing import Iterator, Mapping, Sequence, TypeGuard
 
 from keraslint import catalogue
+from keraslint import source as text
 from keraslint.analysis.evaluate import Evaluator
 from keraslint.analysis.keras_semantics import DatasetLabels, FitCall, LabelValue, RawCompile
 from keraslint.analysis.labels import label_fact
@@ -76,6 +77,15 @@ def build_sites(evaluator: Evaluator) -> tuple[CompileSite, ...]:
     return tuple(sites)
 
 
+def _unseen_fit_with_scheduler(source: str, attributed: frozenset[int]) -> bool:
+    """A file that builds a LearningRateScheduler and calls a fit() no compile() is known to reach
+    (an alias merged across branches): that fit() may be what trains a compile() whose fit is not seen."""
+    if "LearningRateScheduler" not in source:
+        return False
+    fits = text.lines_holding(source, ".fit(") | text.lines_holding(source, ".fit_generator(")
+    return not fits <= attributed
+
+
 def _with_training(sites: list[CompileSite], raw: RawCompile, fits: list[FitCall], evaluator: Evaluator,
                    uses: frozenset[str] = frozenset(), trains: bool = False,
                    fit_lines: frozenset[int] = frozenset()) -> list[CompileSite]:
@@ -85,7 +95,10 @@ def _with_training(sites: list[CompileSite], raw: RawCompile, fits: list[FitCall
     alternatives = optimizer_alternatives(given[0]) if given is not None else ()
     training = training_calls(fits, evaluator.module, evaluator.history_lines, fit_lines, evaluator.source_text)
     logged = logged_keys(raw, API_TF in evaluator.apis) if training else None
-    scheduled = bool(training) and all(call.sets_rate for call in training)  # every fit() sets the rate
+    if training:
+        scheduled = all(call.sets_rate for call in training)  # every fit() sets the rate
+    else:
+        scheduled = _unseen_fit_with_scheduler(evaluator.source_text, fit_lines)
     return [
         replace(site, optimizer=optimizer, optimizer_alternatives=alternatives, training=training if index == 0 else (),
                 logged=logged if index == 0 else None, usage=uses, file_trains=trains, rate_scheduled=scheduled)

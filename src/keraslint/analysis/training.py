@@ -835,7 +835,8 @@ def logged_keys(raw: RawCompile, tf_api: bool) -> LoggedKeys | None:
 def _prefixes(raw: RawCompile) -> tuple[str, ...] | None:
     outputs = raw.model.outputs
     if outputs is None:
-        return ("",)
+        # a model the facts cannot see: one output, unless the compile() itself shows several
+        return None if _per_output_arguments(raw) else ("",)
     names: set[str] = set()
     keys = raw.model.output_keys
     for index, output in enumerate(outputs):
@@ -847,6 +848,19 @@ def _prefixes(raw: RawCompile) -> tuple[str, ...] | None:
                 return None
             names.add(keys[index])
     return ("", *sorted(f"{name}_" for name in names))
+
+
+def _per_output_arguments(raw: RawCompile) -> bool:
+    """A loss or loss_weights given per output (a dict, or a list of several): the model has several
+    outputs, whose names prefix the keys."""
+    for keyword, position in (("loss", 1), ("loss_weights", None)):  # loss_weights' position differs in Keras 3
+        found = raw.keywords.get(keyword)
+        if found is None and position is not None and len(raw.positional) > position:
+            found = raw.positional[position]
+        value = found[0] if found is not None else None
+        if isinstance(value, DictV) or (isinstance(value, Seq) and len(value.items) > 1):
+            return True
+    return False
 
 
 def _elements(value: Value) -> list[Value] | None:
