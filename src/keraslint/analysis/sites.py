@@ -80,7 +80,7 @@ def build_sites(evaluator: Evaluator) -> tuple[CompileSite, ...]:
 def _unseen_fit_with_scheduler(source: str, attributed: frozenset[int]) -> bool:
     """A file that builds a LearningRateScheduler and calls a fit() no compile() is known to reach
     (an alias merged across branches): that fit() may be what trains a compile() whose fit is not seen."""
-    if "LearningRateScheduler" not in source:
+    if "LearningRateScheduler(" not in source:
         return False
     fits = text.lines_holding(source, ".fit(") | text.lines_holding(source, ".fit_generator(")
     return not fits <= attributed
