@@ -166,7 +166,7 @@ def test_function_scope_constants_and_module_constants() -> None:
         ("keras.layers.Dense(4, activation=keras.activations.softmax)", (4, "softmax", "keras")),
         ("keras.layers.Dense(4, activation=tf.nn.softmax)", (4, "softmax", "raw")),
         ("keras.layers.Dense(4), keras.layers.Activation('softmax')", (4, "softmax", "keras")),
-        ("keras.layers.Dense(4), keras.layers.Softmax()", (4, "softmax", "keras")),
+        ("keras.layers.Dense(4), keras.layers.Softmax()", (4, "softmax", "softmax layer")),
         ("keras.layers.Dense(4), keras.layers.Lambda(tf.nn.softmax)", (4, "softmax", "raw")),
         ("keras.layers.Dense(4, activation='sigmoid'), keras.layers.Dropout(0.5)", (4, "sigmoid", "keras")),
         ("keras.layers.Conv2D(3, (1, 1), activation='softmax')", (3, "softmax", "keras")),

@@ -39,6 +39,7 @@ from keraslint.analysis.records import (
 from keraslint.diagnostics import Fix
 from keraslint.immutable import replace
 from keraslint.versions import ALL_VERSION_LINES, API_KERAS, API_TF, VersionLine
+from keraslint.rules.loss_output import first_recovery
 from keraslint.rules import RULES_BY_CODE
 from keraslint.rules.base import Finding, RuleContext
 
@@ -369,6 +370,29 @@ class TestKER103:
 
 
 class TestKER104:
+    @pytest.mark.parametrize(
+        ("origin", "activation", "loss", "first"),
+        [
+            (Origin.KERAS, SOFTMAX, CCE, 6),  # keras.activations record _keras_logits from keras 2.6
+            (Origin.SOFTMAX_LAYER, SOFTMAX, CCE, 10),  # backend.softmax: a Softmax op, read by _get_logits from 2.10
+            (Origin.SOFTMAX_LAYER, SOFTMAX, BCE, 14),  # no Sigmoid op: only backend.softmax's _keras_logits (2.14)
+            (Origin.RAW, SIGMOID, BCE, 10),  # tf.nn.sigmoid: a Sigmoid op
+            (Origin.RAW, SOFTMAX, BCE, None),  # a Softmax op under binary crossentropy: never
+            (None, SOFTMAX, CCE, None),  # who applied it unknown
+        ],
+    )
+    def test_where_the_tf_backend_recovers_the_logits(self, origin, activation, loss, first) -> None:
+        # keras/backend.py: _get_logits from v2.10.0 (absent up to v2.9.0); backend.softmax sets
+        # _keras_logits from v2.14.0 (recall probe 7, case 06)
+        assert first_recovery(origin, activation, loss) == first
+
+    def test_softmax_layer_squashes_twice_until_tf_2_10(self) -> None:
+        loss = instance_loss("CategoricalCrossentropy", CCE, True, "from_logits=True")
+        finding = single(check("KER104", site(output(10, SOFTMAX, origin=Origin.SOFTMAX_LAYER), loss), {L3}))
+        assert finding.message == (
+            "from_logits=True on a softmax output squashes twice on TF 2.2-2.9 (undone, with a warning, on TF 2.10-2.15)"
+        )
+
     def test_fires_with_an_unsafe_fix_on_a_loss_object(self) -> None:
         loss = instance_loss("CategoricalCrossentropy", CCE, True, "from_logits=True")
         finding = single(check("KER104", site(output(10, SOFTMAX), loss)))

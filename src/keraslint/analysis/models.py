@@ -102,7 +102,7 @@ def apply_layer(layer: Value, incoming: Output | _Unknown) -> Output | _Unknown:
         axis = _param(layer, 0, "axis")
         if axis is not None and _int(axis) != -1:
             return UNKNOWN
-        return with_activation(incoming, catalogue.SOFTMAX, Origin.KERAS, layer.node, None, layer_name)
+        return with_activation(incoming, catalogue.SOFTMAX, Origin.SOFTMAX_LAYER, layer.node, None, layer_name)
     wrapper = _WRAPPERS.get(name)
     if wrapper is not None:
         return wrapper(layer, incoming, layer_name)

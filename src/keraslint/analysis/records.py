@@ -65,6 +65,9 @@ class Origin(Text):
 
     KERAS = "keras"
     RAW = "raw"
+    # The Softmax layer: tf.keras calls backend.softmax, which records the logits from keras 2.14 on
+    # only (keras/backend.py@v2.13.1 returns tf.nn.softmax as is; @v2.14.0 sets _keras_logits).
+    SOFTMAX_LAYER = "softmax layer"
 
 
 class LabelKind(Text):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Iterable
 
 from keraslint import catalogue
-from keraslint.analysis.records import CompileSite, FixSafety, LossFact, MetricForm, Output, Severity
+from keraslint.analysis.records import (
+    Activation, CompileSite, FixSafety, LossFact, LossKind, MetricForm, Origin, Output, Severity,
+)
 from keraslint.diagnostics import Fix
 from keraslint.fixes import keyword_fix, string_fix
 from keraslint.versions import ALL_VERSION_LINES, API_KERAS, VersionLine
@@ -61,11 +63,12 @@ model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accur
             return
         if output.activation != catalogue.SOFTMAX or output.width is None or output.width < 3:
             return
-        if output.origin != "keras":
+        first = first_recovery(output.origin, output.activation, loss.kind)
+        if first is None:
             return  # a raw tf.nn.softmax records no logits: BCE then reads the probabilities as given
         bad = self.true_on & context.lines
-        if not context.l3_from(6):
-            bad -= {L3}  # the TF backend recovers logits from keras 2.6 on; the file's APIs end before
+        if not context.l3_from(first):
+            bad -= {L3}  # the TF backend recovers these logits from that keras minor on; the file's APIs end before
         if bad:
             fix = _softmax_loss_fix(site, loss, output)
             yield Finding(
@@ -200,7 +203,10 @@ class FromLogitsOnProbabilities(Rule):
     The probabilities are treated as logits and squashed a second time: training is degraded
     (0.68 against 0.78 measured on Keras 2.3, 0.74 against 0.80 on Keras 3 with JAX). The TensorFlow
     backend of keras 2.6 and later (tf-keras, Keras 3's TF backend) warns and trains on the logits
-    behind the activation; JAX, torch and Keras 2.3 to TF 2.5 do not. The message names where the
+    behind the activation; JAX, torch and Keras 2.3 to TF 2.5 do not. For tf.keras's `Softmax` layer
+    and raw `tf.nn` activations that repair starts at keras 2.10, where the backend reads the logits
+    from a Softmax / Sigmoid op matching the loss (`_get_logits`), or never when they do not match
+    (the `Softmax` layer records its logits from 2.14 on). The message names where the
     activation is applied twice and where it is undone; on a target where it is only undone the
     finding is a style finding (the configuration contradicts itself and relies on that repair).
     `from_logits` does not exist in Keras 2.0-2.2.
@@ -238,7 +244,9 @@ model.compile(optimizer="adam", loss=keras.losses.CategoricalCrossentropy(from_l
             return
         if output.activation not in (catalogue.SOFTMAX, catalogue.SIGMOID):
             return
-        squashed, repaired = _double_squash_lines(self.true_on & context.lines, context)
+        # who applied the activation unknown: named as for a Keras activation, the usual case
+        first = first_recovery(output.origin or Origin.KERAS, output.activation, loss.kind)
+        squashed, repaired = _double_squash_lines(self.true_on & context.lines, context, first)
         if not squashed and not repaired:
             return
         fix = None
@@ -254,23 +262,53 @@ model.compile(optimizer="adam", loss=keras.losses.CategoricalCrossentropy(from_l
             yield Finding(loss.report_node, f"{head} contradicts it: {undone}", fix, Severity.STYLE)
 
 
-def _double_squash_lines(lines: frozenset[VersionLine], context: RuleContext) -> tuple[list[str], list[str]]:
+_OP_TYPES = {catalogue.SOFTMAX: (catalogue.CCE, catalogue.SCCE, catalogue.CFCE),
+             catalogue.SIGMOID: (catalogue.BCE, catalogue.BFCE)}
+
+
+def first_recovery(origin: Origin | None, activation: Activation | None, loss: LossKind) -> int | None:
+    """The keras 2 minor from which the TF backend trains a crossentropy on the logits behind the
+    output activation (None: never). keras.activations record them from 2.6 (keras-semantics §2);
+    tf.keras's Softmax layer calls backend.softmax, which records them from 2.14 only
+    (keras/backend.py@v2.13.1 / @v2.14.0); from 2.10 `_get_logits` also takes them from a Softmax /
+    Sigmoid op that matches the loss (keras/backend.py@v2.10.0; absent up to v2.9.0)."""
+    if origin is Origin.KERAS:
+        return 6
+    if origin is None:
+        return None  # who applied it is not known
+    matches = loss in _OP_TYPES.get(activation, ()) if activation is not None else False
+    if matches:
+        return 10
+    return 14 if origin is Origin.SOFTMAX_LAYER else None
+
+
+def _double_squash_lines(
+    lines: frozenset[VersionLine], context: RuleContext, first: int | None
+) -> tuple[list[str], list[str]]:
     """(where the activation is applied twice, where the TF backend warns and uses the logits behind
-    it): keras-semantics §2, TF backend logits recovery from keras 2.6 on, not in TF 2.2; none on
-    Keras 3's JAX/torch backends, which a tf.keras-only file does not use."""
+    it from keras 2.`first` on: see first_recovery; None: never), keras-semantics §2; not in TF 2.2;
+    none on Keras 3's JAX/torch backends, which a tf.keras-only file does not use."""
     low, high = context.l3_minors
-    squashed, repaired = [], []
+    squashed: list[str] = []
+    repaired: list[str] = []
     if L2 in lines:
         squashed.append("Keras 2.3/TF 2.0-2.1")
-    if L3 in lines and low <= 5:
-        squashed.append(tf_minors(low, min(high, 5)))
+    last_squashed = high if first is None else min(high, first - 1)
+    if L3 in lines and low <= last_squashed:
+        squashed.append(tf_minors(low, last_squashed))
+    if first is None:  # a raw activation records no logits: applied twice everywhere
+        if L4 in lines:
+            squashed.append("tf-keras")
+        if L5 in lines:
+            squashed.append("Keras 3")
+        return squashed, repaired
     if L5 in lines and (API_KERAS in context.apis or not context.apis):
         squashed.append("Keras 3's JAX/torch backends")
-    if L3 in lines and high >= 6:
-        repaired.append("TF 2.6+" if L4 in lines or L5 in lines else tf_minors(max(low, 6), high))
-    if L4 in lines and L3 not in lines:
+    if L3 in lines and high >= first:
+        repaired.append(f"TF 2.{first}+" if L4 in lines or L5 in lines else tf_minors(max(low, first), high))
+    if L4 in lines and not (L3 in lines and high >= first):
         repaired.append("tf-keras")
-    if L5 in lines and not (L3 in lines and high >= 6):
+    if L5 in lines and not (L3 in lines and high >= first):
         repaired.append("Keras 3's TF backend")
     return squashed, repaired
 
