@@ -10,7 +10,8 @@ turns the rest into UNKNOWN. A model mutated under a branch or loop becomes UNKN
 from __future__ import annotations
 
 import ast
-from typing import Iterable, Mapping, Sequence
+import operator
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from keraslint import catalogue
 from keraslint import source as text
@@ -581,8 +582,31 @@ class Evaluator(KerasSemantics):
             return self._eval_subscript(node, env)
         if isinstance(node, ast.JoinedStr):
             return self._eval_f_string(node, env)
+        if isinstance(node, ast.IfExp):
+            # `units if units > 2 else 1`: the branch a known test chooses; with an unknown test neither
+            # is evaluated (their APIs are alternatives, not evidence)
+            chosen = _truth(self.eval(node.test, env) if not isinstance(node.test, ast.Compare)
+                            else self._compare(node.test, env))
+            return UNKNOWN if chosen is None else self.eval(node.body if chosen else node.orelse, env)
         # Anything else (lambda, comprehension, ...) establishes nothing.
         return UNKNOWN
+
+    def _compare(self, node: ast.Compare, env: Env) -> Value:
+        """A comparison of two constants (`n > 2`, `mode == "binary"`); UNKNOWN otherwise."""
+        if len(node.ops) != 1:
+            return UNKNOWN
+        left, right = self.eval(node.left, env), self.eval(node.comparators[0], env)
+        if not (isinstance(left, Const) and isinstance(right, Const)):
+            return UNKNOWN
+        compare = _COMPARISONS.get(type(node.ops[0]))
+        if compare is None or type(left.value) is not type(right.value) and not (
+            _is_number(left.value) and _is_number(right.value)
+        ):
+            return UNKNOWN
+        try:
+            return Const(bool(compare(left.value, right.value)), node)
+        except TypeError:
+            return UNKNOWN
 
     def _eval_sequence(self, node: ast.List | ast.Tuple, env: Env) -> Value:
         items = []
@@ -1311,3 +1335,18 @@ def _imports_with_fallback(statement: ast.Try) -> bool:
         return True
     imports_only = all(isinstance(line, (ast.Import, ast.ImportFrom)) for line in statement.body)
     return imports_only and any(handler_catches(handler, _ANY_ERROR) for handler in statement.handlers)
+
+
+_COMPARISONS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
+    ast.Gt: operator.gt, ast.GtE: operator.ge,
+}
+
+
+def _truth(value: Value) -> bool | None:
+    """The truth of a constant (None: not established)."""
+    if isinstance(value, Const) and isinstance(value.value, (bool, int, float, str)) or (
+        isinstance(value, Const) and value.value is None
+    ):
+        return bool(value.value)
+    return None
