@@ -317,9 +317,11 @@ def history_reads(
             continue  # nothing is read in this function
         current: dict[str, int] = {}  # name -> id of the fit() call it holds
         first = min(line for line in starts if line >= body[0].lineno)
+        # no read follows, or the scope has ended (what follows an exit never runs)
+        stop = min((line for line in (last_read, _exit_line(body, first)) if line is not None), default=None)
         for statement in _in_order(_from_line(body, first)):
-            if last_read is not None and statement.lineno > last_read:
-                break  # no read follows
+            if stop is not None and statement.lineno > stop:
+                break
             calls_reader = call_lines is None or (bool(call_lines) and _spans(statement, call_lines))
             if statement.__class__ is ast.Expr and not calls_reader and not _spans(statement, read_lines):
                 continue  # an expression statement that neither reads nor calls a reader binds nothing here
@@ -656,6 +658,27 @@ def _reads_and_stores(statement: ast.stmt) -> tuple[list[tuple[str, HistoryRead]
     if guarded:
         reads = [(name, read) for name, read in reads if id(read.node) not in guarded]
     return reads, stores
+
+
+_EXIT_CALLS = frozenset({"sys.exit", "exit", "quit", "os._exit"})
+
+
+def _exit_line(body: Sequence[ast.stmt], first: int) -> int | None:
+    """The line of the first statement of the scope itself, from line `first` on, after which nothing
+    runs: `raise`, `return`, `sys.exit()` (a script stopped before its plots)."""
+    for statement in body:
+        if statement.lineno < first:
+            continue
+        if isinstance(statement, (ast.Raise, ast.Return)):
+            return statement.lineno
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+            func = statement.value.func
+            name = func.id if isinstance(func, ast.Name) else (
+                f"{func.value.id}.{func.attr}" if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+                else None)
+            if name in _EXIT_CALLS:
+                return statement.lineno
+    return None
 
 
 def _subscripts_within(block: Sequence[ast.stmt], read_lines: frozenset[int]) -> Iterable[ast.Subscript]:
