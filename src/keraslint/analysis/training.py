@@ -323,11 +323,11 @@ def history_reads(
             if stop is not None and statement.lineno > stop:
                 break
             calls_reader = call_lines is None or (bool(call_lines) and _spans(statement, call_lines))
-            if statement.__class__ is ast.Expr and not calls_reader and not _spans(statement, read_lines):
-                continue  # an expression statement that neither reads nor calls a reader binds nothing here
-            fit = _fit_assignment(statement, returners)
-            if not current and fit is None:
-                continue  # nothing to read yet
+            fit = _fit_assignment(statement, returners) or _bare_fit(statement)
+            if fit is None and (not current or (
+                statement.__class__ is ast.Expr and not calls_reader and not _spans(statement, read_lines)
+            )):
+                continue  # nothing to read yet, or an expression statement that neither reads nor calls a reader
             if _spans(statement, read_lines):
                 subscripts, stores = _reads_and_stores(statement)
             else:
@@ -337,12 +337,7 @@ def history_reads(
             for name, read in subscripts:
                 if name in current:
                     found[current[name]].append(read)
-            for name in stores:
-                current.pop(name, None)
-            if fit is not None:
-                name, call = fit
-                current[name] = id(call)
-                found.setdefault(id(call), [])
+            _rebind(current, stores, fit, found)
     return {key: tuple(read for read in reads if id(read.node) not in guarded) for key, reads in found.items()}
 
 
@@ -395,8 +390,10 @@ def _tested_histories(test: ast.expr) -> set[str]:
         for operand in node.comparators:
             if isinstance(operand, ast.Call) and isinstance(operand.func, ast.Attribute) and not operand.args:
                 operand = operand.func.value if operand.func.attr == "keys" else operand
-            if isinstance(operand, ast.Attribute) and operand.attr == "history" and isinstance(operand.value, ast.Name):
-                names.add(operand.value.id)
+            if isinstance(operand, ast.Attribute) and operand.attr == "history":
+                owner = _history_owner(operand.value)
+                if owner is not None:
+                    names.add(owner)
     return names
 
 
@@ -698,17 +695,66 @@ def _guarded_in_expression(node: ast.IfExp) -> Iterable[int]:
 
 
 def _history_read(node: ast.Subscript) -> tuple[str, HistoryRead] | None:
-    """(name, read) for `name.history["key"]`."""
+    """(name, read) for `name.history["key"]`, and for `model.history.history["key"]` (name
+    "model.history": the History a model keeps from its last fit())."""
     value = node.value
     if (
         isinstance(node.ctx, ast.Load)
         and isinstance(value, ast.Attribute)
         and value.attr == "history"
-        and isinstance(value.value, ast.Name)
         and isinstance(node.slice, ast.Constant)
         and isinstance(node.slice.value, str)
     ):
-        return value.value.id, HistoryRead(node.slice.value, node.slice, receiver=value.value.id)
+        owner = _history_owner(value.value)
+        if owner is not None:
+            return owner, HistoryRead(node.slice.value, node.slice, receiver=owner)
+    return None
+
+
+_MODEL_HISTORY = ".history"
+
+
+def _rebind(current: dict[str, int], stores: Iterable[str], fit: tuple[str, ast.Call] | None,
+            found: dict[int, list[HistoryRead]]) -> None:
+    """After a statement: the names it rebinds no longer hold a fit() result; a fit() it makes does
+    (and the model keeps its last History: `model.history.history["acc"]`)."""
+    for name in stores:
+        current.pop(name, None)
+        current.pop(name + _MODEL_HISTORY, None)
+    if fit is not None:
+        name, call = fit
+        current[name] = id(call)
+        owner = _fit_owner(call)
+        if owner is not None:
+            current[owner + _MODEL_HISTORY] = id(call)
+        found.setdefault(id(call), [])
+
+
+def _history_owner(node: ast.expr) -> str | None:
+    """`h` for `h.history`; `model.history` for `model.history.history`."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute) and node.attr == "history" and isinstance(node.value, ast.Name):
+        return node.value.id + _MODEL_HISTORY
+    return None
+
+
+def _bare_fit(statement: ast.stmt) -> tuple[str, ast.Call] | None:
+    """`model.fit(...)` as a statement: its History is read as `model.history`."""
+    if statement.__class__ is not ast.Expr:
+        return None
+    call = statement.value
+    if not isinstance(call, ast.Call):
+        return None
+    owner = _fit_owner(call)
+    return None if owner is None else (owner + _MODEL_HISTORY, call)
+
+
+def _fit_owner(call: ast.Call) -> str | None:
+    """The model name of `model.fit(...)`."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in catalogue.FIT_METHODS and isinstance(func.value, ast.Name):
+        return func.value.id
     return None
 
 
