@@ -318,7 +318,7 @@ def history_reads(
         current: dict[str, int] = {}  # name -> id of the fit() call it holds
         first = min(line for line in starts if line >= body[0].lineno)
         # no read follows, or the scope has ended (what follows an exit never runs)
-        stop = min((line for line in (last_read, _exit_line(body, first)) if line is not None), default=None)
+        stop = _exit_line(body, first, last_read)
         for statement in _in_order(_from_line(body, first)):
             if stop is not None and statement.lineno > stop:
                 break
@@ -660,22 +660,33 @@ def _reads_and_stores(statement: ast.stmt) -> tuple[list[tuple[str, HistoryRead]
 _EXIT_CALLS = frozenset({"sys.exit", "exit", "quit", "os._exit"})
 
 
-def _exit_line(body: Sequence[ast.stmt], first: int) -> int | None:
-    """The line of the first statement of the scope itself, from line `first` on, after which nothing
+def _exit_line(body: Sequence[ast.stmt], first: int, last: int | None) -> int | None:
+    """The line after which no statement of the scope matters: the last read (`last`, None: any), or
+    before it the first statement of the scope itself, from line `first` on, after which nothing
     runs: `raise`, `return`, `sys.exit()` (a script stopped before its plots)."""
     for statement in body:
         if statement.lineno < first:
             continue
-        if isinstance(statement, (ast.Raise, ast.Return)):
+        if last is not None and statement.lineno > last:
+            break
+        kind = statement.__class__
+        if kind is ast.Raise or kind is ast.Return:
             return statement.lineno
-        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
-            func = statement.value.func
-            name = func.id if isinstance(func, ast.Name) else (
-                f"{func.value.id}.{func.attr}" if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
-                else None)
-            if name in _EXIT_CALLS:
-                return statement.lineno
-    return None
+        if kind is ast.Expr and _calls_exit(statement.value):  # type: ignore[attr-defined]
+            return statement.lineno
+    return last
+
+
+def _calls_exit(value: ast.expr) -> bool:
+    """`sys.exit(...)`, `exit()`, `quit()`, `os._exit(...)`."""
+    if not isinstance(value, ast.Call):
+        return False
+    func = value.func
+    if isinstance(func, ast.Name):
+        return func.id in _EXIT_CALLS
+    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and (
+        f"{func.value.id}.{func.attr}" in _EXIT_CALLS
+    )
 
 
 def _subscripts_within(block: Sequence[ast.stmt], read_lines: frozenset[int]) -> Iterable[ast.Subscript]:
