@@ -44,6 +44,12 @@ def output_of(source: str) -> Output | None:
         ("keras._tf_keras.keras.activations.softmax", "keras.activations.softmax"),
         ("tensorflow.nn.softmax", "tensorflow.nn.softmax"),
         ("numpy.argmax", "numpy.argmax"),
+        # TensorFlow's own Keras 2 tree: its optimizers are Keras 2's (precision probes 7 and 8); the tree
+        # keeps its name so that attributes read from it (`from tensorflow.python import keras`) stay its own
+        ("tensorflow.python.keras.optimizers.SGD", "keras.optimizers.legacy.SGD"),
+        ("tensorflow.python.keras.optimizers", "keras.optimizers.legacy"),
+        ("tensorflow.python.keras", "tensorflow.python.keras"),
+        ("tensorflow.keras.optimizers.SGD", "keras.optimizers.SGD"),
     ],
 )
 def test_canonical_names(dotted: str, expected: str) -> None:

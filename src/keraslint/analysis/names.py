@@ -47,8 +47,11 @@ def canonical(dotted: str) -> tuple[str, str | None]:
     for prefix, api in _KERAS_ALIASES:
         if dotted == prefix or dotted.startswith(prefix + "."):
             rest = dotted[len(prefix) + 1 :]
-            if prefix in _KERAS_2_TREES and rest.startswith("optimizers.") and rest.count(".") == 1:
-                rest = "optimizers.legacy." + rest[len("optimizers.") :]  # its optimizers are Keras 2's
+            if prefix in _KERAS_2_TREES:
+                if not rest:
+                    return dotted, api  # the tree itself keeps its name: its attributes are read from it
+                if rest == "optimizers" or (rest.startswith("optimizers.") and rest.count(".") == 1):
+                    rest = "optimizers.legacy" + rest[len("optimizers") :]  # its optimizers are Keras 2's
             return _canonical_keras(rest), api
     for prefix in _TF_KERAS_MODULES:
         if dotted == prefix or dotted.startswith(prefix + "."):
