@@ -134,7 +134,7 @@ class TestKER108:
         loss, out = string_loss("categorical_crossentropy", CCE), output(10, Activation.RELU)
         [finding] = check("KER108", site(out, loss))
         assert finding.node is loss.report_node and finding.severity == Severity.BROKEN
-        assert finding.message == "'categorical_crossentropy' reads a 10-unit relu output as probabilities: NaN loss"
+        assert finding.message == "'categorical_crossentropy' reads a 10-unit relu output as probabilities: the model cannot learn (NaN loss once a row's units are all 0)"
         assert finding.fix is not None and not finding.fix.safe and finding.fix.node is out.activation_value
 
     def test_categorical_on_tanh(self) -> None:

@@ -104,9 +104,10 @@ class CrossentropyOnNonProbabilityOutput(Rule):
     ends in by default).
 
     ## Why is this bad?
-    Categorical crossentropy divides the output by its sum: a relu output gives a NaN loss (every
-    run measured), tanh 0.11-0.16 accuracy against 0.97. Sparse categorical crossentropy on the
-    TensorFlow backend clips the output to [eps, 1-eps] and then normalises it (a softmax of its
+    Categorical crossentropy divides the output by its sum: a relu output gives a NaN loss as soon as
+    a row's units are all 0 (every run measured in keras-semantics §6.7; reported runs that kept a
+    positive unit had a finite loss that does not fall), tanh 0.11-0.16 accuracy against 0.97.
+    Sparse categorical crossentropy on the TensorFlow backend clips the output to [eps, 1-eps] and then normalises it (a softmax of its
     log: `sparse_categorical_crossentropy` in keras/backend.py@v2.15.0 and in
     keras/src/backend/tensorflow/nn.py@v3.15.1), so every value below eps counts as eps: it trains
     worse. Binary crossentropy clips the output to [eps, 1-eps]: 0.4 to 10 points lost. Only softmax
@@ -160,7 +161,9 @@ model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accur
         if binary or loss.kind not in _CATEGORICAL:  # binary, or sparse: clipped (and renormalised), not lost
             consequence, severity = "values outside (0, 1) are clipped, trains worse", Severity.DEGRADED
         elif loss.kind in _CATEGORICAL and activation == Activation.RELU:
-            consequence, severity = "NaN loss", Severity.BROKEN
+            # NaN as soon as a row's units are all 0 (every run of §6.7); probes 7-8 saw runs that kept a
+            # positive unit and a finite, flat loss instead: either way nothing is learned
+            consequence, severity = "the model cannot learn (NaN loss once a row's units are all 0)", Severity.BROKEN
         else:
             consequence, severity = "the model cannot learn", Severity.BROKEN
         shown = str(activation)
