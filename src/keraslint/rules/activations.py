@@ -107,8 +107,9 @@ class CrossentropyOnNonProbabilityOutput(Rule):
     Categorical crossentropy divides the output by its sum: a relu output gives a NaN loss as soon as
     a row's units are all 0 (every run measured in keras-semantics §6.7; reported runs that kept a
     positive unit had a finite loss that does not fall), tanh 0.11-0.16 accuracy against 0.97.
-    Sparse categorical crossentropy on the TensorFlow backend clips the output to [eps, 1-eps] and then normalises it (a softmax of its
-    log: `sparse_categorical_crossentropy` in keras/backend.py@v2.15.0 and in
+    Sparse categorical crossentropy on the TensorFlow backend clips the output to [eps, 1-eps] and
+    then normalises it (a softmax of its log: `sparse_categorical_crossentropy` in
+    keras/backend.py@v2.15.0 and in
     keras/src/backend/tensorflow/nn.py@v3.15.1), so every value below eps counts as eps: it trains
     worse. Binary crossentropy clips the output to [eps, 1-eps]: 0.4 to 10 points lost. Only softmax
     and sigmoid outputs are recovered as logits by the TensorFlow backend; nothing undoes these.
