@@ -372,6 +372,12 @@ def trained(*calls, logged=None):
     return site(output(), ONE_HOT_LOSS, training=tuple(calls), logged=logged or accuracy_keys())
 
 
+def tf1_accuracy_keys() -> LoggedKeys:
+    """'accuracy' on tf.keras: TF 2.0-2.1 log 'accuracy', TF 1.x 'acc' (LoggedMetric.tf1_keys)."""
+    tf1_accuracy = LoggedMetric("'accuracy'", accuracy_keys().metrics[0].keys, tf1_keys=frozenset({"acc"}))
+    return LoggedKeys((tf1_accuracy,), ("",), ALL_VERSION_LINES)
+
+
 class TestKER207:
     def test_val_acc_with_accuracy(self) -> None:
         stop = callback()
@@ -425,24 +431,23 @@ class TestKER207:
         assert finding.node is read.node and finding.severity == Severity.CRASH
         assert finding.message == "history.history['acc'] is never logged ('accuracy' is): KeyError"
 
-    def test_tensorflow_1_key_only_where_tensorflow_1_may_run(self) -> None:
-        # tf.keras on L2: TF 1.x logs 'acc' for 'accuracy', TF 2.0-2.1 'accuracy' (keras-semantics 6.11)
-        tf1_accuracy = LoggedMetric("'accuracy'", accuracy_keys().metrics[0].keys, tf1_keys=frozenset({"acc"}))
-        logged = LoggedKeys((tf1_accuracy,), ("",), ALL_VERSION_LINES)
-        read = HistoryRead("acc", expr("'acc'"))
-        assert check("KER207", trained(fit(reads=(read,)), logged=logged), {L2}) == []
-        [finding] = check("KER207", trained(fit(reads=(read,)), logged=logged), {L2}, tf1=False)
-        assert finding.message == "history.history['acc'] is never logged ('accuracy' is): KeyError"
+    @pytest.mark.parametrize(
+        ("key", "flags", "message"),
+        [
+            # TF 2.0-2.1 excluded (pins on TF 2.0 / 2.1): TF 1.x's 'acc' is not logged (keras-semantics 6.11)
+            ("acc", {"tf1": False}, "history.history['acc'] is never logged ('accuracy' is): KeyError"),
+            # TF 2.x excluded (tensorflow==1.15): training_utils.get_metric_name without TF 2 behaviour
+            # names 'accuracy' 'acc' (tensorflow #32886)
+            ("accuracy", {"tf2": False}, "history.history['accuracy'] is never logged ('acc' is): KeyError"),
+        ],
+    )
+    def test_tensorflow_1_and_2_keys_on_l2(self, key: str, flags: dict, message: str) -> None:
+        read = HistoryRead(key, expr(repr(key)))
+        assert check("KER207", trained(fit(reads=(read,)), logged=tf1_accuracy_keys()), {L2}) == []
+        [finding] = check("KER207", trained(fit(reads=(read,)), logged=tf1_accuracy_keys()), {L2}, **flags)
+        assert finding.message == message
 
-    def test_tensorflow_1_only_logs_its_own_key(self) -> None:
-        # TF 1.x's tf.keras names 'accuracy' 'acc' (training_utils.get_metric_name without TF 2
-        # behaviour): with TF 2.x excluded, 'accuracy' is not logged on L2 (tensorflow #32886).
-        tf1_accuracy = LoggedMetric("'accuracy'", accuracy_keys().metrics[0].keys, tf1_keys=frozenset({"acc"}))
-        logged = LoggedKeys((tf1_accuracy,), ("",), ALL_VERSION_LINES)
-        read = HistoryRead("accuracy", expr("'accuracy'"))
-        assert check("KER207", trained(fit(reads=(read,)), logged=logged), {L2}) == []
-        [finding] = check("KER207", trained(fit(reads=(read,)), logged=logged), {L2}, tf2=False)
-        assert finding.message == "history.history['accuracy'] is never logged ('acc' is): KeyError"
+    def test_tensorflow_1_only_keeps_keys_it_names_as_tf_2_does(self) -> None:
         # a metric TF 1.x names as TF 2 does (no TF 1.x key of its own) keeps its key
         auc = LoggedMetric("AUC()", ((L2, frozenset({"auc"})),))
         auc_read = HistoryRead("auc", expr("'auc'"))
