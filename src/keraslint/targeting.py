@@ -362,35 +362,36 @@ def parse_tf1(value: str | None) -> bool:
     """Whether a keras-version setting leaves TensorFlow 1.x possible (False for a TensorFlow version
     or range admitting no 1.x release: "tensorflow==2.0", "tf>=2.0,<2.2"). Call after
     parse_keras_version accepted the value: nothing here raises."""
-    found = _setting_versions(value)
-    if found is None or found[0] != "tensorflow":
-        return True  # auto, line names, or a Keras (tf-keras) version: nothing about TensorFlow 1.x
-    _pkg, single, spec = found
-    if single is not None:
-        return single.release[0] == 1
-    assert spec is not None
-    return _admits_tf1(spec)
-
-
-def _admits_tf1(spec: "SpecifierSet") -> bool:
-    return any(v.release[0] == 1 for v in _admitted_versions(spec, _reps("tensorflow")))
+    return _setting_admits(value, _major_1)
 
 
 def parse_tf2(value: str | None) -> bool:
     """Whether a keras-version setting leaves TensorFlow 2.x possible (False for "tensorflow==1.15",
-    "tensorflow<2"). Call after parse_keras_version accepted the value: nothing here raises."""
+    "tensorflow<2"); as parse_tf1."""
+    return _setting_admits(value, _major_2_or_later)
+
+
+def _major_1(major: int) -> bool:
+    return major == 1
+
+
+def _major_2_or_later(major: int) -> bool:
+    return major >= 2
+
+
+def _setting_admits(value: str | None, wanted: Callable[[int], bool]) -> bool:
     found = _setting_versions(value)
     if found is None or found[0] != "tensorflow":
-        return True
+        return True  # auto, line names, or a Keras (tf-keras) version: nothing about TensorFlow's major
     _pkg, single, spec = found
     if single is not None:
-        return single.release[0] >= 2
+        return wanted(single.release[0])
     assert spec is not None
-    return _admits_tf2(spec)
+    return _admits(spec, wanted)
 
 
-def _admits_tf2(spec: "SpecifierSet") -> bool:
-    return any(v.release[0] >= 2 for v in _admitted_versions(spec, _reps("tensorflow")))
+def _admits(spec: "SpecifierSet", wanted: Callable[[int], bool]) -> bool:
+    return any(wanted(v.release[0]) for v in _admitted_versions(spec, _reps("tensorflow")))
 
 
 def _setting_package(text: str) -> tuple[str, str]:
@@ -1305,14 +1306,14 @@ def _l3_minors_for_api(api: str, pins: Pins) -> tuple[int, int] | None:
 def tf1_for(pins: Pins) -> bool:
     """Whether the pins leave TensorFlow 1.x possible for tf.keras (its line L2 also holds TF 2.0-2.1)."""
     deciding = _deciding_pin(API_TF, pins)
-    return deciding is None or deciding[1] != "tensorflow" or _admits_tf1(deciding[0])
+    return deciding is None or deciding[1] != "tensorflow" or _admits(deciding[0], _major_1)
 
 
 @functools.lru_cache(maxsize=1024)
 def tf2_for(pins: Pins) -> bool:
     """Whether the pins leave TensorFlow 2.x possible for tf.keras (False: TF 1.x only)."""
     deciding = _deciding_pin(API_TF, pins)
-    return deciding is None or deciding[1] != "tensorflow" or _admits_tf2(deciding[0])
+    return deciding is None or deciding[1] != "tensorflow" or _admits(deciding[0], _major_2_or_later)
 
 
 def lines_for(apis: frozenset[str], pins: Pins) -> frozenset[VersionLine] | None:
