@@ -15,8 +15,10 @@ import sys
 from typing import Iterator
 
 from keraslint import source as text
+from keraslint.analysis.facts import module_evidence, with_imported
 from keraslint.analysis.module_imports import ModuleImport, top_level_imports
 from keraslint.analysis.records import Evidence
+from keraslint.immutable import replace
 
 _MAX_DEPTH = 3  # train.py -> package/__init__.py -> package/model.py -> ...
 _MAX_BYTES = 1_000_000
@@ -53,24 +55,16 @@ def imported_evidence(folder: str, tree: ast.Module) -> Evidence | None:
         if loaded is None:
             continue
         evidence, imports = loaded
-        if evidence is not None and evidence.reasons:
+        if evidence is not None and (evidence.reasons or evidence.keras3_only):
             evidence = _named(evidence, os.path.relpath(path, folder))
-            combined = evidence if combined is None else _both(combined, evidence)
+            combined = evidence if combined is None else with_imported(combined, evidence)
         if depth < _MAX_DEPTH:
             pending.extend((found, depth + 1) for found in _files_of(os.path.dirname(path), imports))
     return combined
 
 
 def _named(evidence: Evidence, where: str) -> Evidence:
-    from keraslint.immutable import replace
-
     return replace(evidence, reasons=tuple(f"{reason} in {where}" for reason in evidence.reasons))
-
-
-def _both(first: Evidence, second: Evidence) -> Evidence:
-    from keraslint.analysis.facts import with_imported
-
-    return with_imported(first, second)
 
 
 def _load(path: str) -> tuple[Evidence | None, tuple[ModuleImport, ...]] | None:
@@ -99,8 +93,6 @@ def _read(path: str) -> tuple[Evidence | None, tuple[ModuleImport, ...]] | None:
         return None
     evidence = None
     if "keras" in source or "tensorflow" in source:
-        from keraslint.analysis.facts import module_evidence
-
         evidence = module_evidence(source, _imported_part(tree))
     return evidence, top_level_imports(tree)
 
