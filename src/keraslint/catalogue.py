@@ -242,6 +242,16 @@ INPUT_CALLABLES = frozenset({"keras.Input", "keras.layers.Input"})
 
 COMPILE_POSITIONAL_L1_L4 = ("optimizer", "loss", "metrics", "loss_weights", "sample_weight_mode", "weighted_metrics")
 COMPILE_POSITIONAL_L5 = ("optimizer", "loss", "loss_weights", "metrics", "weighted_metrics")
+# compile()'s keywords on tf.keras 2.2-2.15 and tf-keras (keras/engine/training.py@v2.6.0 and @v2.15.0:
+# the signature, plus what compile() and _validate_compile pop or raise on by name: `cloning` and
+# `experimental_run_tf_function` are dropped, L2706-2712 @v2.6.0); any other raises
+# TypeError("Invalid keyword argument(s) in `compile`") there. The union over the minors: a keyword
+# one minor has is never reported.
+COMPILE_KEYWORDS_TF2 = frozenset({
+    "optimizer", "loss", "metrics", "loss_weights", "weighted_metrics", "run_eagerly", "steps_per_execution",
+    "jit_compile", "pss_evaluation_shards", "sample_weight_mode", "experimental_steps_per_execution",
+    "target_tensors", "distribute", "cloning", "experimental_run_tf_function", "from_serialized",
+})
 COMPILE_KEYWORDS_L5 = frozenset(
     {
         "optimizer",

@@ -11,7 +11,7 @@ from keraslint.fixes import pass_by_keyword_fix, string_fix, wrap_in_list_fix
 from keraslint.versions import ALL_VERSION_LINES, VersionLine
 from keraslint.rules.base import Finding, Node, Rule, RuleContext, on
 
-L5 = VersionLine.L5
+L3, L4, L5 = VersionLine.L3, VersionLine.L4, VersionLine.L5
 
 
 class PositionalMetrics(Rule):
@@ -69,7 +69,8 @@ class UnknownIdentifier(Rule):
     Flags a loss or metric string, or a `compile()` keyword, that does not exist on the newest
     Keras line the project may use: for example loss `"logcosh"` or `"huber_loss"` on Keras 3,
     metric `"auc"` on TF 2.x or tf-keras, a bare-string `metrics="accuracy"` or
-    `sample_weight_mode=` on Keras 3, and spellings no version accepts (`"cce"`, `"scce"`). On a
+    `sample_weight_mode=` on Keras 3, a keyword such as `metric=` or `lr=` that tf.keras 2.2-2.15 and
+    tf-keras reject (TypeError at `compile()`), and spellings no version accepts (`"cce"`, `"scce"`). On a
     model with a list of outputs, a flat `metrics=[...]` whose length is not the number of outputs
     (`["accuracy"]` on two outputs): Keras 2 applies every entry to every output, Keras 3 reads one
     entry per output and raises ValueError at the first fit().
@@ -125,10 +126,22 @@ model.compile(optimizer="adam", loss="log_cosh")
                     f"{unmatched.keyword}= has {entries} for {unmatched.outputs} outputs: Keras 3 reads one entry "
                     f"per output and raises ValueError at the first fit() (give one list per output)",
                 )
-        if newest == L5 and not site.double_star:
-            for keyword, node in site.keyword_nodes:
-                if keyword not in catalogue.COMPILE_KEYWORDS_L5:
-                    yield Finding(node, f"compile() has no {keyword}= on Keras 3: TypeError at compile()")
+        if not site.double_star:
+            yield from self._keywords(site, context, newest, where)
+
+    @staticmethod
+    def _keywords(site: CompileSite, context: RuleContext, newest: VersionLine, where: str) -> Iterable[Finding]:
+        """compile() keywords the newest line does not have: Keras 3 and tf.keras 2.2+ raise TypeError
+        at compile() (graph mode's v1 compile passes them on instead)."""
+        if newest == L5:
+            known = catalogue.COMPILE_KEYWORDS_L5
+        elif newest in (L3, L4) and not context.graph_mode:
+            known = catalogue.COMPILE_KEYWORDS_TF2
+        else:
+            return
+        for keyword, node in site.keyword_nodes:
+            if keyword not in known:
+                yield Finding(node, f"compile() has no {keyword}= on {where}: TypeError at compile()")
 
     @staticmethod
     def _loss(site: CompileSite, newest: VersionLine, where: str) -> Iterable[Finding]:
