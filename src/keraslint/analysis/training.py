@@ -810,10 +810,10 @@ def _fit_assignment(
     if len(targets) != 1 or not isinstance(value, ast.Call):
         return None
     target, func = targets[0], value.func
-    if isinstance(func, ast.Attribute) and func.attr in catalogue.FIT_METHODS:
-        return (target.id, value) if isinstance(target, ast.Name) else None
-    returned = returners.get(func.id) if returners and isinstance(func, ast.Name) else None
+    returned = returners.get(_called_name(func)) if returners else None  # first: a method named fit
     if returned is None:
+        if isinstance(func, ast.Attribute) and func.attr in catalogue.FIT_METHODS:
+            return (target.id, value) if isinstance(target, ast.Name) else None
         return None
     if returned.position is None:
         return (target.id, returned.call) if isinstance(target, ast.Name) else None
@@ -824,15 +824,32 @@ def _fit_assignment(
     return None
 
 
+def _called_name(func: ast.expr) -> str:
+    """`train` for `train(...)`, `self.train` for `self.train(...)` (the keys of _fit_returners)."""
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+        return f"self.{func.attr}"
+    return ""
+
+
 def _fit_returners(module: ast.Module, fit_lines: frozenset[int]) -> dict[str, _Returned]:
     """Module-level functions holding a fit() line whose one `return` gives that fit()'s result
     (`return model.fit(...)`, or a name the function binds once to it, alone or in a tuple)."""
     returners: dict[str, _Returned] = {}
     for statement in module.body:
-        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and spans_a_line(statement, fit_lines):
+        if not spans_a_line(statement, fit_lines):
+            continue
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
             returned = _returned_fit(statement)
             if returned is not None:
                 returners[statement.name] = returned
+        elif isinstance(statement, ast.ClassDef):  # a method called as `self.train(...)` in its class
+            for method in statement.body:
+                if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and spans_a_line(method, fit_lines):
+                    returned = _returned_fit(method)
+                    if returned is not None:
+                        returners[f"self.{method.name}"] = returned
     return returners
 
 
