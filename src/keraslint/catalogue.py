@@ -300,7 +300,7 @@ TRAINING_METHODS = frozenset(
 )
 # Methods whose result holds the same labels as their receiver (datasets, arrays, frames).
 LABEL_KEEPING_METHODS = frozenset(
-    {"cache", "prefetch", "shuffle", "batch", "repeat", "take", "skip", "unbatch", "astype", "copy"}
+    {"cache", "prefetch", "shuffle", "batch", "repeat", "take", "skip", "unbatch", "astype", "copy", "numpy"}
 )
 # Attributes that keep what a frame or array holds (`df.values`).
 LABEL_KEEPING_ATTRIBUTES = frozenset({"values"})

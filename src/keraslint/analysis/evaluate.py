@@ -817,6 +817,10 @@ class Evaluator(KerasSemantics):
         if isinstance(callee, Ref):
             return self._call_ref(callee, args, kwargs, has_star, node)
         if isinstance(callee, CallV):  # a layer applied to a tensor
+            if args and not isinstance(args[0], TensorV):
+                encoded = label_facts.encoded_labels(callee)  # StringLookup(output_mode="multi_hot")(tags)
+                if encoded is not None:
+                    return encoded
             incoming = models.tensor_output(args[0]) if args else UNKNOWN
             if callee.callee in catalogue.MODEL_CLASSES:
                 return UNKNOWN

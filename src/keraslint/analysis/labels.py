@@ -601,6 +601,23 @@ def filled(
     return LabelsV(LabelFact(ONE_HOT, _int(shape[-1]), f"{found[0]}[np.arange(n), labels] = 1"))
 
 
+_ENCODING_LAYERS = frozenset(
+    {"keras.layers.StringLookup", "keras.layers.IntegerLookup", "keras.layers.CategoryEncoding"}
+)
+_ENCODED_KINDS = {"multi_hot": MULTI_HOT, "one_hot": ONE_HOT}
+
+
+def encoded_labels(layer: CallV) -> LabelsV | None:
+    """A lookup or encoding layer with a one-hot / multi-hot output mode applied to data (not to a
+    model's tensor): `StringLookup(output_mode="multi_hot")(tags)` gives multi-hot rows."""
+    if layer.callee not in _ENCODING_LAYERS or layer.has_star:
+        return None
+    mode = layer.kwarg("output_mode")
+    if not (isinstance(mode, Const) and isinstance(mode.value, str)) or mode.value not in _ENCODED_KINDS:
+        return None
+    return LabelsV(LabelFact(_ENCODED_KINDS[mode.value], None, f"{_last(layer.callee)}(output_mode={mode.value!r})"))
+
+
 def assigned_ids(target: ast.Subscript, assigned: Value, current: Value) -> LabelsV | None:
     """`y[22000:] = 2` / `y[y > 3] = 3` on integer class ids: still integer class ids, but no longer
     an established number of classes (one may be added, or several merged)."""
