@@ -18,6 +18,7 @@ from keraslint import source as text
 from keraslint.analysis.facts import module_evidence, with_imported
 from keraslint.analysis.module_imports import ModuleImport, top_level_imports
 from keraslint.analysis.records import Evidence
+from keraslint.analysis.statements import is_main_guard
 from keraslint.immutable import replace
 
 _MAX_DEPTH = 3  # train.py -> package/__init__.py -> package/model.py -> ...
@@ -99,17 +100,8 @@ def _read(path: str) -> tuple[Evidence | None, tuple[ModuleImport, ...]] | None:
 
 def _imported_part(tree: ast.Module) -> ast.Module:
     """The module without its `if __name__ == "__main__":` blocks, which an import does not run."""
-    body = [statement for statement in tree.body if not _is_main_block(statement)]
+    body = [line for line in tree.body if not (isinstance(line, ast.If) and is_main_guard(line.test))]
     return tree if len(body) == len(tree.body) else ast.Module(body=body, type_ignores=[])
-
-
-def _is_main_block(statement: ast.stmt) -> bool:
-    if not isinstance(statement, ast.If) or not isinstance(statement.test, ast.Compare):
-        return False
-    sides = [statement.test.left, *statement.test.comparators]
-    return any(isinstance(side, ast.Name) and side.id == "__name__" for side in sides) and any(
-        isinstance(side, ast.Constant) and side.value == "__main__" for side in sides
-    )
 
 
 def _files_of(folder: str, imports: tuple[ModuleImport, ...]) -> Iterator[str]:

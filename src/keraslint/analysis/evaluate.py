@@ -19,7 +19,7 @@ from keraslint.analysis import labels as label_facts
 from keraslint.analysis import models
 from keraslint.analysis.evidence import VersionEvidence
 from keraslint.analysis.names import canonical
-from keraslint.analysis.statements import TRY_TYPES, child_blocks, handler_catches, spans_a_line
+from keraslint.analysis.statements import TRY_TYPES, child_blocks, handler_catches, is_main_guard, spans_a_line
 from keraslint.analysis.values import (
     UNKNOWN,
     CallV,
@@ -335,7 +335,7 @@ class Evaluator(KerasSemantics):
 
     def _walk_if(self, statement: ast.If, env: Env) -> None:
         self.eval(statement.test, env)
-        if _is_main_guard(statement.test):
+        if is_main_guard(statement.test):
             self.walk_block(statement.body, env)
             return
         branches = [statement.body]
@@ -1315,18 +1315,6 @@ def _parameter_names(function: Function) -> Iterable[str]:
     for extra in (arguments.vararg, arguments.kwarg):
         if extra is not None:
             yield extra.arg
-
-
-def _is_main_guard(test: ast.expr) -> bool:
-    if not isinstance(test, ast.Compare) or len(test.comparators) != 1 or not isinstance(test.ops[0], ast.Eq):
-        return False
-    target = test.comparators[0]
-    return (
-        isinstance(test.left, ast.Name)
-        and test.left.id == "__name__"
-        and isinstance(target, ast.Constant)
-        and target.value == "__main__"
-    )
 
 
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})

@@ -20,6 +20,16 @@ _COMPOUND = tuple(
 TRY_TYPES = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 
 
+def is_main_guard(test: ast.expr) -> bool:
+    """`__name__ == "__main__"` (either way round): true when the module runs as a script only."""
+    if not isinstance(test, ast.Compare) or len(test.comparators) != 1 or not isinstance(test.ops[0], ast.Eq):
+        return False
+    sides = (test.left, test.comparators[0])
+    return any(isinstance(side, ast.Name) and side.id == "__name__" for side in sides) and any(
+        isinstance(side, ast.Constant) and side.value == "__main__" for side in sides
+    )
+
+
 def handler_catches(handler: ast.ExceptHandler, names: frozenset[str]) -> bool:
     """Whether an except clause catches one of these exception class names (a bare except catches all)."""
     if handler.type is None:
