@@ -1401,17 +1401,17 @@ class Target:
 
     def tf1_possible(self, apis: frozenset[str]) -> bool:
         """Whether TensorFlow 1.x's tf.keras may run the file, from the same source as decide()."""
-        if self.setting is not None:
-            return self.setting_tf1
-        pins, _reason = self._deciding_pins(apis)
-        return True if pins is None else tf1_for(pins)
+        return self._tf_possible(apis, self.setting_tf1, tf1_for)
 
     def tf2_possible(self, apis: frozenset[str]) -> bool:
         """Whether TensorFlow 2.x's tf.keras may run the file, from the same source as decide()."""
+        return self._tf_possible(apis, self.setting_tf2, tf2_for)
+
+    def _tf_possible(self, apis: frozenset[str], by_setting: bool, by_pins: Callable[[Pins], bool]) -> bool:
         if self.setting is not None:
-            return self.setting_tf2
+            return by_setting
         pins, _reason = self._deciding_pins(apis)
-        return True if pins is None else tf2_for(pins)
+        return True if pins is None else by_pins(pins)
 
     def _deciding_pins(self, apis: frozenset[str]) -> tuple[Pins | None, str]:
         """The pins the lines are read from, and why (None, "unknown": nothing decides them). First
