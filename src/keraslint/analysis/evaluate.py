@@ -1337,8 +1337,6 @@ _COMPARISONS: dict[type, Callable[[Any, Any], Any]] = {
 
 def _truth(value: Value) -> bool | None:
     """The truth of a constant (None: not established)."""
-    if isinstance(value, Const) and isinstance(value.value, (bool, int, float, str)) or (
-        isinstance(value, Const) and value.value is None
-    ):
+    if isinstance(value, Const) and (value.value is None or isinstance(value.value, (bool, int, float, str))):
         return bool(value.value)
     return None
